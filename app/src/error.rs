@@ -1,0 +1,68 @@
+//! The one error type server functions return. Variants are HTTP outcomes; internal causes are
+//! logged on the server and never sent to the browser.
+
+use leptos::server_fn::{
+    codec::JsonEncoding,
+    error::{FromServerFnError, ServerFnErrorErr},
+};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    #[error("Please sign in to continue.")]
+    Unauthorized,
+    #[error("You don't have permission to do that.")]
+    Forbidden,
+    #[error("{0} was not found.")]
+    NotFound(String),
+    #[error("{message}")]
+    Validation { field: Option<String>, message: String },
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    QuotaExceeded(String),
+    #[error("Too many requests. Try again in {retry_after_secs} seconds.")]
+    RateLimited { retry_after_secs: u64 },
+    #[error("Something went wrong on our side. Please try again in a moment.")]
+    Internal,
+    /// The request never got a proper answer (network down, server restarting).
+    #[error("Could not reach AudioTricks: {0}")]
+    Transport(String),
+}
+
+impl AppError {
+    pub fn status_code(&self) -> u16 {
+        match self {
+            Self::Unauthorized => 401,
+            Self::Forbidden => 403,
+            Self::NotFound(_) => 404,
+            Self::Validation { .. } => 422,
+            Self::Conflict(_) => 409,
+            Self::QuotaExceeded(_) => 402,
+            Self::RateLimited { .. } => 429,
+            Self::Internal | Self::Transport(_) => 500,
+        }
+    }
+
+    /// Logs the real cause with the request's span and returns the generic error.
+    #[cfg(feature = "ssr")]
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %cause, "internal error");
+        Self::Internal
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        Self::Transport(value.to_string())
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<sqlx::Error> for AppError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::internal(format!("database: {e}"))
+    }
+}

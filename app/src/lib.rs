@@ -1,0 +1,72 @@
+#![recursion_limit = "512"]
+//! AudioTricks: the Leptos app (UI, server functions) and, behind `ssr`, the server side.
+
+pub mod error;
+pub mod marketing;
+pub mod system;
+pub mod ui;
+
+#[cfg(feature = "ssr")]
+pub mod server;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, Title};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path,
+};
+
+/// The HTML document around the app, rendered on the server only.
+#[cfg(feature = "ssr")]
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    use leptos_meta::MetaTags;
+    let nonce = ui::csp::apply_page_policy(&options);
+    let stylesheet = format!("/{}/{}.css", options.site_pkg_dir, options.output_name);
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light dark" />
+                <meta name="description" content="AudioTricks turns recorded audio into transcripts your team can search, edit, share, export, summarise and chat with." />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <link rel="stylesheet" href=stylesheet />
+                <script nonce=nonce inner_html=ui::theme::BOOT_SCRIPT></script>
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body class="min-h-screen bg-slate-50 text-slate-900 antialiased dark:bg-slate-950 dark:text-slate-100">
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    ui::toast::provide_toasts();
+    // Browser tests wait for this before they click.
+    Effect::new(move |_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+
+    view! {
+        <Title text="AudioTricks" />
+        <Router>
+            <ui::layout::AppLayout>
+                <ErrorBoundary fallback=|errors| view! { <ui::errors::ErrorPage errors /> }>
+                    <Routes fallback=|| view! { <ui::errors::NotFound /> }>
+                        <Route path=path!("") view=marketing::pages::Landing />
+                        <Route path=path!("status") view=system::pages::StatusPage />
+                    </Routes>
+                </ErrorBoundary>
+            </ui::layout::AppLayout>
+            <ui::toast::ToastHost />
+        </Router>
+    }
+}

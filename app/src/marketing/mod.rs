@@ -1,0 +1,3 @@
+//! The public landing page.
+
+pub mod pages;

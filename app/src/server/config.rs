@@ -1,0 +1,462 @@
+//! Typed runtime configuration: `Leptos.toml` (or `AUDIOTRICKS_CONFIG`) overlaid by the
+//! environment, validated once at start. Errors name the setting and the variable.
+
+use std::{fmt, net::SocketAddr, path::Path, str::FromStr, time::Duration};
+
+use serde::Deserialize;
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub addr: SocketAddr,
+    pub public_url: PublicUrl,
+    pub body_limit_bytes: usize,
+    pub shutdown_grace: Duration,
+    pub run_workers: bool,
+    pub site: SiteConfig,
+    pub database: DatabaseConfig,
+    pub jobs: JobsConfig,
+    pub log: LogConfig,
+}
+
+#[derive(Clone, Debug)]
+pub struct SiteConfig {
+    pub root: String,
+    pub pkg_dir: String,
+    pub output_name: String,
+    pub reload_port: u32,
+}
+
+#[derive(Clone)]
+pub struct DatabaseConfig {
+    pub owner_url: Secret,
+    pub app_url: Secret,
+    pub max_connections: u32,
+    pub acquire_timeout: Duration,
+}
+
+impl fmt::Debug for DatabaseConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DatabaseConfig")
+            .field("max_connections", &self.max_connections)
+            .field("acquire_timeout", &self.acquire_timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct JobsConfig {
+    pub concurrency: usize,
+    pub heartbeat: Duration,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Clone, Debug)]
+pub struct LogConfig {
+    pub format: LogFormat,
+    pub filter: String,
+}
+
+/// A value that must never reach logs or error messages.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// The externally visible base URL, without a trailing slash.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PublicUrl(String);
+
+impl PublicUrl {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    pub fn is_https(&self) -> bool {
+        self.0.starts_with("https://")
+    }
+}
+
+impl FromStr for PublicUrl {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let trimmed = s.trim().trim_end_matches('/');
+        let rest = trimmed
+            .strip_prefix("https://")
+            .or_else(|| trimmed.strip_prefix("http://"))
+            .ok_or("must start with http:// or https://")?;
+        if rest.is_empty() || rest.contains(['/', '?', '#', ' ']) {
+            return Err("must be a scheme and host (with an optional port), without a path".into());
+        }
+        Ok(Self(trimmed.to_owned()))
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read { path: String, source: std::io::Error },
+    #[error("config file {path} is not valid: {message}")]
+    Parse { path: String, message: String },
+    #[error("setting `{setting}` (env {env}) is invalid: {message}")]
+    Invalid { setting: &'static str, env: &'static str, message: String },
+    #[error("setting `{setting}` is required: set the environment variable {env}")]
+    Missing { setting: &'static str, env: &'static str },
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+struct FileConfig {
+    server: FileServer,
+    site: FileSite,
+    database: FileDatabase,
+    jobs: FileJobs,
+    log: FileLog,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct FileServer {
+    addr: String,
+    public_url: String,
+    body_limit_bytes: usize,
+    shutdown_grace_seconds: u64,
+    run_workers: bool,
+}
+
+impl Default for FileServer {
+    fn default() -> Self {
+        Self {
+            addr: "127.0.0.1:3000".into(),
+            public_url: "http://127.0.0.1:3000".into(),
+            body_limit_bytes: 2 * 1024 * 1024,
+            shutdown_grace_seconds: 30,
+            run_workers: true,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct FileSite {
+    root: String,
+    pkg_dir: String,
+    output_name: String,
+    reload_port: u32,
+}
+
+impl Default for FileSite {
+    fn default() -> Self {
+        Self {
+            root: "target/site".into(),
+            pkg_dir: "pkg".into(),
+            output_name: "audiotricks".into(),
+            reload_port: 3001,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct FileDatabase {
+    max_connections: u32,
+    acquire_timeout_seconds: u64,
+}
+
+impl Default for FileDatabase {
+    fn default() -> Self {
+        Self { max_connections: 10, acquire_timeout_seconds: 5 }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct FileJobs {
+    concurrency: usize,
+    heartbeat_seconds: u64,
+}
+
+impl Default for FileJobs {
+    fn default() -> Self {
+        Self { concurrency: 2, heartbeat_seconds: 30 }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct FileLog {
+    format: String,
+    filter: String,
+}
+
+impl Default for FileLog {
+    fn default() -> Self {
+        Self {
+            format: "pretty".into(),
+            filter: "info,audiotricks=debug,app=debug,sqlx=warn,tower_http=info".into(),
+        }
+    }
+}
+
+/// Where the environment comes from; tests pass a map instead of mutating the process env.
+pub trait Env {
+    fn get(&self, key: &str) -> Option<String>;
+}
+
+pub struct ProcessEnv;
+
+impl Env for ProcessEnv {
+    fn get(&self, key: &str) -> Option<String> {
+        std::env::var(key).ok().filter(|v| !v.is_empty())
+    }
+}
+
+impl<const N: usize> Env for [(&str, &str); N] {
+    fn get(&self, key: &str) -> Option<String> {
+        self.iter().find(|(k, _)| *k == key).map(|(_, v)| (*v).to_owned())
+    }
+}
+
+impl Config {
+    /// Loads from `AUDIOTRICKS_CONFIG` (default `Leptos.toml`; a missing default file means
+    /// built-in defaults) and the process environment.
+    pub fn load() -> Result<Self, ConfigError> {
+        let explicit = ProcessEnv.get("AUDIOTRICKS_CONFIG");
+        let path = explicit.clone().unwrap_or_else(|| "Leptos.toml".into());
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && explicit.is_none() => String::new(),
+            Err(source) => return Err(ConfigError::Read { path, source }),
+        };
+        Self::from_sources(Path::new(&path), &text, &ProcessEnv)
+    }
+
+    pub fn from_sources(path: &Path, toml_text: &str, env: &impl Env) -> Result<Self, ConfigError> {
+        let file: FileConfig = toml::from_str(toml_text).map_err(|e| ConfigError::Parse {
+            path: path.display().to_string(),
+            message: e.message().to_owned(),
+        })?;
+        let over = Overlay { env };
+        let addr_text = over.string("LEPTOS_SITE_ADDR", file.server.addr);
+        let public_url_text = over.string("PUBLIC_URL", file.server.public_url);
+        let format_text = over.string("LOG_FORMAT", file.log.format);
+        let config = Config {
+            addr: parse("server.addr", "LEPTOS_SITE_ADDR", &addr_text)?,
+            public_url: parse("server.public_url", "PUBLIC_URL", &public_url_text)?,
+            body_limit_bytes: over.parsed("server.body_limit_bytes", "BODY_LIMIT_BYTES", file.server.body_limit_bytes)?,
+            shutdown_grace: Duration::from_secs(over.parsed(
+                "server.shutdown_grace_seconds",
+                "SHUTDOWN_GRACE_SECONDS",
+                file.server.shutdown_grace_seconds,
+            )?),
+            run_workers: over.parsed("server.run_workers", "RUN_WORKERS", file.server.run_workers)?,
+            site: SiteConfig {
+                root: over.string("LEPTOS_SITE_ROOT", file.site.root),
+                pkg_dir: over.string("LEPTOS_SITE_PKG_DIR", file.site.pkg_dir),
+                output_name: over.string("LEPTOS_OUTPUT_NAME", file.site.output_name),
+                reload_port: over.parsed("site.reload_port", "LEPTOS_RELOAD_PORT", file.site.reload_port)?,
+            },
+            database: DatabaseConfig {
+                owner_url: over.secret("database.url", "DATABASE_URL")?,
+                app_url: over.secret("database.app_url", "APP_DATABASE_URL")?,
+                max_connections: over.parsed(
+                    "database.max_connections",
+                    "DATABASE_MAX_CONNECTIONS",
+                    file.database.max_connections,
+                )?,
+                acquire_timeout: Duration::from_secs(over.parsed(
+                    "database.acquire_timeout_seconds",
+                    "DATABASE_ACQUIRE_TIMEOUT_SECONDS",
+                    file.database.acquire_timeout_seconds,
+                )?),
+            },
+            jobs: JobsConfig {
+                concurrency: over.parsed("jobs.concurrency", "JOBS_CONCURRENCY", file.jobs.concurrency)?,
+                heartbeat: Duration::from_secs(over.parsed(
+                    "jobs.heartbeat_seconds",
+                    "JOBS_HEARTBEAT_SECONDS",
+                    file.jobs.heartbeat_seconds,
+                )?),
+            },
+            log: LogConfig {
+                format: parse_log_format(&format_text)?,
+                filter: over.string("RUST_LOG", file.log.filter),
+            },
+        };
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |setting, env, message: &str| ConfigError::Invalid { setting, env, message: message.into() };
+        if self.body_limit_bytes < 1024 {
+            return Err(invalid("server.body_limit_bytes", "BODY_LIMIT_BYTES", "must be at least 1024"));
+        }
+        if !(1..=1000).contains(&self.database.max_connections) {
+            return Err(invalid("database.max_connections", "DATABASE_MAX_CONNECTIONS", "must be between 1 and 1000"));
+        }
+        if self.database.acquire_timeout.is_zero() {
+            return Err(invalid(
+                "database.acquire_timeout_seconds",
+                "DATABASE_ACQUIRE_TIMEOUT_SECONDS",
+                "must be at least 1",
+            ));
+        }
+        if !(1..=64).contains(&self.jobs.concurrency) {
+            return Err(invalid("jobs.concurrency", "JOBS_CONCURRENCY", "must be between 1 and 64"));
+        }
+        if self.jobs.heartbeat.is_zero() {
+            return Err(invalid("jobs.heartbeat_seconds", "JOBS_HEARTBEAT_SECONDS", "must be at least 1"));
+        }
+        if let Err(e) = tracing_subscriber::EnvFilter::try_new(&self.log.filter) {
+            return Err(invalid("log.filter", "RUST_LOG", &e.to_string()));
+        }
+        for (setting, env, url) in [
+            ("database.url", "DATABASE_URL", &self.database.owner_url),
+            ("database.app_url", "APP_DATABASE_URL", &self.database.app_url),
+        ] {
+            let u = url.expose();
+            if !(u.starts_with("postgres://") || u.starts_with("postgresql://")) {
+                return Err(invalid(setting, env, "must be a postgres:// URL"));
+            }
+        }
+        Ok(())
+    }
+}
+
+struct Overlay<'a, E: Env> {
+    env: &'a E,
+}
+
+impl<E: Env> Overlay<'_, E> {
+    fn string(&self, env: &'static str, file_value: String) -> String {
+        self.env.get(env).unwrap_or(file_value)
+    }
+
+    fn parsed<T: FromStr>(&self, setting: &'static str, env: &'static str, file_value: T) -> Result<T, ConfigError>
+    where
+        T::Err: fmt::Display,
+    {
+        match self.env.get(env) {
+            Some(text) => parse(setting, env, &text),
+            None => Ok(file_value),
+        }
+    }
+
+    fn secret(&self, setting: &'static str, env: &'static str) -> Result<Secret, ConfigError> {
+        self.env.get(env).map(Secret).ok_or(ConfigError::Missing { setting, env })
+    }
+}
+
+fn parse<T: FromStr>(setting: &'static str, env: &'static str, text: &str) -> Result<T, ConfigError>
+where
+    T::Err: fmt::Display,
+{
+    text.trim().parse().map_err(|e: T::Err| ConfigError::Invalid {
+        setting,
+        env,
+        message: format!("{e} (got {text:?})"),
+    })
+}
+
+fn parse_log_format(text: &str) -> Result<LogFormat, ConfigError> {
+    match text.trim() {
+        "pretty" => Ok(LogFormat::Pretty),
+        "json" => Ok(LogFormat::Json),
+        other => Err(ConfigError::Invalid {
+            setting: "log.format",
+            env: "LOG_FORMAT",
+            message: format!("must be \"pretty\" or \"json\" (got {other:?})"),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const URLS: [(&str, &str); 2] = [
+        ("DATABASE_URL", "postgres://owner@127.0.0.1/db"),
+        ("APP_DATABASE_URL", "postgres://app@127.0.0.1/db"),
+    ];
+
+    fn load(toml: &str, env: &impl Env) -> Result<Config, ConfigError> {
+        Config::from_sources(Path::new("test.toml"), toml, env)
+    }
+
+    #[test]
+    fn defaults_apply_when_file_is_empty() {
+        let c = load("", &URLS).unwrap();
+        assert_eq!(c.addr.to_string(), "127.0.0.1:3000");
+        assert_eq!(c.jobs.concurrency, 2);
+        assert_eq!(c.log.format, LogFormat::Pretty);
+        assert!(!c.public_url.is_https());
+    }
+
+    #[test]
+    fn env_overrides_file() {
+        let env = [
+            ("DATABASE_URL", "postgres://o@h/d"),
+            ("APP_DATABASE_URL", "postgres://a@h/d"),
+            ("LEPTOS_SITE_ADDR", "0.0.0.0:8080"),
+            ("PUBLIC_URL", "https://audio.example.com/"),
+            ("LOG_FORMAT", "json"),
+        ];
+        let c = load("[server]\naddr = \"127.0.0.1:4000\"\n", &env).unwrap();
+        assert_eq!(c.addr.to_string(), "0.0.0.0:8080");
+        assert_eq!(c.public_url.as_str(), "https://audio.example.com");
+        assert!(c.public_url.is_https());
+        assert_eq!(c.log.format, LogFormat::Json);
+    }
+
+    #[test]
+    fn errors_name_the_setting_and_variable() {
+        let env = [("DATABASE_URL", "postgres://o@h/d"), ("APP_DATABASE_URL", "postgres://a@h/d"), ("JOBS_CONCURRENCY", "lots")];
+        let err = load("", &env).unwrap_err().to_string();
+        assert!(err.contains("jobs.concurrency") && err.contains("JOBS_CONCURRENCY") && err.contains("lots"), "{err}");
+
+        let err = load("[server]\naddr = \"nowhere\"\n", &URLS).unwrap_err().to_string();
+        assert!(err.contains("server.addr"), "{err}");
+
+        let err = load("[log]\nformat = \"xml\"\n", &URLS).unwrap_err().to_string();
+        assert!(err.contains("log.format"), "{err}");
+    }
+
+    #[test]
+    fn unknown_keys_and_missing_secrets_are_rejected() {
+        let err = load("[server]\nadr = \"x\"\n", &URLS).unwrap_err().to_string();
+        assert!(err.contains("adr"), "{err}");
+
+        let err = load("", &[("APP_DATABASE_URL", "postgres://a@h/d")]).unwrap_err().to_string();
+        assert!(err.contains("DATABASE_URL"), "{err}");
+    }
+
+    #[test]
+    fn public_url_must_be_scheme_and_host() {
+        assert!("ftp://x".parse::<PublicUrl>().is_err());
+        assert!("https://x.com/app".parse::<PublicUrl>().is_err());
+        assert!("http://127.0.0.1:3000".parse::<PublicUrl>().is_ok());
+    }
+
+    #[test]
+    fn secrets_do_not_print() {
+        let c = load("", &URLS).unwrap();
+        assert!(!format!("{c:?}").contains("owner@"));
+    }
+}

@@ -1,0 +1,59 @@
+//! Connection pools and migrations. The owner role migrates; the app role serves requests.
+
+use std::{collections::HashSet, time::Duration};
+
+use anyhow::Context;
+use sqlx::{migrate::Migrator, postgres::PgPoolOptions, PgPool};
+
+use super::config::DatabaseConfig;
+
+pub static MIGRATOR: Migrator = sqlx::migrate!("../migrations");
+
+/// The request-serving pool, connected as the app role (subject to Row-Level Security).
+pub async fn connect_app_pool(config: &DatabaseConfig) -> anyhow::Result<PgPool> {
+    PgPoolOptions::new()
+        .max_connections(config.max_connections)
+        .acquire_timeout(config.acquire_timeout)
+        .connect(config.app_url.expose())
+        .await
+        .context("connecting to the database as the app role (APP_DATABASE_URL)")
+}
+
+/// Applies pending migrations as the owner role.
+#[tracing::instrument(skip_all)]
+pub async fn migrate(config: &DatabaseConfig) -> anyhow::Result<()> {
+    let pool = PgPoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(Duration::from_secs(30))
+        .connect(config.owner_url.expose())
+        .await
+        .context("connecting to the database as the owner role (DATABASE_URL)")?;
+    MIGRATOR.run(&pool).await.context("applying migrations")?;
+    pool.close().await;
+    Ok(())
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MigrationStatus {
+    pub applied: usize,
+    pub expected: usize,
+    /// Newest migration this build knows, e.g. "20261125000001 platform".
+    pub latest: String,
+}
+
+impl MigrationStatus {
+    pub fn is_current(&self) -> bool {
+        self.applied == self.expected
+    }
+}
+
+pub async fn migration_status(pool: &PgPool) -> Result<MigrationStatus, sqlx::Error> {
+    let applied: HashSet<i64> =
+        sqlx::query_scalar!("select version from _sqlx_migrations where success").fetch_all(pool).await?.into_iter().collect();
+    let known: Vec<_> = MIGRATOR.iter().filter(|m| m.migration_type.is_up_migration()).collect();
+    Ok(MigrationStatus {
+        applied: known.iter().filter(|m| applied.contains(&m.version)).count(),
+        expected: known.len(),
+        latest: known.last().map(|m| format!("{} {}", m.version, m.description)).unwrap_or_default(),
+    })
+}

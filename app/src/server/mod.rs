@@ -1,0 +1,104 @@
+//! Server-side plumbing: configuration, state, database, HTTP, jobs, telemetry, and the
+//! subcommands the binary runs.
+
+pub mod config;
+pub mod db;
+pub mod http;
+pub mod jobs;
+pub mod metrics;
+pub mod state;
+pub mod telemetry;
+
+use anyhow::Context;
+use tokio_util::sync::CancellationToken;
+
+pub use config::Config;
+pub use state::{app_state, AppState};
+
+/// Every job kind and schedule this build runs.
+pub fn job_registry() -> jobs::Registry {
+    jobs::maintenance::register(jobs::Registry::new())
+}
+
+fn worker_options(config: &Config) -> jobs::WorkerOptions {
+    jobs::WorkerOptions::new(config.jobs.concurrency, config.jobs.heartbeat, config.shutdown_grace)
+}
+
+/// `audiotricks migrate`
+pub async fn migrate(config: &Config) -> anyhow::Result<()> {
+    db::migrate(&config.database).await?;
+    tracing::info!(migrations = db::MIGRATOR.iter().count(), "database is up to date");
+    Ok(())
+}
+
+/// `audiotricks serve`: migrate, then serve HTTP (and run workers unless told not to) until
+/// SIGINT/SIGTERM; in-flight requests and running jobs get the grace period to finish.
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    db::migrate(&config.database).await?;
+    let pool = db::connect_app_pool(&config.database).await?;
+    let listener = tokio::net::TcpListener::bind(config.addr).await.map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AddrInUse {
+            anyhow::anyhow!(
+                "address {} is already in use: stop the other program or set LEPTOS_SITE_ADDR to a free address",
+                config.addr
+            )
+        } else {
+            anyhow::Error::new(e).context(format!("binding {}", config.addr))
+        }
+    })?;
+    let shutdown = shutdown_signal();
+    let workers = config.run_workers.then(|| {
+        tokio::spawn(jobs::run_workers(pool.clone(), job_registry(), worker_options(&config), shutdown.clone()))
+    });
+    let grace = config.shutdown_grace;
+    let state = AppState::new(config, pool.clone());
+    tracing::info!(addr = %state.config.addr, public_url = state.config.public_url.as_str(), "serving AudioTricks");
+
+    let server = axum::serve(listener, http::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown.clone().cancelled_owned());
+    let server = tokio::spawn(async move { server.await });
+    shutdown.cancelled().await;
+    match tokio::time::timeout(grace, server).await {
+        Ok(result) => result.context("server task")?.context("HTTP server")?,
+        Err(_) => tracing::warn!("requests still open after the grace period; closing them"),
+    }
+    if let Some(workers) = workers {
+        workers.await.context("worker task")??;
+    }
+    pool.close().await;
+    tracing::info!("stopped cleanly");
+    Ok(())
+}
+
+/// `audiotricks worker`: run jobs only, no HTTP.
+pub async fn worker(config: Config) -> anyhow::Result<()> {
+    let pool = db::connect_app_pool(&config.database).await?;
+    let current = db::migration_status(&pool).await?;
+    anyhow::ensure!(
+        current.is_current(),
+        "the database has {} of {} migrations: run `audiotricks migrate` first",
+        current.applied,
+        current.expected
+    );
+    let shutdown = shutdown_signal();
+    jobs::run_workers(pool.clone(), job_registry(), worker_options(&config), shutdown).await?;
+    pool.close().await;
+    Ok(())
+}
+
+/// Cancelled on the first SIGINT or SIGTERM.
+pub fn shutdown_signal() -> CancellationToken {
+    let token = CancellationToken::new();
+    let trigger = token.clone();
+    tokio::spawn(async move {
+        let ctrl_c = tokio::signal::ctrl_c();
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+        tracing::info!("shutdown requested; draining");
+        trigger.cancel();
+    });
+    token
+}

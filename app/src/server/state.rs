@@ -1,0 +1,42 @@
+use std::{sync::Arc, time::Instant};
+
+use axum::extract::FromRef;
+use leptos::prelude::LeptosOptions;
+use sqlx::PgPool;
+
+use super::{config::Config, metrics::Metrics};
+
+/// Everything a request handler or server function needs; cheap to clone.
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub db: PgPool,
+    pub config: Arc<Config>,
+    pub metrics: Arc<Metrics>,
+    pub started_at: Instant,
+}
+
+impl AppState {
+    pub fn new(config: Config, db: PgPool) -> Self {
+        let leptos_options = LeptosOptions::builder()
+            .output_name(config.site.output_name.as_str())
+            .site_root(config.site.root.as_str())
+            .site_pkg_dir(config.site.pkg_dir.as_str())
+            .site_addr(config.addr)
+            .reload_port(config.site.reload_port)
+            .build();
+        Self {
+            leptos_options,
+            db,
+            config: Arc::new(config),
+            metrics: Arc::new(Metrics::new()),
+            started_at: Instant::now(),
+        }
+    }
+}
+
+/// The state inside a server function or component rendered on the server.
+pub fn app_state() -> Result<AppState, crate::error::AppError> {
+    leptos::prelude::use_context::<AppState>()
+        .ok_or_else(|| crate::error::AppError::internal("AppState missing from the Leptos context"))
+}

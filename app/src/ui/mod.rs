@@ -1,0 +1,8 @@
+//! The app shell: layout, theme, toasts, error pages and the page security policy.
+
+#[cfg(feature = "ssr")]
+pub mod csp;
+pub mod errors;
+pub mod layout;
+pub mod theme;
+pub mod toast;

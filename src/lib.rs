@@ -1,0 +1,8 @@
+//! The browser entry point: hydrates the server-rendered page. The server is `src/main.rs`.
+
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(app::App);
+}
