@@ -227,6 +227,12 @@ impl Env for ProcessEnv {
     }
 }
 
+impl Env for std::collections::HashMap<String, String> {
+    fn get(&self, key: &str) -> Option<String> {
+        std::collections::HashMap::get(self, key).cloned()
+    }
+}
+
 impl<const N: usize> Env for [(&str, &str); N] {
     fn get(&self, key: &str) -> Option<String> {
         self.iter().find(|(k, _)| *k == key).map(|(_, v)| (*v).to_owned())

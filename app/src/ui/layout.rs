@@ -112,11 +112,8 @@ fn SideNav() -> impl IntoView {
                                     .iter()
                                     .map(|(href, label)| {
                                         let href = *href;
-                                        let active = move || {
-                                            let path = location.pathname.get();
-                                            let hash = location.hash.get();
-                                            format!("{path}{hash}") == href || (href == "/" && path == "/" && hash.is_empty())
-                                        };
+                                        // Section anchors are never "current": only whole pages are.
+                                        let active = move || location.pathname.get() == href;
                                         view! {
                                             <li>
                                                 <a

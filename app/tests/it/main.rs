@@ -1,0 +1,6 @@
+//! Integration tests against a real PostgreSQL: one binary, one fresh database per test.
+
+mod database;
+mod http;
+mod jobs;
+mod support;
