@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Installs what building, testing or benchmarking needs and is missing. Idempotent and offline
+# apart from the package registries (crates.io, npm, PyPI, Debian).
+#   scripts/toolchain.sh            build + run
+#   scripts/toolchain.sh --test     plus Chromium and the Playwright package
+#   scripts/toolchain.sh --bench    plus wrk
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+CARGO_LEPTOS_VERSION="0.3.10"
+# Must equal the exact `wasm-bindgen` crate pin in Cargo.toml: cargo-leptos never compares them.
+WASM_BINDGEN_VERSION="0.2.130"
+
+say() { printf '\033[1;34m[toolchain]\033[0m %s\n' "$*" >&2; }
+die() { printf '\033[1;31m[toolchain] error:\033[0m %s\n' "$*" >&2; exit 1; }
+
+apt_updated=""
+apt_install() {
+  local missing=()
+  for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  [ "$(id -u)" = 0 ] || die "missing Debian packages: ${missing[*]} (install them with apt-get as root)"
+  if [ -z "$apt_updated" ]; then say "apt-get update"; apt-get update -qq; apt_updated=1; fi
+  say "installing ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+command -v cargo >/dev/null || die "cargo is missing: install Rust with rustup first"
+command -v npm >/dev/null || die "npm is missing: install Node.js 20+ first"
+
+grep -q '^wasm-bindgen = "='"$WASM_BINDGEN_VERSION"'"' Cargo.toml \
+  || die "Cargo.toml's wasm-bindgen pin differs from WASM_BINDGEN_VERSION in $0"
+
+apt_install unzip ca-certificates
+
+if ! rustup target list --installed 2>/dev/null | grep -q '^wasm32-unknown-unknown$'; then
+  say "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+if [ "$(cargo leptos --version 2>/dev/null || true)" != "cargo-leptos $CARGO_LEPTOS_VERSION" ]; then
+  say "installing cargo-leptos $CARGO_LEPTOS_VERSION (takes 10-20 minutes once)"
+  cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked
+fi
+
+if [ "$(wasm-bindgen --version 2>/dev/null || true)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]; then
+  say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (takes about 8 minutes once)"
+  # Not --locked: its lockfile pins a yanked crate.
+  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
+fi
+
+# Tailwind v4 and wasm-opt for cargo-leptos, which finds node_modules/.bin by itself.
+npm_ci() {
+  local dir="$1"
+  if [ ! -f "$dir/node_modules/.package-lock.json" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    say "npm ci in ${dir#$ROOT/}"
+    (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
+npm_ci "$ROOT"
+
+case "${1:-}" in
+  --test)
+    apt_install chromium
+    npm_ci "$ROOT/end2end"
+    ;;
+  --bench)
+    apt_install wrk
+    ;;
+  "") ;;
+  *) die "unknown option $1 (use --test or --bench)" ;;
+esac
