@@ -8,6 +8,7 @@ cd "$ROOT"
 scripts/toolchain.sh --test
 scripts/postgres.sh ensure
 eval "$(scripts/postgres.sh env)"
+export PATH="$(scripts/postgres.sh bin):$PATH"
 
 echo "== unit and integration tests"
 RUSTFLAGS="$TEST_RUSTFLAGS" cargo test --workspace --features ssr

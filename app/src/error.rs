@@ -16,7 +16,10 @@ pub enum AppError {
     #[error("{0} was not found.")]
     NotFound(String),
     #[error("{message}")]
-    Validation { field: Option<String>, message: String },
+    Validation {
+        field: Option<String>,
+        message: String,
+    },
     #[error("{0}")]
     Conflict(String),
     #[error("{0}")]

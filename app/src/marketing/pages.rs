@@ -68,7 +68,11 @@ const PLANS: &[Plan] = &[
         price: "$0",
         period: "forever",
         blurb: "For trying AudioTricks on your own recordings.",
-        points: &["60 audio minutes a month", "Files up to 100 MB", "All export formats"],
+        points: &[
+            "60 audio minutes a month",
+            "Files up to 100 MB",
+            "All export formats",
+        ],
         highlighted: false,
     },
     Plan {
@@ -76,7 +80,11 @@ const PLANS: &[Plan] = &[
         price: "$15",
         period: "per month",
         blurb: "For people who record every week.",
-        points: &["1,200 audio minutes a month", "Files up to 2 GB", "AI summaries and chat"],
+        points: &[
+            "1,200 audio minutes a month",
+            "Files up to 2 GB",
+            "AI summaries and chat",
+        ],
         highlighted: true,
     },
     Plan {
@@ -84,7 +92,11 @@ const PLANS: &[Plan] = &[
         price: "$49",
         period: "per month",
         blurb: "For teams that share recordings.",
-        points: &["6,000 shared minutes a month", "5 members included", "Roles, audit log and sharing"],
+        points: &[
+            "6,000 shared minutes a month",
+            "5 members included",
+            "Roles, audit log and sharing",
+        ],
         highlighted: false,
     },
 ];

@@ -46,6 +46,8 @@ impl fmt::Debug for DatabaseConfig {
 #[derive(Clone, Debug)]
 pub struct JobsConfig {
     pub concurrency: usize,
+    /// Overrides `concurrency` for named queues.
+    pub queue_concurrency: std::collections::BTreeMap<String, usize>,
     pub heartbeat: Duration,
 }
 
@@ -111,13 +113,23 @@ impl FromStr for PublicUrl {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read config file {path}: {source}")]
-    Read { path: String, source: std::io::Error },
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
     #[error("config file {path} is not valid: {message}")]
     Parse { path: String, message: String },
     #[error("setting `{setting}` (env {env}) is invalid: {message}")]
-    Invalid { setting: &'static str, env: &'static str, message: String },
+    Invalid {
+        setting: &'static str,
+        env: &'static str,
+        message: String,
+    },
     #[error("setting `{setting}` is required: set the environment variable {env}")]
-    Missing { setting: &'static str, env: &'static str },
+    Missing {
+        setting: &'static str,
+        env: &'static str,
+    },
 }
 
 #[derive(Deserialize, Default)]
@@ -181,7 +193,10 @@ struct FileDatabase {
 
 impl Default for FileDatabase {
     fn default() -> Self {
-        Self { max_connections: 10, acquire_timeout_seconds: 5 }
+        Self {
+            max_connections: 10,
+            acquire_timeout_seconds: 5,
+        }
     }
 }
 
@@ -189,12 +204,18 @@ impl Default for FileDatabase {
 #[serde(deny_unknown_fields, default)]
 struct FileJobs {
     concurrency: usize,
+    queue_concurrency: std::collections::BTreeMap<String, usize>,
     heartbeat_seconds: u64,
 }
 
 impl Default for FileJobs {
     fn default() -> Self {
-        Self { concurrency: 2, heartbeat_seconds: 30 }
+        Self {
+            concurrency: 2,
+            // Maintenance is never urgent; one at a time keeps it out of the way.
+            queue_concurrency: [("maintenance".to_owned(), 1)].into(),
+            heartbeat_seconds: 30,
+        }
     }
 }
 
@@ -235,7 +256,9 @@ impl Env for std::collections::HashMap<String, String> {
 
 impl<const N: usize> Env for [(&str, &str); N] {
     fn get(&self, key: &str) -> Option<String> {
-        self.iter().find(|(k, _)| *k == key).map(|(_, v)| (*v).to_owned())
+        self.iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| (*v).to_owned())
     }
 }
 
@@ -247,7 +270,9 @@ impl Config {
         let path = explicit.clone().unwrap_or_else(|| "Leptos.toml".into());
         let text = match std::fs::read_to_string(&path) {
             Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && explicit.is_none() => String::new(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && explicit.is_none() => {
+                String::new()
+            }
             Err(source) => return Err(ConfigError::Read { path, source }),
         };
         Self::from_sources(Path::new(&path), &text, &ProcessEnv)
@@ -265,18 +290,30 @@ impl Config {
         let config = Config {
             addr: parse("server.addr", "LEPTOS_SITE_ADDR", &addr_text)?,
             public_url: parse("server.public_url", "PUBLIC_URL", &public_url_text)?,
-            body_limit_bytes: over.parsed("server.body_limit_bytes", "BODY_LIMIT_BYTES", file.server.body_limit_bytes)?,
+            body_limit_bytes: over.parsed(
+                "server.body_limit_bytes",
+                "BODY_LIMIT_BYTES",
+                file.server.body_limit_bytes,
+            )?,
             shutdown_grace: Duration::from_secs(over.parsed(
                 "server.shutdown_grace_seconds",
                 "SHUTDOWN_GRACE_SECONDS",
                 file.server.shutdown_grace_seconds,
             )?),
-            run_workers: over.parsed("server.run_workers", "RUN_WORKERS", file.server.run_workers)?,
+            run_workers: over.parsed(
+                "server.run_workers",
+                "RUN_WORKERS",
+                file.server.run_workers,
+            )?,
             site: SiteConfig {
                 root: over.string("LEPTOS_SITE_ROOT", file.site.root),
                 pkg_dir: over.string("LEPTOS_SITE_PKG_DIR", file.site.pkg_dir),
                 output_name: over.string("LEPTOS_OUTPUT_NAME", file.site.output_name),
-                reload_port: over.parsed("site.reload_port", "LEPTOS_RELOAD_PORT", file.site.reload_port)?,
+                reload_port: over.parsed(
+                    "site.reload_port",
+                    "LEPTOS_RELOAD_PORT",
+                    file.site.reload_port,
+                )?,
             },
             database: DatabaseConfig {
                 owner_url: over.secret("database.url", "DATABASE_URL")?,
@@ -293,7 +330,15 @@ impl Config {
                 )?),
             },
             jobs: JobsConfig {
-                concurrency: over.parsed("jobs.concurrency", "JOBS_CONCURRENCY", file.jobs.concurrency)?,
+                concurrency: over.parsed(
+                    "jobs.concurrency",
+                    "JOBS_CONCURRENCY",
+                    file.jobs.concurrency,
+                )?,
+                queue_concurrency: match env.get("JOBS_QUEUE_CONCURRENCY") {
+                    Some(text) => parse_queue_concurrency(&text)?,
+                    None => file.jobs.queue_concurrency,
+                },
                 heartbeat: Duration::from_secs(over.parsed(
                     "jobs.heartbeat_seconds",
                     "JOBS_HEARTBEAT_SECONDS",
@@ -310,12 +355,24 @@ impl Config {
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
-        let invalid = |setting, env, message: &str| ConfigError::Invalid { setting, env, message: message.into() };
+        let invalid = |setting, env, message: &str| ConfigError::Invalid {
+            setting,
+            env,
+            message: message.into(),
+        };
         if self.body_limit_bytes < 1024 {
-            return Err(invalid("server.body_limit_bytes", "BODY_LIMIT_BYTES", "must be at least 1024"));
+            return Err(invalid(
+                "server.body_limit_bytes",
+                "BODY_LIMIT_BYTES",
+                "must be at least 1024",
+            ));
         }
         if !(1..=1000).contains(&self.database.max_connections) {
-            return Err(invalid("database.max_connections", "DATABASE_MAX_CONNECTIONS", "must be between 1 and 1000"));
+            return Err(invalid(
+                "database.max_connections",
+                "DATABASE_MAX_CONNECTIONS",
+                "must be between 1 and 1000",
+            ));
         }
         if self.database.acquire_timeout.is_zero() {
             return Err(invalid(
@@ -325,17 +382,41 @@ impl Config {
             ));
         }
         if !(1..=64).contains(&self.jobs.concurrency) {
-            return Err(invalid("jobs.concurrency", "JOBS_CONCURRENCY", "must be between 1 and 64"));
+            return Err(invalid(
+                "jobs.concurrency",
+                "JOBS_CONCURRENCY",
+                "must be between 1 and 64",
+            ));
+        }
+        if self
+            .jobs
+            .queue_concurrency
+            .values()
+            .any(|n| !(1..=64).contains(n))
+        {
+            return Err(invalid(
+                "jobs.queue_concurrency",
+                "JOBS_QUEUE_CONCURRENCY",
+                "each queue's concurrency must be between 1 and 64",
+            ));
         }
         if self.jobs.heartbeat.is_zero() {
-            return Err(invalid("jobs.heartbeat_seconds", "JOBS_HEARTBEAT_SECONDS", "must be at least 1"));
+            return Err(invalid(
+                "jobs.heartbeat_seconds",
+                "JOBS_HEARTBEAT_SECONDS",
+                "must be at least 1",
+            ));
         }
         if let Err(e) = tracing_subscriber::EnvFilter::try_new(&self.log.filter) {
             return Err(invalid("log.filter", "RUST_LOG", &e.to_string()));
         }
         for (setting, env, url) in [
             ("database.url", "DATABASE_URL", &self.database.owner_url),
-            ("database.app_url", "APP_DATABASE_URL", &self.database.app_url),
+            (
+                "database.app_url",
+                "APP_DATABASE_URL",
+                &self.database.app_url,
+            ),
         ] {
             let u = url.expose();
             if !(u.starts_with("postgres://") || u.starts_with("postgresql://")) {
@@ -355,7 +436,12 @@ impl<E: Env> Overlay<'_, E> {
         self.env.get(env).unwrap_or(file_value)
     }
 
-    fn parsed<T: FromStr>(&self, setting: &'static str, env: &'static str, file_value: T) -> Result<T, ConfigError>
+    fn parsed<T: FromStr>(
+        &self,
+        setting: &'static str,
+        env: &'static str,
+        file_value: T,
+    ) -> Result<T, ConfigError>
     where
         T::Err: fmt::Display,
     {
@@ -366,7 +452,10 @@ impl<E: Env> Overlay<'_, E> {
     }
 
     fn secret(&self, setting: &'static str, env: &'static str) -> Result<Secret, ConfigError> {
-        self.env.get(env).map(Secret).ok_or(ConfigError::Missing { setting, env })
+        self.env
+            .get(env)
+            .map(Secret)
+            .ok_or(ConfigError::Missing { setting, env })
     }
 }
 
@@ -374,11 +463,37 @@ fn parse<T: FromStr>(setting: &'static str, env: &'static str, text: &str) -> Re
 where
     T::Err: fmt::Display,
 {
-    text.trim().parse().map_err(|e: T::Err| ConfigError::Invalid {
-        setting,
-        env,
-        message: format!("{e} (got {text:?})"),
-    })
+    text.trim()
+        .parse()
+        .map_err(|e: T::Err| ConfigError::Invalid {
+            setting,
+            env,
+            message: format!("{e} (got {text:?})"),
+        })
+}
+
+/// `"transcription=1,default=4"`
+fn parse_queue_concurrency(
+    text: &str,
+) -> Result<std::collections::BTreeMap<String, usize>, ConfigError> {
+    let invalid = |message: String| ConfigError::Invalid {
+        setting: "jobs.queue_concurrency",
+        env: "JOBS_QUEUE_CONCURRENCY",
+        message,
+    };
+    text.split(',')
+        .filter(|part| !part.trim().is_empty())
+        .map(|part| {
+            let (queue, n) = part
+                .split_once('=')
+                .ok_or_else(|| invalid(format!("expected queue=number, got {part:?}")))?;
+            let n = n
+                .trim()
+                .parse()
+                .map_err(|_| invalid(format!("{:?} is not a number", n.trim())))?;
+            Ok((queue.trim().to_owned(), n))
+        })
+        .collect()
 }
 
 fn parse_log_format(text: &str) -> Result<LogFormat, ConfigError> {
@@ -433,24 +548,71 @@ mod tests {
 
     #[test]
     fn errors_name_the_setting_and_variable() {
-        let env = [("DATABASE_URL", "postgres://o@h/d"), ("APP_DATABASE_URL", "postgres://a@h/d"), ("JOBS_CONCURRENCY", "lots")];
+        let env = [
+            ("DATABASE_URL", "postgres://o@h/d"),
+            ("APP_DATABASE_URL", "postgres://a@h/d"),
+            ("JOBS_CONCURRENCY", "lots"),
+        ];
         let err = load("", &env).unwrap_err().to_string();
-        assert!(err.contains("jobs.concurrency") && err.contains("JOBS_CONCURRENCY") && err.contains("lots"), "{err}");
+        assert!(
+            err.contains("jobs.concurrency")
+                && err.contains("JOBS_CONCURRENCY")
+                && err.contains("lots"),
+            "{err}"
+        );
 
-        let err = load("[server]\naddr = \"nowhere\"\n", &URLS).unwrap_err().to_string();
+        let err = load("[server]\naddr = \"nowhere\"\n", &URLS)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("server.addr"), "{err}");
 
-        let err = load("[log]\nformat = \"xml\"\n", &URLS).unwrap_err().to_string();
+        let err = load("[log]\nformat = \"xml\"\n", &URLS)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("log.format"), "{err}");
     }
 
     #[test]
     fn unknown_keys_and_missing_secrets_are_rejected() {
-        let err = load("[server]\nadr = \"x\"\n", &URLS).unwrap_err().to_string();
+        let err = load("[server]\nadr = \"x\"\n", &URLS)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("adr"), "{err}");
 
-        let err = load("", &[("APP_DATABASE_URL", "postgres://a@h/d")]).unwrap_err().to_string();
+        let err = load("", &[("APP_DATABASE_URL", "postgres://a@h/d")])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("DATABASE_URL"), "{err}");
+    }
+
+    #[test]
+    fn queue_concurrency_comes_from_file_or_env() {
+        let c = load("[jobs.queue_concurrency]\nmaintenance = 1\n", &URLS).unwrap();
+        assert_eq!(c.jobs.queue_concurrency.get("maintenance"), Some(&1));
+        let env = [
+            ("DATABASE_URL", "postgres://o@h/d"),
+            ("APP_DATABASE_URL", "postgres://a@h/d"),
+            ("JOBS_QUEUE_CONCURRENCY", "transcription=1, default=4"),
+        ];
+        let c = load("", &env).unwrap();
+        assert_eq!(c.jobs.queue_concurrency.get("default"), Some(&4));
+        let env = [
+            ("DATABASE_URL", "postgres://o@h/d"),
+            ("APP_DATABASE_URL", "postgres://a@h/d"),
+            ("JOBS_QUEUE_CONCURRENCY", "default"),
+        ];
+        let err = load("", &env).unwrap_err().to_string();
+        assert!(
+            err.contains("JOBS_QUEUE_CONCURRENCY") && err.contains("queue=number"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn the_shipped_leptos_toml_matches_the_built_in_defaults() {
+        let shipped = load(include_str!("../../../Leptos.toml"), &URLS).unwrap();
+        let defaults = load("", &URLS).unwrap();
+        assert_eq!(format!("{shipped:?}"), format!("{defaults:?}"));
     }
 
     #[test]

@@ -21,13 +21,22 @@ pub fn job_registry() -> jobs::Registry {
 }
 
 fn worker_options(config: &Config) -> jobs::WorkerOptions {
-    jobs::WorkerOptions::new(config.jobs.concurrency, config.jobs.heartbeat, config.shutdown_grace)
+    let mut options = jobs::WorkerOptions::new(
+        config.jobs.concurrency,
+        config.jobs.heartbeat,
+        config.shutdown_grace,
+    );
+    options.queue_concurrency = config.jobs.queue_concurrency.clone().into_iter().collect();
+    options
 }
 
 /// `audiotricks migrate`
 pub async fn migrate(config: &Config) -> anyhow::Result<()> {
     db::migrate(&config.database).await?;
-    tracing::info!(migrations = db::MIGRATOR.iter().count(), "database is up to date");
+    tracing::info!(
+        migrations = db::MIGRATOR.iter().count(),
+        "database is up to date"
+    );
     Ok(())
 }
 
@@ -48,14 +57,22 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     })?;
     let shutdown = shutdown_signal();
     let workers = config.run_workers.then(|| {
-        tokio::spawn(jobs::run_workers(pool.clone(), job_registry(), worker_options(&config), shutdown.clone()))
+        tokio::spawn(jobs::run_workers(
+            pool.clone(),
+            job_registry(),
+            worker_options(&config),
+            shutdown.clone(),
+        ))
     });
     let grace = config.shutdown_grace;
     let state = AppState::new(config, pool.clone());
     tracing::info!(addr = %state.config.addr, public_url = state.config.public_url.as_str(), "serving AudioTricks");
 
-    let server = axum::serve(listener, http::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(shutdown.clone().cancelled_owned());
+    let server = axum::serve(
+        listener,
+        http::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown.clone().cancelled_owned());
     let server = tokio::spawn(async move { server.await });
     shutdown.cancelled().await;
     match tokio::time::timeout(grace, server).await {
@@ -81,7 +98,13 @@ pub async fn worker(config: Config) -> anyhow::Result<()> {
         current.expected
     );
     let shutdown = shutdown_signal();
-    jobs::run_workers(pool.clone(), job_registry(), worker_options(&config), shutdown).await?;
+    jobs::run_workers(
+        pool.clone(),
+        job_registry(),
+        worker_options(&config),
+        shutdown,
+    )
+    .await?;
     pool.close().await;
     Ok(())
 }
@@ -92,7 +115,8 @@ pub fn shutdown_signal() -> CancellationToken {
     let trigger = token.clone();
     tokio::spawn(async move {
         let ctrl_c = tokio::signal::ctrl_c();
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("SIGTERM handler");
         tokio::select! {
             _ = ctrl_c => {}
             _ = term.recv() => {}

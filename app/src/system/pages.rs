@@ -161,7 +161,11 @@ fn JobTable(jobs: Vec<QueueCount>) -> impl IntoView {
 
 #[component]
 fn Card(title: &'static str, ok: bool, children: Children) -> impl IntoView {
-    let (dot, label) = if ok { ("bg-emerald-500", "OK") } else { ("bg-amber-500", "Attention") };
+    let (dot, label) = if ok {
+        ("bg-emerald-500", "OK")
+    } else {
+        ("bg-amber-500", "Attention")
+    };
     view! {
         <section class="rounded-2xl border border-slate-200 bg-white p-5 dark:border-slate-800 dark:bg-slate-900" aria-label=title>
             <div class="flex items-center justify-between">

@@ -26,34 +26,59 @@ pub async fn readiness(state: &AppState) -> SystemStatus {
         },
         Err(e) => {
             tracing::warn!(error = %e, "readiness: database unreachable");
-            DatabaseCheck { ok: false, latency_ms, server_version: None, pgvector_version: None, error: Some("database unreachable".into()) }
+            DatabaseCheck {
+                ok: false,
+                latency_ms,
+                server_version: None,
+                pgvector_version: None,
+                error: Some("database unreachable".into()),
+            }
         }
     };
     let migrations = match db::migration_status(&state.db).await {
-        Ok(m) => MigrationsCheck { current: m.is_current(), applied: m.applied, expected: m.expected, latest: m.latest },
-        Err(_) => MigrationsCheck { current: false, applied: 0, expected: db::MIGRATOR.iter().count(), latest: String::new() },
+        Ok(m) => MigrationsCheck {
+            current: m.is_current(),
+            applied: m.applied,
+            expected: m.expected,
+            latest: m.latest,
+        },
+        Err(_) => MigrationsCheck {
+            current: false,
+            applied: 0,
+            expected: db::MIGRATOR.iter().count(),
+            latest: String::new(),
+        },
     };
     let jobs = jobs::queries::queue_depths(&state.db)
         .await
         .map(|rows| {
-            rows.into_iter().map(|d| QueueCount { queue: d.queue, state: d.state.as_str().into(), count: d.count }).collect()
-        })
-        .unwrap_or_default();
-    let now = Utc::now();
-    let workers = jobs::queries::live_workers(&state.db, state.config.jobs.heartbeat * 3 + Duration::from_secs(5))
-        .await
-        .map(|rows| {
             rows.into_iter()
-                .map(|w| WorkerInfo {
-                    hostname: w.hostname,
-                    pid: w.pid,
-                    queues: w.queues,
-                    up_secs: (now - w.started_at).num_seconds().max(0),
-                    seen_secs_ago: (now - w.seen_at).num_seconds().max(0),
+                .map(|d| QueueCount {
+                    queue: d.queue,
+                    state: d.state.as_str().into(),
+                    count: d.count,
                 })
                 .collect()
         })
         .unwrap_or_default();
+    let now = Utc::now();
+    let workers = jobs::queries::live_workers(
+        &state.db,
+        state.config.jobs.heartbeat * 3 + Duration::from_secs(5),
+    )
+    .await
+    .map(|rows| {
+        rows.into_iter()
+            .map(|w| WorkerInfo {
+                hostname: w.hostname,
+                pid: w.pid,
+                queues: w.queues,
+                up_secs: (now - w.started_at).num_seconds().max(0),
+                seen_secs_ago: (now - w.seen_at).num_seconds().max(0),
+            })
+            .collect()
+    })
+    .unwrap_or_default();
     SystemStatus {
         ready: database.ok && migrations.current,
         version: env!("CARGO_PKG_VERSION").into(),

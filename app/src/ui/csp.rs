@@ -22,7 +22,9 @@ pub fn apply_page_policy(options: &LeptosOptions) -> Option<leptos::nonce::Nonce
 
 /// `cargo leptos watch` reloads the page over a websocket on the reload port.
 fn reload_origin(options: &LeptosOptions) -> Option<String> {
-    std::env::var("LEPTOS_WATCH").ok().map(|_| format!("ws://{}:{}", options.site_addr.ip(), options.reload_port))
+    std::env::var("LEPTOS_WATCH")
+        .ok()
+        .map(|_| format!("ws://{}:{}", options.site_addr.ip(), options.reload_port))
 }
 
 pub fn page_policy(nonce: &str, reload_origin: Option<&str>) -> String {

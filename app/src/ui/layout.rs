@@ -13,9 +13,17 @@ struct NavSection {
 const NAV: &[NavSection] = &[
     NavSection {
         title: "Product",
-        links: &[("/", "Overview"), ("/#features", "Features"), ("/#how-it-works", "How it works"), ("/#pricing", "Pricing")],
+        links: &[
+            ("/", "Overview"),
+            ("/#features", "Features"),
+            ("/#how-it-works", "How it works"),
+            ("/#pricing", "Pricing"),
+        ],
     },
-    NavSection { title: "System", links: &[("/status", "Status")] },
+    NavSection {
+        title: "System",
+        links: &[("/status", "Status")],
+    },
 ];
 
 #[component]

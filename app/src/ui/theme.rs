@@ -32,7 +32,10 @@ pub fn ThemeToggle() -> impl IntoView {
 }
 
 fn is_dark_now() -> bool {
-    document().document_element().map(|el| el.class_list().contains("dark")).unwrap_or(false)
+    document()
+        .document_element()
+        .map(|el| el.class_list().contains("dark"))
+        .unwrap_or(false)
 }
 
 fn apply(dark: bool) {

@@ -57,7 +57,10 @@ impl Toasts {
 }
 
 pub fn provide_toasts() {
-    provide_context(Toasts { items: RwSignal::new(Vec::new()), next_id: StoredValue::new(0) });
+    provide_context(Toasts {
+        items: RwSignal::new(Vec::new()),
+        next_id: StoredValue::new(0),
+    });
 }
 
 pub fn use_toasts() -> Toasts {

@@ -9,11 +9,16 @@ use tower::ServiceExt;
 
 use crate::support::TestDb;
 
-async fn send(router: &Router, request: Request<Body>) -> (StatusCode, axum::http::HeaderMap, String) {
+async fn send(
+    router: &Router,
+    request: Request<Body>,
+) -> (StatusCode, axum::http::HeaderMap, String) {
     let response = router.clone().oneshot(request).await.unwrap();
     let status = response.status();
     let headers = response.headers().clone();
-    let body = to_bytes(response.into_body(), 10 * 1024 * 1024).await.unwrap();
+    let body = to_bytes(response.into_body(), 10 * 1024 * 1024)
+        .await
+        .unwrap();
     (status, headers, String::from_utf8_lossy(&body).into_owned())
 }
 
@@ -31,17 +36,27 @@ async fn healthz_is_json_and_carries_security_headers_and_a_request_id() {
     let json: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert_eq!(json["status"], "ok");
     assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
-    assert!(headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap().contains("frame-ancestors 'none'"));
+    assert!(headers[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap()
+        .contains("frame-ancestors 'none'"));
     assert!(headers.contains_key("x-request-id"));
-    assert!(!headers.contains_key(header::STRICT_TRANSPORT_SECURITY), "no HSTS over plain http");
+    assert!(
+        !headers.contains_key(header::STRICT_TRANSPORT_SECURITY),
+        "no HSTS over plain http"
+    );
 }
 
 #[tokio::test]
 async fn hsts_is_sent_when_the_public_url_is_https() {
     let db = TestDb::new().await;
-    let router = app::server::http::router(db.state(&[("PUBLIC_URL", "https://audio.example.com")]));
+    let router =
+        app::server::http::router(db.state(&[("PUBLIC_URL", "https://audio.example.com")]));
     let (_, headers, _) = send(&router, get("/healthz")).await;
-    assert!(headers[header::STRICT_TRANSPORT_SECURITY].to_str().unwrap().starts_with("max-age="));
+    assert!(headers[header::STRICT_TRANSPORT_SECURITY]
+        .to_str()
+        .unwrap()
+        .starts_with("max-age="));
 }
 
 #[tokio::test]
@@ -72,26 +87,39 @@ async fn readyz_is_503_when_migrations_are_missing() {
 #[tokio::test]
 async fn metrics_count_requests_by_route_and_show_pool_and_queue() {
     let db = TestDb::new().await;
-    sqlx::query("insert into jobs (id, queue, kind) values (gen_random_uuid(), 'default', 'example')")
-        .execute(&db.owner)
-        .await
-        .unwrap();
+    sqlx::query(
+        "insert into jobs (id, queue, kind) values (gen_random_uuid(), 'default', 'example')",
+    )
+    .execute(&db.owner)
+    .await
+    .unwrap();
     let router = app::server::http::router(db.state(&[]));
     send(&router, get("/healthz")).await;
     send(&router, get("/healthz")).await;
     send(&router, get("/no/such/page/42")).await;
     let (status, headers, body) = send(&router, get("/metrics")).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/plain; version=0.0.4"));
+    assert!(headers[header::CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain; version=0.0.4"));
     assert!(
-        body.contains(r#"audiotricks_http_requests_total{method="GET",route="/healthz",status="200"} 2"#),
+        body.contains(
+            r#"audiotricks_http_requests_total{method="GET",route="/healthz",status="200"} 2"#
+        ),
         "{body}"
     );
     assert!(body.contains(r#"audiotricks_http_request_duration_seconds_bucket{method="GET",route="/healthz",status="200",le="+Inf"} 2"#));
-    assert!(body.contains(r#"route="unmatched",status="404""#), "raw paths never become labels: {body}");
+    assert!(
+        body.contains(r#"route="unmatched",status="404""#),
+        "raw paths never become labels: {body}"
+    );
     assert!(!body.contains("/no/such/page"));
     assert!(body.contains(r#"audiotricks_db_pool_connections{state="idle"}"#));
-    assert!(body.contains(r#"audiotricks_jobs{queue="default",state="queued"} 1"#), "{body}");
+    assert!(
+        body.contains(r#"audiotricks_jobs{queue="default",state="queued"} 1"#),
+        "{body}"
+    );
 }
 
 #[tokio::test]
@@ -102,12 +130,27 @@ async fn landing_page_renders_with_a_nonce_csp() {
     assert_eq!(status, StatusCode::OK);
     assert!(body.contains("Turn recorded audio into transcripts your team can use"));
     let csp = headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
-    let nonce = csp.split("'nonce-").nth(1).and_then(|s| s.split('\'').next()).expect("a nonce in the CSP");
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|s| s.split('\'').next())
+        .expect("a nonce in the CSP");
     assert!(nonce.len() >= 16);
-    assert!(body.contains(&format!("nonce=\"{nonce}\"")), "inline scripts carry the nonce");
-    assert!(csp.contains("'wasm-unsafe-eval'") && !csp.contains("'unsafe-inline' ") && csp.contains("frame-ancestors 'none'"));
+    assert!(
+        body.contains(&format!("nonce=\"{nonce}\"")),
+        "inline scripts carry the nonce"
+    );
+    assert!(
+        csp.contains("'wasm-unsafe-eval'")
+            && !csp.contains("'unsafe-inline' ")
+            && csp.contains("frame-ancestors 'none'")
+    );
     let (_, headers2, _) = send(&router, get("/")).await;
-    assert_ne!(headers2[header::CONTENT_SECURITY_POLICY], headers[header::CONTENT_SECURITY_POLICY], "a fresh nonce per response");
+    assert_ne!(
+        headers2[header::CONTENT_SECURITY_POLICY],
+        headers[header::CONTENT_SECURITY_POLICY],
+        "a fresh nonce per response"
+    );
 }
 
 #[tokio::test]

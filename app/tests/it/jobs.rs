@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use app::server::jobs::{
-    self, queries::get_job, run_workers, Job, JobContext, JobError, JobState, NewJob, Registry, Schedule,
-    WorkerOptions,
+    self, queries::get_job, run_workers, Job, JobContext, JobError, JobState, NewJob, Registry,
+    Schedule, WorkerOptions,
 };
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
@@ -17,6 +17,7 @@ const WAIT: Duration = Duration::from_secs(20);
 fn fast_options() -> WorkerOptions {
     WorkerOptions {
         concurrency: 2,
+        queue_concurrency: Default::default(),
         heartbeat: Duration::from_millis(200),
         lease: Duration::from_secs(1),
         tick: Duration::from_millis(50),
@@ -40,11 +41,13 @@ impl Job for RecordEffect {
     type Payload = Effect;
 
     async fn run(&self, ctx: JobContext, payload: Effect) -> Result<(), JobError> {
-        sqlx::query("insert into test_effects (key, attempt) values ($1, $2) on conflict (key) do nothing")
-            .bind(&payload.key)
-            .bind(ctx.attempt)
-            .execute(&ctx.pool)
-            .await?;
+        sqlx::query(
+            "insert into test_effects (key, attempt) values ($1, $2) on conflict (key) do nothing",
+        )
+        .bind(&payload.key)
+        .bind(ctx.attempt)
+        .execute(&ctx.pool)
+        .await?;
         sqlx::query("insert into test_attempts (job_id, attempt) values ($1, $2)")
             .bind(ctx.id)
             .bind(ctx.attempt)
@@ -79,7 +82,10 @@ impl Job for Failing {
         if payload.permanent {
             Err(JobError::permanent("the file is not audio"))
         } else {
-            Err(JobError::retryable(format!("upstream returned 503 on attempt {}", ctx.attempt)))
+            Err(JobError::retryable(format!(
+                "upstream returned 503 on attempt {}",
+                ctx.attempt
+            )))
         }
     }
 }
@@ -104,7 +110,10 @@ impl Job for Waiting {
 }
 
 fn registry() -> Registry {
-    Registry::new().register(RecordEffect).register(Failing).register(Waiting)
+    Registry::new()
+        .register(RecordEffect)
+        .register(Failing)
+        .register(Waiting)
 }
 
 async fn setup() -> TestDb {
@@ -147,7 +156,11 @@ async fn state_of(pool: &PgPool, id: jobs::JobId) -> jobs::queries::JobRecord {
     get_job(pool, id).await.unwrap().expect("job exists")
 }
 
-async fn wait_for_state(pool: &PgPool, id: jobs::JobId, state: JobState) -> jobs::queries::JobRecord {
+async fn wait_for_state(
+    pool: &PgPool,
+    id: jobs::JobId,
+    state: JobState,
+) -> jobs::queries::JobRecord {
     eventually(WAIT, &format!("job {id} to be {state:?}"), || async {
         let job = state_of(pool, id).await;
         (job.state == state).then_some(job)
@@ -156,11 +169,18 @@ async fn wait_for_state(pool: &PgPool, id: jobs::JobId, state: JobState) -> jobs
 }
 
 async fn effects(pool: &PgPool, key: &str) -> i64 {
-    sqlx::query_scalar("select count(*) from test_effects where key = $1").bind(key).fetch_one(pool).await.unwrap()
+    sqlx::query_scalar("select count(*) from test_effects where key = $1")
+        .bind(key)
+        .fetch_one(pool)
+        .await
+        .unwrap()
 }
 
 fn effect(key: &str) -> NewJob {
-    NewJob::of::<RecordEffect>(&Effect { key: key.into(), hang_after_effect: false })
+    NewJob::of::<RecordEffect>(&Effect {
+        key: key.into(),
+        hang_after_effect: false,
+    })
 }
 
 #[tokio::test]
@@ -180,20 +200,30 @@ async fn a_rolled_back_enqueue_never_runs_and_a_committed_one_does() {
     assert_eq!(done.progress, 100);
     assert_eq!(effects(&db.app, "committed").await, 1);
     assert_eq!(effects(&db.app, "rolled-back").await, 0);
-    let total: i64 = sqlx::query_scalar("select count(*) from jobs").fetch_one(&db.app).await.unwrap();
+    let total: i64 = sqlx::query_scalar("select count(*) from jobs")
+        .fetch_one(&db.app)
+        .await
+        .unwrap();
     assert_eq!(total, 1, "the rolled-back job left no row");
 }
 
 #[tokio::test]
 async fn retryable_failures_back_off_then_end_dead_with_the_last_error() {
     let db = setup().await;
-    let id = enqueue(&db.app, NewJob::of::<Failing>(&Failure { permanent: false })).await;
+    let id = enqueue(
+        &db.app,
+        NewJob::of::<Failing>(&Failure { permanent: false }),
+    )
+    .await;
     let workers = Workers::start(&db.app, registry(), fast_options());
     let dead = wait_for_state(&db.app, id, JobState::Dead).await;
     workers.stop().await;
 
     assert_eq!(dead.attempts, 3);
-    assert_eq!(dead.last_error.as_deref(), Some("upstream returned 503 on attempt 3"));
+    assert_eq!(
+        dead.last_error.as_deref(),
+        Some("upstream returned 503 on attempt 3")
+    );
     assert!(dead.finished_at.is_some());
     // Gaps between attempts grow: base 100 ms then 200 ms, each with at most 20% jitter.
     let gaps: Vec<f64> = sqlx::query_scalar(
@@ -228,7 +258,10 @@ async fn a_payload_of_the_wrong_shape_is_dead_with_a_clear_error() {
     let workers = Workers::start(&db.app, registry(), fast_options());
     let dead = wait_for_state(&db.app, id, JobState::Dead).await;
     workers.stop().await;
-    assert!(dead.last_error.unwrap().contains("payload does not match test.record_effect"));
+    assert!(dead
+        .last_error
+        .unwrap()
+        .contains("payload does not match test.record_effect"));
 }
 
 #[tokio::test]
@@ -240,11 +273,13 @@ async fn a_delayed_job_waits_for_its_time() {
     assert_eq!(state_of(&db.app, id).await.state, JobState::Queued);
     wait_for_state(&db.app, id, JobState::Succeeded).await;
     workers.stop().await;
-    let waited: f64 = sqlx::query_scalar("select extract(epoch from started_at - created_at)::float8 from jobs where id = $1")
-        .bind(id)
-        .fetch_one(&db.app)
-        .await
-        .unwrap();
+    let waited: f64 = sqlx::query_scalar(
+        "select extract(epoch from started_at - created_at)::float8 from jobs where id = $1",
+    )
+    .bind(id)
+    .fetch_one(&db.app)
+    .await
+    .unwrap();
     assert!(waited >= 1.5, "started {waited}s after enqueue");
 }
 
@@ -261,24 +296,32 @@ async fn the_same_idempotency_key_yields_the_same_job() {
 #[tokio::test]
 async fn a_cron_schedule_enqueues_a_job_every_tick() {
     let db = setup().await;
-    let every_second =
-        Schedule::new::<RecordEffect>("test.every_second", "* * * * * *", &Effect { key: "tick".into(), hang_after_effect: false })
-            .unwrap();
+    let every_second = Schedule::new::<RecordEffect>(
+        "test.every_second",
+        "* * * * * *",
+        &Effect {
+            key: "tick".into(),
+            hang_after_effect: false,
+        },
+    )
+    .unwrap();
     let workers = Workers::start(&db.app, registry().schedule(every_second), fast_options());
     eventually(WAIT, "two scheduled runs", || async {
-        let n: i64 =
-            sqlx::query_scalar("select count(*) from jobs where kind = 'test.record_effect' and state = 'succeeded'")
-                .fetch_one(&db.app)
-                .await
-                .unwrap();
+        let n: i64 = sqlx::query_scalar(
+            "select count(*) from jobs where kind = 'test.record_effect' and state = 'succeeded'",
+        )
+        .fetch_one(&db.app)
+        .await
+        .unwrap();
         (n >= 2).then_some(())
     })
     .await;
     workers.stop().await;
-    let keys: Vec<String> = sqlx::query_scalar("select idempotency_key from jobs where kind = 'test.record_effect'")
-        .fetch_all(&db.app)
-        .await
-        .unwrap();
+    let keys: Vec<String> =
+        sqlx::query_scalar("select idempotency_key from jobs where kind = 'test.record_effect'")
+            .fetch_all(&db.app)
+            .await
+            .unwrap();
     assert!(keys.iter().all(|k| k.starts_with("test.every_second@")));
     let distinct: std::collections::HashSet<_> = keys.iter().collect();
     assert_eq!(distinct.len(), keys.len(), "each tick fires once");
@@ -286,9 +329,19 @@ async fn a_cron_schedule_enqueues_a_job_every_tick() {
 
 #[tokio::test]
 async fn bad_cron_expressions_are_rejected_with_the_schedule_name() {
-    let err = Schedule::new::<RecordEffect>("nightly", "every night", &Effect { key: "k".into(), hang_after_effect: false })
-        .unwrap_err();
-    assert!(err.contains("nightly") && err.contains("every night"), "{err}");
+    let err = Schedule::new::<RecordEffect>(
+        "nightly",
+        "every night",
+        &Effect {
+            key: "k".into(),
+            hang_after_effect: false,
+        },
+    )
+    .unwrap_err();
+    assert!(
+        err.contains("nightly") && err.contains("every night"),
+        "{err}"
+    );
 }
 
 #[tokio::test]
@@ -310,8 +363,14 @@ async fn cancelling_stops_queued_and_running_jobs_and_progress_is_visible() {
     assert_eq!(in_progress.progress_message, "waiting for the signal");
     assert!(jobs::cancel(&mut conn, running).await.unwrap());
     let cancelled = wait_for_state(&db.app, running, JobState::Cancelled).await;
-    assert_eq!(cancelled.last_error.as_deref(), Some("cancelled on request"));
-    assert!(!jobs::cancel(&mut conn, running).await.unwrap(), "a finished job cannot be cancelled");
+    assert_eq!(
+        cancelled.last_error.as_deref(),
+        Some("cancelled on request")
+    );
+    assert!(
+        !jobs::cancel(&mut conn, running).await.unwrap(),
+        "a finished job cannot be cancelled"
+    );
     drop(conn);
     workers.stop().await;
     assert_eq!(effects(&db.app, "never").await, 0);
@@ -331,15 +390,24 @@ async fn shutdown_lets_a_running_job_finish() {
 async fn shutdown_returns_a_job_that_outlives_the_grace_period_to_the_queue() {
     let db = setup().await;
     let id = enqueue(&db.app, NewJob::of::<Waiting>(&60_000)).await;
-    let options = WorkerOptions { shutdown_grace: Duration::from_millis(300), ..fast_options() };
+    let options = WorkerOptions {
+        shutdown_grace: Duration::from_millis(300),
+        ..fast_options()
+    };
     let workers = Workers::start(&db.app, registry(), options);
     wait_for_state(&db.app, id, JobState::Running).await;
     workers.stop().await;
     let job = state_of(&db.app, id).await;
     assert_eq!(job.state, JobState::Queued);
-    assert_eq!(job.attempts, 0, "an interrupted run does not spend an attempt");
+    assert_eq!(
+        job.attempts, 0,
+        "an interrupted run does not spend an attempt"
+    );
     assert!(job.last_error.unwrap().contains("shutdown"));
-    let workers: i64 = sqlx::query_scalar("select count(*) from worker_heartbeats").fetch_one(&db.app).await.unwrap();
+    let workers: i64 = sqlx::query_scalar("select count(*) from worker_heartbeats")
+        .fetch_one(&db.app)
+        .await
+        .unwrap();
     assert_eq!(workers, 0, "a stopped worker removes itself");
 }
 
@@ -348,23 +416,55 @@ async fn shutdown_returns_a_job_that_outlives_the_grace_period_to_the_queue() {
 #[ignore = "helper process for a_job_of_a_killed_worker_runs_again_and_its_effect_happens_once"]
 async fn child_worker_process() {
     let url = std::env::var("AT_CHILD_APP_URL").expect("spawned by the parent test");
-    let pool = sqlx::postgres::PgPoolOptions::new().max_connections(5).connect(&url).await.unwrap();
-    run_workers(pool, registry(), fast_options(), CancellationToken::new()).await.unwrap();
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(5)
+        .connect(&url)
+        .await
+        .unwrap();
+    run_workers(pool, registry(), fast_options(), CancellationToken::new())
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
 async fn a_job_of_a_killed_worker_runs_again_and_its_effect_happens_once() {
     let db = setup().await;
-    let id = enqueue(&db.app, NewJob::of::<RecordEffect>(&Effect { key: "once".into(), hang_after_effect: true })).await;
+    let id = enqueue(
+        &db.app,
+        NewJob::of::<RecordEffect>(&Effect {
+            key: "once".into(),
+            hang_after_effect: true,
+        }),
+    )
+    .await;
 
     let mut child = std::process::Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "jobs::child_worker_process", "--ignored", "--nocapture"])
+        .args([
+            "--exact",
+            "jobs::child_worker_process",
+            "--ignored",
+            "--nocapture",
+        ])
         .env("AT_CHILD_APP_URL", &db.app_url)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    eventually(WAIT, "the child to perform the effect", || async { (effects(&db.app, "once").await == 1).then_some(()) }).await;
+    let child_runs = || async {
+        let n: i64 = sqlx::query_scalar("select count(*) from test_attempts where job_id = $1")
+            .bind(id)
+            .fetch_one(&db.app)
+            .await
+            .unwrap();
+        (n == 1).then_some(())
+    };
+    eventually(
+        WAIT,
+        "the child to perform the effect and start hanging",
+        child_runs,
+    )
+    .await;
+    assert_eq!(effects(&db.app, "once").await, 1);
     assert_eq!(state_of(&db.app, id).await.state, JobState::Running);
     child.kill().unwrap(); // SIGKILL: no cleanup, no goodbye
     child.wait().unwrap();
@@ -373,12 +473,65 @@ async fn a_job_of_a_killed_worker_runs_again_and_its_effect_happens_once() {
     let done = wait_for_state(&db.app, id, JobState::Succeeded).await;
     workers.stop().await;
 
-    assert_eq!(done.attempts, 2, "the job ran again after the lease expired");
-    assert_eq!(effects(&db.app, "once").await, 1, "the effect happened exactly once");
+    assert_eq!(
+        done.attempts, 2,
+        "the job ran again after the lease expired"
+    );
+    assert_eq!(
+        effects(&db.app, "once").await,
+        1,
+        "the effect happened exactly once"
+    );
     let runs: i64 = sqlx::query_scalar("select count(*) from test_attempts where job_id = $1")
         .bind(id)
         .fetch_one(&db.app)
         .await
         .unwrap();
     assert_eq!(runs, 2);
+}
+
+/// Highest number of `test.waiting` jobs seen running at once until all are done.
+async fn peak_running(db: &TestDb, options: WorkerOptions) -> i64 {
+    for _ in 0..3 {
+        enqueue(&db.app, NewJob::of::<Waiting>(&300)).await;
+    }
+    let workers = Workers::start(&db.app, registry(), options);
+    let mut peak = 0;
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let (running, done): (i64, i64) = sqlx::query_as(
+            "select count(*) filter (where state = 'running'), count(*) filter (where state = 'succeeded') from jobs",
+        )
+        .fetch_one(&db.app)
+        .await
+        .unwrap();
+        peak = peak.max(running);
+        if done == 3 {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "waiting jobs did not finish"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    workers.stop().await;
+    peak
+}
+
+#[tokio::test]
+async fn concurrency_is_limited_per_queue() {
+    let db = setup().await;
+    let one_at_a_time = WorkerOptions {
+        queue_concurrency: [("default".to_owned(), 1)].into(),
+        ..fast_options()
+    };
+    assert_eq!(peak_running(&db, one_at_a_time).await, 1);
+
+    let db = setup().await;
+    let two_at_a_time = WorkerOptions {
+        concurrency: 2,
+        ..fast_options()
+    };
+    assert_eq!(peak_running(&db, two_at_a_time).await, 2);
 }

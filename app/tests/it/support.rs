@@ -21,7 +21,8 @@ pub struct TestDb {
 }
 
 fn env(key: &str) -> String {
-    std::env::var(key).unwrap_or_else(|_| panic!("{key} must be set for integration tests (run `make test`)"))
+    std::env::var(key)
+        .unwrap_or_else(|_| panic!("{key} must be set for integration tests (run `make test`)"))
 }
 
 fn with_database(url: &str, db: &str) -> String {
@@ -30,7 +31,9 @@ fn with_database(url: &str, db: &str) -> String {
 }
 
 async fn admin() -> PgConnection {
-    PgConnection::connect(&env("DATABASE_URL")).await.expect("connect as owner")
+    PgConnection::connect(&env("DATABASE_URL"))
+        .await
+        .expect("connect as owner")
 }
 
 /// Creates the migrated template once per migration set; concurrent test processes serialise on
@@ -39,25 +42,41 @@ async fn template() -> &'static str {
     TEMPLATE
         .get_or_init(|| async {
             let digest = MIGRATOR.iter().fold(0u64, |acc, m| {
-                m.checksum.iter().fold(acc, |h, b| h.rotate_left(5) ^ u64::from(*b)).wrapping_mul(31)
+                m.checksum
+                    .iter()
+                    .fold(acc, |h, b| h.rotate_left(5) ^ u64::from(*b))
+                    .wrapping_mul(31)
             });
             let name = format!("at_tpl_{digest:016x}");
             let mut conn = admin().await;
-            sqlx::query("select pg_advisory_lock(727271)").execute(&mut conn).await.unwrap();
-            let exists: bool = sqlx::query_scalar("select exists(select 1 from pg_database where datname = $1)")
-                .bind(&name)
-                .fetch_one(&mut conn)
+            sqlx::query("select pg_advisory_lock(727271)")
+                .execute(&mut conn)
                 .await
                 .unwrap();
+            let exists: bool =
+                sqlx::query_scalar("select exists(select 1 from pg_database where datname = $1)")
+                    .bind(&name)
+                    .fetch_one(&mut conn)
+                    .await
+                    .unwrap();
             if !exists {
-                sqlx::query(&format!("create database {name}")).execute(&mut conn).await.unwrap();
+                sqlx::query(&format!("create database {name}"))
+                    .execute(&mut conn)
+                    .await
+                    .unwrap();
                 let url = with_database(&env("DATABASE_URL"), &name);
                 let mut tpl = PgConnection::connect(&url).await.unwrap();
-                MIGRATOR.run(&mut tpl).await.expect("migrations apply to a fresh database");
+                MIGRATOR
+                    .run(&mut tpl)
+                    .await
+                    .expect("migrations apply to a fresh database");
                 tpl.close().await.unwrap();
             }
             drop_stale_test_databases(&mut conn).await;
-            sqlx::query("select pg_advisory_unlock(727271)").execute(&mut conn).await.unwrap();
+            sqlx::query("select pg_advisory_unlock(727271)")
+                .execute(&mut conn)
+                .await
+                .unwrap();
             name
         })
         .await
@@ -66,14 +85,21 @@ async fn template() -> &'static str {
 /// Test databases older than an hour belong to finished runs.
 async fn drop_stale_test_databases(conn: &mut PgConnection) {
     let cutoff = chrono::Utc::now().timestamp() - 3600;
-    let names: Vec<String> = sqlx::query_scalar("select datname from pg_database where datname like 'at_test_%'")
-        .fetch_all(&mut *conn)
-        .await
-        .unwrap();
+    let names: Vec<String> =
+        sqlx::query_scalar("select datname from pg_database where datname like 'at_test_%'")
+            .fetch_all(&mut *conn)
+            .await
+            .unwrap();
     for name in names {
-        let created: i64 = name.split('_').nth(2).and_then(|t| t.parse().ok()).unwrap_or(0);
+        let created: i64 = name
+            .split('_')
+            .nth(2)
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(0);
         if created < cutoff {
-            let _ = sqlx::query(&format!("drop database if exists {name} with (force)")).execute(&mut *conn).await;
+            let _ = sqlx::query(&format!("drop database if exists {name} with (force)"))
+                .execute(&mut *conn)
+                .await;
         }
     }
 }
@@ -81,14 +107,22 @@ async fn drop_stale_test_databases(conn: &mut PgConnection) {
 impl TestDb {
     pub async fn new() -> Self {
         let template = template().await;
-        let name = format!("at_test_{}_{}", chrono::Utc::now().timestamp(), uuid::Uuid::new_v4().simple());
+        let name = format!(
+            "at_test_{}_{}",
+            chrono::Utc::now().timestamp(),
+            uuid::Uuid::new_v4().simple()
+        );
         Self::create(&format!("create database {name} template {template}"), name).await
     }
 
     /// A database with no migrations applied.
     pub async fn unmigrated() -> Self {
         template().await;
-        let name = format!("at_test_{}_{}", chrono::Utc::now().timestamp(), uuid::Uuid::new_v4().simple());
+        let name = format!(
+            "at_test_{}_{}",
+            chrono::Utc::now().timestamp(),
+            uuid::Uuid::new_v4().simple()
+        );
         Self::create(&format!("create database {name}"), name).await
     }
 
@@ -98,14 +132,23 @@ impl TestDb {
         sqlx::query(sql).execute(&mut conn).await.unwrap();
         let owner_url = with_database(&env("DATABASE_URL"), &name);
         let app_url = with_database(&env("APP_DATABASE_URL"), &name);
-        let owner = PgPoolOptions::new().max_connections(4).connect(&owner_url).await.unwrap();
+        let owner = PgPoolOptions::new()
+            .max_connections(4)
+            .connect(&owner_url)
+            .await
+            .unwrap();
         let app = PgPoolOptions::new()
             .max_connections(10)
             .acquire_timeout(Duration::from_secs(10))
             .connect(&app_url)
             .await
             .unwrap();
-        Self { owner, app, owner_url, app_url }
+        Self {
+            owner,
+            app,
+            owner_url,
+            app_url,
+        }
     }
 
     pub fn config(&self, extra: &[(&str, &str)]) -> Config {
@@ -113,7 +156,11 @@ impl TestDb {
             ("DATABASE_URL".into(), self.owner_url.clone()),
             ("APP_DATABASE_URL".into(), self.app_url.clone()),
         ]);
-        env.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+        env.extend(
+            extra
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
         Config::from_sources(Path::new("test"), "", &env).expect("test config is valid")
     }
 
@@ -133,7 +180,10 @@ where
         if let Some(v) = check().await {
             return v;
         }
-        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for: {what}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for: {what}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }

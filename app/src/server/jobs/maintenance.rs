@@ -25,17 +25,22 @@ impl Job for PruneJobs {
         .execute(&ctx.pool)
         .await?
         .rows_affected();
-        let workers = sqlx::query!("delete from worker_heartbeats where seen_at < now() - interval '1 day'")
-            .execute(&ctx.pool)
-            .await?
-            .rows_affected();
+        let workers =
+            sqlx::query!("delete from worker_heartbeats where seen_at < now() - interval '1 day'")
+                .execute(&ctx.pool)
+                .await?
+                .rows_affected();
         tracing::info!(jobs, workers, "pruned finished jobs and departed workers");
         Ok(())
     }
 }
 
 pub fn register(registry: Registry) -> Registry {
-    let hourly = Schedule::new::<PruneJobs>("maintenance.prune_jobs.hourly", "0 17 * * * *", &PruneJobsPayload { keep_days: 14 })
-        .expect("a valid built-in cron expression");
+    let hourly = Schedule::new::<PruneJobs>(
+        "maintenance.prune_jobs.hourly",
+        "0 17 * * * *",
+        &PruneJobsPayload { keep_days: 14 },
+    )
+    .expect("a valid built-in cron expression");
     registry.register(PruneJobs).schedule(hourly)
 }

@@ -45,7 +45,11 @@ pub struct ClaimedJob {
     pub max_attempts: i32,
 }
 
-pub async fn claim_next(pool: &PgPool, queues: &[String], worker_id: Uuid) -> Result<Option<ClaimedJob>, sqlx::Error> {
+pub async fn claim_next(
+    pool: &PgPool,
+    queues: &[String],
+    worker_id: Uuid,
+) -> Result<Option<ClaimedJob>, sqlx::Error> {
     // SKIP LOCKED lets many workers claim concurrently without blocking on, or double-claiming,
     // a row another worker is taking in the same instant.
     sqlx::query_as!(
@@ -94,7 +98,13 @@ pub async fn finish(
     Ok(done.rows_affected() == 1)
 }
 
-pub async fn retry_later(pool: &PgPool, id: JobId, worker_id: Uuid, error: &str, after: Duration) -> Result<bool, sqlx::Error> {
+pub async fn retry_later(
+    pool: &PgPool,
+    id: JobId,
+    worker_id: Uuid,
+    error: &str,
+    after: Duration,
+) -> Result<bool, sqlx::Error> {
     let done = sqlx::query!(
         r#"
         update jobs set state = 'queued', locked_by = null, heartbeat_at = null, last_error = $3,
@@ -182,7 +192,12 @@ pub async fn request_cancel(conn: &mut PgConnection, id: JobId) -> Result<bool, 
     Ok(done.rows_affected() == 1)
 }
 
-pub async fn set_progress(pool: &PgPool, id: JobId, percent: i16, message: &str) -> Result<(), sqlx::Error> {
+pub async fn set_progress(
+    pool: &PgPool,
+    id: JobId,
+    percent: i16,
+    message: &str,
+) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "update jobs set progress = $2, progress_message = $3 where id = $1 and state = 'running'",
         id,
@@ -241,7 +256,12 @@ pub async fn queue_depths(pool: &PgPool) -> Result<Vec<QueueDepth>, sqlx::Error>
     .await
 }
 
-pub async fn upsert_worker(pool: &PgPool, worker_id: Uuid, hostname: &str, queues: &[String]) -> Result<(), sqlx::Error> {
+pub async fn upsert_worker(
+    pool: &PgPool,
+    worker_id: Uuid,
+    hostname: &str,
+    queues: &[String],
+) -> Result<(), sqlx::Error> {
     sqlx::query!(
         r#"
         insert into worker_heartbeats (worker_id, hostname, pid, queues)
@@ -259,9 +279,12 @@ pub async fn upsert_worker(pool: &PgPool, worker_id: Uuid, hostname: &str, queue
 }
 
 pub async fn remove_worker(pool: &PgPool, worker_id: Uuid) -> Result<(), sqlx::Error> {
-    sqlx::query!("delete from worker_heartbeats where worker_id = $1", worker_id)
-        .execute(pool)
-        .await?;
+    sqlx::query!(
+        "delete from worker_heartbeats where worker_id = $1",
+        worker_id
+    )
+    .execute(pool)
+    .await?;
     Ok(())
 }
 
@@ -343,7 +366,11 @@ pub async fn lock_due_schedules(conn: &mut PgConnection) -> Result<Vec<DueSchedu
     .await
 }
 
-pub async fn advance_schedule(conn: &mut PgConnection, name: &str, next_run_at: DateTime<Utc>) -> Result<(), sqlx::Error> {
+pub async fn advance_schedule(
+    conn: &mut PgConnection,
+    name: &str,
+    next_run_at: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "update job_schedules set last_run_at = now(), next_run_at = $2 where name = $1",
         name,

@@ -18,8 +18,13 @@ pub struct Schedule {
 }
 
 impl Schedule {
-    pub fn new<J: Job>(name: &'static str, cron_text: &str, payload: &J::Payload) -> Result<Self, String> {
-        let cron = cron::Schedule::from_str(cron_text).map_err(|e| format!("schedule {name}: bad cron {cron_text:?}: {e}"))?;
+    pub fn new<J: Job>(
+        name: &'static str,
+        cron_text: &str,
+        payload: &J::Payload,
+    ) -> Result<Self, String> {
+        let cron = cron::Schedule::from_str(cron_text)
+            .map_err(|e| format!("schedule {name}: bad cron {cron_text:?}: {e}"))?;
         Ok(Self {
             name,
             cron_text: cron_text.to_owned(),
@@ -35,8 +40,19 @@ impl Schedule {
     }
 
     pub(super) async fn register(&self, pool: &PgPool) -> Result<(), sqlx::Error> {
-        let next = self.next_after(Utc::now()).unwrap_or(DateTime::<Utc>::MAX_UTC);
-        queries::upsert_schedule(pool, self.name, &self.cron_text, self.queue, self.kind, &self.payload, next).await
+        let next = self
+            .next_after(Utc::now())
+            .unwrap_or(DateTime::<Utc>::MAX_UTC);
+        queries::upsert_schedule(
+            pool,
+            self.name,
+            &self.cron_text,
+            self.queue,
+            self.kind,
+            &self.payload,
+            next,
+        )
+        .await
     }
 }
 
@@ -53,7 +69,11 @@ pub(super) async fn fire_due(pool: &PgPool) -> Result<usize, sqlx::Error> {
             delay: std::time::Duration::ZERO,
             max_attempts: 3,
             priority: 0,
-            idempotency_key: Some(format!("{}@{}", schedule.name, schedule.next_run_at.to_rfc3339())),
+            idempotency_key: Some(format!(
+                "{}@{}",
+                schedule.name,
+                schedule.next_run_at.to_rfc3339()
+            )),
         };
         queries::insert_job(&mut tx, &job).await?;
         let next = cron::Schedule::from_str(&schedule.cron)

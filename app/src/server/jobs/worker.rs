@@ -15,8 +15,9 @@ use super::{queries, schedule, JobContext, JobError, JobId, JobState, Registry};
 
 #[derive(Clone, Debug)]
 pub struct WorkerOptions {
-    /// Jobs run at once by this process.
+    /// Jobs of one queue run at once by this process, unless `queue_concurrency` names the queue.
     pub concurrency: usize,
+    pub queue_concurrency: HashMap<String, usize>,
     /// How often running jobs' leases are renewed and this worker reports itself alive.
     pub heartbeat: Duration,
     /// A running job whose lease has not been renewed for this long is given to another worker.
@@ -34,6 +35,7 @@ impl WorkerOptions {
     pub fn new(concurrency: usize, heartbeat: Duration, shutdown_grace: Duration) -> Self {
         Self {
             concurrency,
+            queue_concurrency: HashMap::new(),
             heartbeat,
             lease: heartbeat * 3,
             tick: Duration::from_secs(1).min(heartbeat),
@@ -43,9 +45,19 @@ impl WorkerOptions {
         }
     }
 
+    pub fn concurrency_for(&self, queue: &str) -> usize {
+        self.queue_concurrency
+            .get(queue)
+            .copied()
+            .unwrap_or(self.concurrency)
+            .max(1)
+    }
+
     /// Exponential backoff with ±20% jitter so failed jobs don't retry in lockstep.
     pub fn backoff(&self, attempt: i32) -> Duration {
-        let exp = self.retry_base.saturating_mul(1u32 << attempt.clamp(1, 20).saturating_sub(1) as u32);
+        let exp = self
+            .retry_base
+            .saturating_mul(1u32 << attempt.clamp(1, 20).saturating_sub(1) as u32);
         let capped = exp.min(self.retry_max);
         capped.mul_f64(rand::random_range(0.8..1.2))
     }
@@ -82,52 +94,39 @@ pub async fn run_workers(
         schedule.register(&worker.pool).await?;
     }
     queries::upsert_worker(&worker.pool, worker.id, &hostname(), &worker.queues).await?;
-    tracing::info!(worker = %worker.id, queues = ?worker.queues, concurrency = worker.options.concurrency, "worker started");
+    tracing::info!(worker = %worker.id, queues = ?worker.queues, "worker started");
 
-    let wake = Arc::new(Notify::new());
+    let wakers: HashMap<String, Arc<Notify>> = worker
+        .queues
+        .iter()
+        .map(|q| (q.clone(), Arc::new(Notify::new())))
+        .collect();
     let stop_background = CancellationToken::new();
-    let listener = tokio::spawn(listen(worker.pool.clone(), Arc::clone(&wake), stop_background.clone()));
+    let listener = tokio::spawn(listen(
+        worker.pool.clone(),
+        wakers.clone(),
+        stop_background.clone(),
+    ));
     let housekeeping = tokio::spawn(housekeep(Arc::clone(&worker), stop_background.clone()));
 
-    let semaphore = Arc::new(tokio::sync::Semaphore::new(worker.options.concurrency));
-    let mut tasks = JoinSet::new();
-    loop {
-        while tasks.try_join_next().is_some() {}
-        let permit = tokio::select! {
-            permit = Arc::clone(&semaphore).acquire_owned() => permit?,
-            _ = shutdown.cancelled() => break,
-        };
-        match queries::claim_next(&worker.pool, &worker.queues, worker.id).await {
-            Ok(Some(job)) => {
-                let worker = Arc::clone(&worker);
-                tasks.spawn(async move {
-                    worker.execute(job).await;
-                    drop(permit);
-                });
-                continue;
-            }
-            Ok(None) => {}
-            Err(e) => tracing::warn!(error = %e, "claiming a job failed; retrying"),
-        }
-        drop(permit);
-        tokio::select! {
-            _ = wake.notified() => {}
-            _ = sleep(worker.options.tick) => {}
-            _ = shutdown.cancelled() => break,
-        }
+    let mut loops = JoinSet::new();
+    for (queue, wake) in wakers {
+        loops.spawn(Arc::clone(&worker).claim_loop(queue, wake, shutdown.clone()));
     }
-
-    tracing::info!(running = tasks.len(), "worker stopping; letting running jobs finish");
-    let drained = tokio::time::timeout(worker.options.shutdown_grace, async {
-        while tasks.join_next().await.is_some() {}
-    })
-    .await;
+    let mut abandoned = false;
+    while let Some(result) = loops.join_next().await {
+        abandoned |= result.unwrap_or(true);
+    }
     stop_background.cancel();
-    if drained.is_err() {
-        tasks.shutdown().await;
+    if abandoned {
         match queries::release_all(&worker.pool, worker.id).await {
-            Ok(n) => tracing::warn!(jobs = n, "grace period over: returned unfinished jobs to the queue"),
-            Err(e) => tracing::error!(error = %e, "could not return unfinished jobs; their leases will expire"),
+            Ok(n) => tracing::warn!(
+                jobs = n,
+                "grace period over: returned unfinished jobs to the queue"
+            ),
+            Err(e) => {
+                tracing::error!(error = %e, "could not return unfinished jobs; their leases will expire")
+            }
         }
     }
     let _ = tokio::join!(listener, housekeeping);
@@ -137,10 +136,69 @@ pub async fn run_workers(
 }
 
 impl Worker {
+    /// Claims and runs jobs of one queue, up to its concurrency, until shutdown. Returns true when
+    /// jobs were still running after the grace period and were aborted.
+    #[tracing::instrument(skip_all, fields(queue = %queue))]
+    async fn claim_loop(
+        self: Arc<Self>,
+        queue: String,
+        wake: Arc<Notify>,
+        shutdown: CancellationToken,
+    ) -> bool {
+        let semaphore = Arc::new(tokio::sync::Semaphore::new(
+            self.options.concurrency_for(&queue),
+        ));
+        let queues = [queue];
+        let mut tasks = JoinSet::new();
+        loop {
+            while tasks.try_join_next().is_some() {}
+            let permit = tokio::select! {
+                permit = Arc::clone(&semaphore).acquire_owned() => permit.expect("semaphore is never closed"),
+                _ = shutdown.cancelled() => break,
+            };
+            match queries::claim_next(&self.pool, &queues, self.id).await {
+                Ok(Some(job)) => {
+                    let worker = Arc::clone(&self);
+                    tasks.spawn(async move {
+                        worker.execute(job).await;
+                        drop(permit);
+                    });
+                    continue;
+                }
+                Ok(None) => {}
+                Err(e) => tracing::warn!(error = %e, "claiming a job failed; retrying"),
+            }
+            drop(permit);
+            tokio::select! {
+                _ = wake.notified() => {}
+                _ = sleep(self.options.tick) => {}
+                _ = shutdown.cancelled() => break,
+            }
+        }
+        if !tasks.is_empty() {
+            tracing::info!(
+                running = tasks.len(),
+                "stopping; letting running jobs finish"
+            );
+        }
+        let drained = tokio::time::timeout(self.options.shutdown_grace, async {
+            while tasks.join_next().await.is_some() {}
+        })
+        .await;
+        if drained.is_err() {
+            tasks.shutdown().await;
+            return true;
+        }
+        false
+    }
+
     #[tracing::instrument(skip_all, fields(job = %job.id, kind = %job.kind, attempt = job.attempts))]
     async fn execute(&self, job: queries::ClaimedJob) {
         let token = CancellationToken::new();
-        self.running.lock().expect("running map").insert(job.id, token.clone());
+        self.running
+            .lock()
+            .expect("running map")
+            .insert(job.id, token.clone());
         let ctx = JobContext {
             id: job.id,
             kind: job.kind.clone(),
@@ -149,22 +207,37 @@ impl Worker {
             cancel: token.clone(),
         };
         let outcome = match self.registry.get(&job.kind) {
-            None => Err(JobError::Retryable(format!("this worker has no handler for {}", job.kind))),
+            None => Err(JobError::Retryable(format!(
+                "this worker has no handler for {}",
+                job.kind
+            ))),
             // Its own task, so a panic is caught as a JoinError, and aborted with us at shutdown.
-            Some(handler) => match AbortOnDropHandle::new(tokio::spawn(handler.start(ctx, job.payload.clone()))).await {
-                Ok(result) => result,
-                Err(e) if e.is_panic() => Err(JobError::Retryable("the job panicked".into())),
-                Err(_) => Err(JobError::Retryable("the job was aborted".into())),
-            },
+            Some(handler) => {
+                match AbortOnDropHandle::new(tokio::spawn(handler.start(ctx, job.payload.clone())))
+                    .await
+                {
+                    Ok(result) => result,
+                    Err(e) if e.is_panic() => Err(JobError::Retryable("the job panicked".into())),
+                    Err(_) => Err(JobError::Retryable("the job was aborted".into())),
+                }
+            }
         };
         self.running.lock().expect("running map").remove(&job.id);
-        let outcome = if token.is_cancelled() { Err(JobError::Cancelled) } else { outcome };
+        let outcome = if token.is_cancelled() {
+            Err(JobError::Cancelled)
+        } else {
+            outcome
+        };
         if let Err(e) = self.record(&job, outcome).await {
             tracing::error!(error = %e, "could not record the job's outcome; its lease will expire and it will run again");
         }
     }
 
-    async fn record(&self, job: &queries::ClaimedJob, outcome: Result<(), JobError>) -> Result<(), sqlx::Error> {
+    async fn record(
+        &self,
+        job: &queries::ClaimedJob,
+        outcome: Result<(), JobError>,
+    ) -> Result<(), sqlx::Error> {
         let still_ours = match outcome {
             Ok(()) => {
                 tracing::info!("job succeeded");
@@ -172,7 +245,14 @@ impl Worker {
             }
             Err(JobError::Cancelled) => {
                 tracing::info!("job cancelled");
-                queries::finish(&self.pool, job.id, self.id, JobState::Cancelled, Some("cancelled on request")).await?
+                queries::finish(
+                    &self.pool,
+                    job.id,
+                    self.id,
+                    JobState::Cancelled,
+                    Some("cancelled on request"),
+                )
+                .await?
             }
             Err(JobError::Permanent(msg)) => {
                 tracing::warn!(error = %msg, "job failed permanently");
@@ -189,7 +269,9 @@ impl Worker {
             }
         };
         if !still_ours {
-            tracing::warn!("job was reclaimed by another worker while it ran; this result was discarded");
+            tracing::warn!(
+                "job was reclaimed by another worker while it ran; this result was discarded"
+            );
         }
         Ok(())
     }
@@ -209,7 +291,10 @@ async fn housekeep(worker: Arc<Worker>, stop: CancellationToken) {
     }
 }
 
-async fn housekeep_once(worker: &Worker, last_beat: &mut tokio::time::Instant) -> Result<(), sqlx::Error> {
+async fn housekeep_once(
+    worker: &Worker,
+    last_beat: &mut tokio::time::Instant,
+) -> Result<(), sqlx::Error> {
     let has_running = !worker.running.lock().expect("running map").is_empty();
     if has_running {
         for beat in queries::heartbeat_jobs(&worker.pool, worker.id).await? {
@@ -226,21 +311,28 @@ async fn housekeep_once(worker: &Worker, last_beat: &mut tokio::time::Instant) -
         queries::upsert_worker(&worker.pool, worker.id, &hostname(), &worker.queues).await?;
         let reclaimed = queries::reclaim_expired(&worker.pool, worker.options.lease).await?;
         if reclaimed > 0 {
-            tracing::warn!(jobs = reclaimed, "reclaimed jobs from workers that stopped responding");
+            tracing::warn!(
+                jobs = reclaimed,
+                "reclaimed jobs from workers that stopped responding"
+            );
         }
     }
     Ok(())
 }
 
-/// Wakes the claim loop when a job is committed; polling covers a lost connection.
-async fn listen(pool: PgPool, wake: Arc<Notify>, stop: CancellationToken) {
+/// Wakes a queue's claim loop when a job is committed to it; polling covers a lost connection.
+async fn listen(pool: PgPool, wakers: HashMap<String, Arc<Notify>>, stop: CancellationToken) {
     loop {
         let result = async {
             let mut listener = PgListener::connect_with(&pool).await?;
             listener.listen("jobs_queued").await?;
             loop {
                 tokio::select! {
-                    n = listener.recv() => { n?; wake.notify_one(); }
+                    n = listener.recv() => {
+                        if let Some(wake) = wakers.get(n?.payload()) {
+                            wake.notify_one();
+                        }
+                    }
                     _ = stop.cancelled() => return Ok::<_, sqlx::Error>(()),
                 }
             }
@@ -248,7 +340,9 @@ async fn listen(pool: PgPool, wake: Arc<Notify>, stop: CancellationToken) {
         .await;
         match result {
             Ok(()) => return,
-            Err(e) => tracing::debug!(error = %e, "job notifications lost; polling until reconnected"),
+            Err(e) => {
+                tracing::debug!(error = %e, "job notifications lost; polling until reconnected")
+            }
         }
         tokio::select! {
             _ = sleep(Duration::from_secs(5)) => {}
@@ -273,9 +367,15 @@ mod tests {
     fn backoff_grows_exponentially_and_is_capped() {
         let o = WorkerOptions::new(1, Duration::from_secs(30), Duration::from_secs(1));
         let first = o.backoff(1);
-        assert!(first >= Duration::from_secs(4) && first <= Duration::from_secs(6), "{first:?}");
+        assert!(
+            first >= Duration::from_secs(4) && first <= Duration::from_secs(6),
+            "{first:?}"
+        );
         let fourth = o.backoff(4);
-        assert!(fourth >= Duration::from_secs(32) && fourth <= Duration::from_secs(48), "{fourth:?}");
+        assert!(
+            fourth >= Duration::from_secs(32) && fourth <= Duration::from_secs(48),
+            "{fourth:?}"
+        );
         assert!(o.backoff(30) <= Duration::from_secs(15 * 60).mul_f64(1.2));
     }
 }

@@ -1,0 +1,216 @@
+//! The server binary as an operator runs it: subcommands, config errors, ports, shutdown.
+//! Needs DATABASE_URL / APP_DATABASE_URL like the other integration tests (`make test`).
+
+use std::{
+    io::{Read, Write},
+    net::{TcpListener, TcpStream},
+    process::{Child, Command, Output, Stdio},
+    time::{Duration, Instant},
+};
+
+const BIN: &str = env!("CARGO_BIN_EXE_audiotricks");
+
+fn env(key: &str) -> String {
+    std::env::var(key).unwrap_or_else(|_| panic!("{key} must be set (run `make test`)"))
+}
+
+fn with_database(url: &str, db: &str) -> String {
+    format!("{}/{db}", url.rsplit_once('/').unwrap().0)
+}
+
+/// A fresh, empty database; the binary's own `migrate` sets it up.
+fn fresh_database() -> (String, String) {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let name = format!(
+        "at_test_{}_cli{}x{n}",
+        std::time::UNIX_EPOCH.elapsed().unwrap().as_secs(),
+        std::process::id()
+    );
+    let psql = Command::new("psql")
+        .args([
+            env("DATABASE_URL").as_str(),
+            "-X",
+            "-q",
+            "-c",
+            &format!("drop database if exists {name}"),
+            "-c",
+            &format!("create database {name}"),
+        ])
+        .output()
+        .expect("psql runs");
+    assert!(
+        psql.status.success(),
+        "{}",
+        String::from_utf8_lossy(&psql.stderr)
+    );
+    (
+        with_database(&env("DATABASE_URL"), &name),
+        with_database(&env("APP_DATABASE_URL"), &name),
+    )
+}
+
+fn free_addr() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().to_string()
+}
+
+fn audiotricks(args: &[&str], vars: &[(&str, &str)]) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args).env_remove("RUST_LOG").env(
+        "AUDIOTRICKS_CONFIG",
+        concat!(env!("CARGO_MANIFEST_DIR"), "/Leptos.toml"),
+    );
+    for (k, v) in vars {
+        cmd.env(k, v);
+    }
+    cmd
+}
+
+fn http_get(addr: &str, path: &str) -> Option<String> {
+    let mut stream = TcpStream::connect(addr).ok()?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    Some(response)
+}
+
+fn stderr_of(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn wait_with_timeout(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the server did not stop within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn an_invalid_setting_exits_2_and_names_it() {
+    let output = audiotricks(
+        &["migrate"],
+        &[
+            ("DATABASE_URL", "postgres://x@127.0.0.1/x"),
+            ("APP_DATABASE_URL", "postgres://y@127.0.0.1/y"),
+            ("JOBS_CONCURRENCY", "lots"),
+        ],
+    )
+    .output()
+    .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let err = stderr_of(&output);
+    assert!(
+        err.contains("jobs.concurrency") && err.contains("JOBS_CONCURRENCY"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_missing_database_url_is_explained() {
+    let output = audiotricks(&["serve"], &[])
+        .env_remove("DATABASE_URL")
+        .env_remove("APP_DATABASE_URL")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr_of(&output).contains("set the environment variable DATABASE_URL"));
+}
+
+#[test]
+fn unknown_flags_are_rejected() {
+    let output = audiotricks(&["serve", "--frobnicate"], &[])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr_of(&output).contains("--frobnicate"));
+}
+
+#[test]
+fn migrate_then_serve_then_sigterm_stops_cleanly() {
+    let (owner_url, app_url) = fresh_database();
+    let db = [
+        ("DATABASE_URL", owner_url.as_str()),
+        ("APP_DATABASE_URL", app_url.as_str()),
+    ];
+    let migrate = audiotricks(&["migrate"], &db).output().unwrap();
+    assert!(migrate.status.success(), "{}", stderr_of(&migrate));
+
+    let addr = free_addr();
+    let vars = [
+        db[0],
+        db[1],
+        ("LEPTOS_SITE_ADDR", addr.as_str()),
+        ("LOG_FORMAT", "json"),
+    ];
+    let mut server = audiotricks(&["serve"], &vars)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let ready = loop {
+        if let Some(r) = http_get(&addr, "/readyz") {
+            break r;
+        }
+        assert!(Instant::now() < deadline, "server did not come up");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(ready.starts_with("HTTP/1.1 200"), "{ready}");
+    assert!(ready.contains(r#""ready":true"#));
+
+    let term = Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    let status = wait_with_timeout(&mut server, Duration::from_secs(20));
+    assert!(status.success(), "exit status {status:?}");
+    let mut logs = String::new();
+    server
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut logs)
+        .unwrap();
+    assert!(logs.contains("stopped cleanly"), "{logs}");
+    assert!(
+        logs.lines()
+            .any(|l| l.starts_with('{') && l.contains(r#""level":"INFO""#)),
+        "JSON logs: {logs}"
+    );
+}
+
+#[test]
+fn a_busy_port_gets_a_clear_message() {
+    let (owner_url, app_url) = fresh_database();
+    let taken = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let output = audiotricks(
+        &["serve"],
+        &[
+            ("DATABASE_URL", owner_url.as_str()),
+            ("APP_DATABASE_URL", app_url.as_str()),
+            ("LEPTOS_SITE_ADDR", addr.as_str()),
+        ],
+    )
+    .output()
+    .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr_of(&output).contains("already in use"),
+        "{}",
+        stderr_of(&output)
+    );
+}
