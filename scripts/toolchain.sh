@@ -65,7 +65,7 @@ case "${1:-}" in
     npm_ci "$ROOT/end2end"
     ;;
   --bench)
-    apt_install wrk
+    apt_install wrk curl
     ;;
   "") ;;
   *) die "unknown option $1 (use --test or --bench)" ;;

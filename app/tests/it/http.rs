@@ -188,3 +188,25 @@ async fn oversized_request_bodies_are_refused() {
     let (status, _, _) = send(&router, request).await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
 }
+
+#[tokio::test]
+async fn metrics_can_require_a_bearer_token() {
+    let db = TestDb::new().await;
+    let router =
+        app::server::http::router(db.state(&[("METRICS_TOKEN", "a-long-scrape-token-123")]));
+    let (status, headers, _) = send(&router, get("/metrics")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(headers[header::WWW_AUTHENTICATE], "Bearer");
+    let wrong = Request::get("/metrics")
+        .header(header::AUTHORIZATION, "Bearer a-long-scrape-token-124")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(send(&router, wrong).await.0, StatusCode::UNAUTHORIZED);
+    let right = Request::get("/metrics")
+        .header(header::AUTHORIZATION, "Bearer a-long-scrape-token-123")
+        .body(Body::empty())
+        .unwrap();
+    let (status, _, body) = send(&router, right).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("audiotricks_http_requests_total"));
+}

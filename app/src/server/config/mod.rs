@@ -1,9 +1,11 @@
 //! Typed runtime configuration: `Leptos.toml` (or `AUDIOTRICKS_CONFIG`) overlaid by the
 //! environment, validated once at start. Errors name the setting and the variable.
 
+mod file;
+
 use std::{fmt, net::SocketAddr, path::Path, str::FromStr, time::Duration};
 
-use serde::Deserialize;
+use file::FileConfig;
 
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -12,6 +14,8 @@ pub struct Config {
     pub body_limit_bytes: usize,
     pub shutdown_grace: Duration,
     pub run_workers: bool,
+    /// When set, `/metrics` requires `Authorization: Bearer <token>`.
+    pub metrics_token: Option<Secret>,
     pub site: SiteConfig,
     pub database: DatabaseConfig,
     pub jobs: JobsConfig,
@@ -132,109 +136,6 @@ pub enum ConfigError {
     },
 }
 
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields, default)]
-struct FileConfig {
-    server: FileServer,
-    site: FileSite,
-    database: FileDatabase,
-    jobs: FileJobs,
-    log: FileLog,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, default)]
-struct FileServer {
-    addr: String,
-    public_url: String,
-    body_limit_bytes: usize,
-    shutdown_grace_seconds: u64,
-    run_workers: bool,
-}
-
-impl Default for FileServer {
-    fn default() -> Self {
-        Self {
-            addr: "127.0.0.1:3000".into(),
-            public_url: "http://127.0.0.1:3000".into(),
-            body_limit_bytes: 2 * 1024 * 1024,
-            shutdown_grace_seconds: 30,
-            run_workers: true,
-        }
-    }
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, default)]
-struct FileSite {
-    root: String,
-    pkg_dir: String,
-    output_name: String,
-    reload_port: u32,
-}
-
-impl Default for FileSite {
-    fn default() -> Self {
-        Self {
-            root: "target/site".into(),
-            pkg_dir: "pkg".into(),
-            output_name: "audiotricks".into(),
-            reload_port: 3001,
-        }
-    }
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, default)]
-struct FileDatabase {
-    max_connections: u32,
-    acquire_timeout_seconds: u64,
-}
-
-impl Default for FileDatabase {
-    fn default() -> Self {
-        Self {
-            max_connections: 10,
-            acquire_timeout_seconds: 5,
-        }
-    }
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, default)]
-struct FileJobs {
-    concurrency: usize,
-    queue_concurrency: std::collections::BTreeMap<String, usize>,
-    heartbeat_seconds: u64,
-}
-
-impl Default for FileJobs {
-    fn default() -> Self {
-        Self {
-            concurrency: 2,
-            // Maintenance is never urgent; one at a time keeps it out of the way.
-            queue_concurrency: [("maintenance".to_owned(), 1)].into(),
-            heartbeat_seconds: 30,
-        }
-    }
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, default)]
-struct FileLog {
-    format: String,
-    filter: String,
-}
-
-impl Default for FileLog {
-    fn default() -> Self {
-        Self {
-            format: "pretty".into(),
-            filter: "info,audiotricks=debug,app=debug,sqlx=warn,tower_http=info".into(),
-        }
-    }
-}
-
 /// Where the environment comes from; tests pass a map instead of mutating the process env.
 pub trait Env {
     fn get(&self, key: &str) -> Option<String>;
@@ -305,6 +206,7 @@ impl Config {
                 "RUN_WORKERS",
                 file.server.run_workers,
             )?,
+            metrics_token: env.get("METRICS_TOKEN").map(Secret::new),
             site: SiteConfig {
                 root: over.string("LEPTOS_SITE_ROOT", file.site.root),
                 pkg_dir: over.string("LEPTOS_SITE_PKG_DIR", file.site.pkg_dir),
@@ -405,6 +307,17 @@ impl Config {
                 "jobs.heartbeat_seconds",
                 "JOBS_HEARTBEAT_SECONDS",
                 "must be at least 1",
+            ));
+        }
+        if self
+            .metrics_token
+            .as_ref()
+            .is_some_and(|t| t.expose().len() < 16)
+        {
+            return Err(invalid(
+                "server.metrics_token",
+                "METRICS_TOKEN",
+                "must be at least 16 characters",
             ));
         }
         if let Err(e) = tracing_subscriber::EnvFilter::try_new(&self.log.filter) {
@@ -509,122 +422,4 @@ fn parse_log_format(text: &str) -> Result<LogFormat, ConfigError> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const URLS: [(&str, &str); 2] = [
-        ("DATABASE_URL", "postgres://owner@127.0.0.1/db"),
-        ("APP_DATABASE_URL", "postgres://app@127.0.0.1/db"),
-    ];
-
-    fn load(toml: &str, env: &impl Env) -> Result<Config, ConfigError> {
-        Config::from_sources(Path::new("test.toml"), toml, env)
-    }
-
-    #[test]
-    fn defaults_apply_when_file_is_empty() {
-        let c = load("", &URLS).unwrap();
-        assert_eq!(c.addr.to_string(), "127.0.0.1:3000");
-        assert_eq!(c.jobs.concurrency, 2);
-        assert_eq!(c.log.format, LogFormat::Pretty);
-        assert!(!c.public_url.is_https());
-    }
-
-    #[test]
-    fn env_overrides_file() {
-        let env = [
-            ("DATABASE_URL", "postgres://o@h/d"),
-            ("APP_DATABASE_URL", "postgres://a@h/d"),
-            ("LEPTOS_SITE_ADDR", "0.0.0.0:8080"),
-            ("PUBLIC_URL", "https://audio.example.com/"),
-            ("LOG_FORMAT", "json"),
-        ];
-        let c = load("[server]\naddr = \"127.0.0.1:4000\"\n", &env).unwrap();
-        assert_eq!(c.addr.to_string(), "0.0.0.0:8080");
-        assert_eq!(c.public_url.as_str(), "https://audio.example.com");
-        assert!(c.public_url.is_https());
-        assert_eq!(c.log.format, LogFormat::Json);
-    }
-
-    #[test]
-    fn errors_name_the_setting_and_variable() {
-        let env = [
-            ("DATABASE_URL", "postgres://o@h/d"),
-            ("APP_DATABASE_URL", "postgres://a@h/d"),
-            ("JOBS_CONCURRENCY", "lots"),
-        ];
-        let err = load("", &env).unwrap_err().to_string();
-        assert!(
-            err.contains("jobs.concurrency")
-                && err.contains("JOBS_CONCURRENCY")
-                && err.contains("lots"),
-            "{err}"
-        );
-
-        let err = load("[server]\naddr = \"nowhere\"\n", &URLS)
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("server.addr"), "{err}");
-
-        let err = load("[log]\nformat = \"xml\"\n", &URLS)
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("log.format"), "{err}");
-    }
-
-    #[test]
-    fn unknown_keys_and_missing_secrets_are_rejected() {
-        let err = load("[server]\nadr = \"x\"\n", &URLS)
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("adr"), "{err}");
-
-        let err = load("", &[("APP_DATABASE_URL", "postgres://a@h/d")])
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("DATABASE_URL"), "{err}");
-    }
-
-    #[test]
-    fn queue_concurrency_comes_from_file_or_env() {
-        let c = load("[jobs.queue_concurrency]\nmaintenance = 1\n", &URLS).unwrap();
-        assert_eq!(c.jobs.queue_concurrency.get("maintenance"), Some(&1));
-        let env = [
-            ("DATABASE_URL", "postgres://o@h/d"),
-            ("APP_DATABASE_URL", "postgres://a@h/d"),
-            ("JOBS_QUEUE_CONCURRENCY", "transcription=1, default=4"),
-        ];
-        let c = load("", &env).unwrap();
-        assert_eq!(c.jobs.queue_concurrency.get("default"), Some(&4));
-        let env = [
-            ("DATABASE_URL", "postgres://o@h/d"),
-            ("APP_DATABASE_URL", "postgres://a@h/d"),
-            ("JOBS_QUEUE_CONCURRENCY", "default"),
-        ];
-        let err = load("", &env).unwrap_err().to_string();
-        assert!(
-            err.contains("JOBS_QUEUE_CONCURRENCY") && err.contains("queue=number"),
-            "{err}"
-        );
-    }
-
-    #[test]
-    fn the_shipped_leptos_toml_matches_the_built_in_defaults() {
-        let shipped = load(include_str!("../../../Leptos.toml"), &URLS).unwrap();
-        let defaults = load("", &URLS).unwrap();
-        assert_eq!(format!("{shipped:?}"), format!("{defaults:?}"));
-    }
-
-    #[test]
-    fn public_url_must_be_scheme_and_host() {
-        assert!("ftp://x".parse::<PublicUrl>().is_err());
-        assert!("https://x.com/app".parse::<PublicUrl>().is_err());
-        assert!("http://127.0.0.1:3000".parse::<PublicUrl>().is_ok());
-    }
-
-    #[test]
-    fn secrets_do_not_print() {
-        let c = load("", &URLS).unwrap();
-        assert!(!format!("{c:?}").contains("owner@"));
-    }
-}
+mod tests;

@@ -1,0 +1,106 @@
+//! The settings file's shape, with the built-in defaults that `Leptos.toml` documents.
+
+use serde::Deserialize;
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub(super) struct FileConfig {
+    pub(super) server: FileServer,
+    pub(super) site: FileSite,
+    pub(super) database: FileDatabase,
+    pub(super) jobs: FileJobs,
+    pub(super) log: FileLog,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(super) struct FileServer {
+    pub(super) addr: String,
+    pub(super) public_url: String,
+    pub(super) body_limit_bytes: usize,
+    pub(super) shutdown_grace_seconds: u64,
+    pub(super) run_workers: bool,
+}
+
+impl Default for FileServer {
+    fn default() -> Self {
+        Self {
+            addr: "127.0.0.1:3000".into(),
+            public_url: "http://127.0.0.1:3000".into(),
+            body_limit_bytes: 2 * 1024 * 1024,
+            shutdown_grace_seconds: 30,
+            run_workers: true,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(super) struct FileSite {
+    pub(super) root: String,
+    pub(super) pkg_dir: String,
+    pub(super) output_name: String,
+    pub(super) reload_port: u32,
+}
+
+impl Default for FileSite {
+    fn default() -> Self {
+        Self {
+            root: "target/site".into(),
+            pkg_dir: "pkg".into(),
+            output_name: "audiotricks".into(),
+            reload_port: 3001,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(super) struct FileDatabase {
+    pub(super) max_connections: u32,
+    pub(super) acquire_timeout_seconds: u64,
+}
+
+impl Default for FileDatabase {
+    fn default() -> Self {
+        Self {
+            max_connections: 10,
+            acquire_timeout_seconds: 5,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(super) struct FileJobs {
+    pub(super) concurrency: usize,
+    pub(super) queue_concurrency: std::collections::BTreeMap<String, usize>,
+    pub(super) heartbeat_seconds: u64,
+}
+
+impl Default for FileJobs {
+    fn default() -> Self {
+        Self {
+            concurrency: 2,
+            // Maintenance is never urgent; one at a time keeps it out of the way.
+            queue_concurrency: [("maintenance".to_owned(), 1)].into(),
+            heartbeat_seconds: 30,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(super) struct FileLog {
+    pub(super) format: String,
+    pub(super) filter: String,
+}
+
+impl Default for FileLog {
+    fn default() -> Self {
+        Self {
+            format: "pretty".into(),
+            filter: "info,audiotricks=debug,app=debug,sqlx=warn,tower_http=info".into(),
+        }
+    }
+}

@@ -1,0 +1,117 @@
+use super::*;
+
+const URLS: [(&str, &str); 2] = [
+    ("DATABASE_URL", "postgres://owner@127.0.0.1/db"),
+    ("APP_DATABASE_URL", "postgres://app@127.0.0.1/db"),
+];
+
+fn load(toml: &str, env: &impl Env) -> Result<Config, ConfigError> {
+    Config::from_sources(Path::new("test.toml"), toml, env)
+}
+
+#[test]
+fn defaults_apply_when_file_is_empty() {
+    let c = load("", &URLS).unwrap();
+    assert_eq!(c.addr.to_string(), "127.0.0.1:3000");
+    assert_eq!(c.jobs.concurrency, 2);
+    assert_eq!(c.log.format, LogFormat::Pretty);
+    assert!(!c.public_url.is_https());
+}
+
+#[test]
+fn env_overrides_file() {
+    let env = [
+        ("DATABASE_URL", "postgres://o@h/d"),
+        ("APP_DATABASE_URL", "postgres://a@h/d"),
+        ("LEPTOS_SITE_ADDR", "0.0.0.0:8080"),
+        ("PUBLIC_URL", "https://audio.example.com/"),
+        ("LOG_FORMAT", "json"),
+    ];
+    let c = load("[server]\naddr = \"127.0.0.1:4000\"\n", &env).unwrap();
+    assert_eq!(c.addr.to_string(), "0.0.0.0:8080");
+    assert_eq!(c.public_url.as_str(), "https://audio.example.com");
+    assert!(c.public_url.is_https());
+    assert_eq!(c.log.format, LogFormat::Json);
+}
+
+#[test]
+fn errors_name_the_setting_and_variable() {
+    let env = [
+        ("DATABASE_URL", "postgres://o@h/d"),
+        ("APP_DATABASE_URL", "postgres://a@h/d"),
+        ("JOBS_CONCURRENCY", "lots"),
+    ];
+    let err = load("", &env).unwrap_err().to_string();
+    assert!(
+        err.contains("jobs.concurrency")
+            && err.contains("JOBS_CONCURRENCY")
+            && err.contains("lots"),
+        "{err}"
+    );
+
+    let err = load("[server]\naddr = \"nowhere\"\n", &URLS)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("server.addr"), "{err}");
+
+    let err = load("[log]\nformat = \"xml\"\n", &URLS)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("log.format"), "{err}");
+}
+
+#[test]
+fn unknown_keys_and_missing_secrets_are_rejected() {
+    let err = load("[server]\nadr = \"x\"\n", &URLS)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("adr"), "{err}");
+
+    let err = load("", &[("APP_DATABASE_URL", "postgres://a@h/d")])
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("DATABASE_URL"), "{err}");
+}
+
+#[test]
+fn queue_concurrency_comes_from_file_or_env() {
+    let c = load("[jobs.queue_concurrency]\nmaintenance = 1\n", &URLS).unwrap();
+    assert_eq!(c.jobs.queue_concurrency.get("maintenance"), Some(&1));
+    let env = [
+        ("DATABASE_URL", "postgres://o@h/d"),
+        ("APP_DATABASE_URL", "postgres://a@h/d"),
+        ("JOBS_QUEUE_CONCURRENCY", "transcription=1, default=4"),
+    ];
+    let c = load("", &env).unwrap();
+    assert_eq!(c.jobs.queue_concurrency.get("default"), Some(&4));
+    let env = [
+        ("DATABASE_URL", "postgres://o@h/d"),
+        ("APP_DATABASE_URL", "postgres://a@h/d"),
+        ("JOBS_QUEUE_CONCURRENCY", "default"),
+    ];
+    let err = load("", &env).unwrap_err().to_string();
+    assert!(
+        err.contains("JOBS_QUEUE_CONCURRENCY") && err.contains("queue=number"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_shipped_leptos_toml_matches_the_built_in_defaults() {
+    let shipped = load(include_str!("../../../../Leptos.toml"), &URLS).unwrap();
+    let defaults = load("", &URLS).unwrap();
+    assert_eq!(format!("{shipped:?}"), format!("{defaults:?}"));
+}
+
+#[test]
+fn public_url_must_be_scheme_and_host() {
+    assert!("ftp://x".parse::<PublicUrl>().is_err());
+    assert!("https://x.com/app".parse::<PublicUrl>().is_err());
+    assert!("http://127.0.0.1:3000".parse::<PublicUrl>().is_ok());
+}
+
+#[test]
+fn secrets_do_not_print() {
+    let c = load("", &URLS).unwrap();
+    assert!(!format!("{c:?}").contains("owner@"));
+}
