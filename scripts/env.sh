@@ -13,3 +13,4 @@ SERVER_BIN="$CARGO_TARGET_DIR/debug/audiotricks"
 port_in_use() {
   (exec 3<>"/dev/tcp/${1%:*}/${1##*:}") 2>/dev/null
 }
+export PGOPTIONS="-c client_min_messages=warning"

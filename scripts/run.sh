@@ -6,6 +6,7 @@ cd "$ROOT"
 ADDR="${LEPTOS_SITE_ADDR:-127.0.0.1:3000}"
 
 scripts/toolchain.sh
+external_db="${DATABASE_URL:-}"
 scripts/postgres.sh ensure
 eval "$(scripts/postgres.sh env)"
 cargo leptos build
@@ -21,5 +22,6 @@ trap 'kill -TERM "$server" 2>/dev/null || true' INT TERM
 status=0
 wait "$server" || status=$?
 if kill -0 "$server" 2>/dev/null; then wait "$server" || status=$?; fi
-scripts/postgres.sh stop
+# Only the embedded database is ours to stop.
+[ -n "$external_db" ] || DATABASE_URL="" scripts/postgres.sh stop
 exit "$status"
