@@ -10,6 +10,10 @@ APP_ADDR="127.0.0.1:${BENCH_PORT:-3200}"
 BARE_ADDR="127.0.0.1:$(( ${BENCH_PORT:-3200} + 1 ))"
 
 scripts/toolchain.sh --bench
+# Leave the database as we found it: stop it at the end only if this run started it.
+started_db=""
+if [ -z "${DATABASE_URL:-}" ] && [ "$(scripts/postgres.sh status)" = stopped ]; then started_db=1; fi
+trap '[ -z "$started_db" ] || DATABASE_URL="" scripts/postgres.sh stop' EXIT
 scripts/postgres.sh ensure
 eval "$(scripts/postgres.sh env)"
 for addr in "$APP_ADDR" "$BARE_ADDR"; do
@@ -29,7 +33,7 @@ RUST_LOG=warn LEPTOS_SITE_ADDR="$APP_ADDR" "$CARGO_TARGET_DIR/release/audiotrick
 app_pid=$!
 "$CARGO_TARGET_DIR/release/examples/bare_axum" "$BARE_ADDR" &
 bare_pid=$!
-trap 'kill $app_pid $bare_pid 2>/dev/null || true' EXIT
+trap 'kill $app_pid $bare_pid 2>/dev/null || true; wait 2>/dev/null; [ -z "$started_db" ] || DATABASE_URL="" scripts/postgres.sh stop' EXIT
 for _ in $(seq 1 100); do
   curl -fs "http://$APP_ADDR/readyz" >/dev/null 2>&1 && curl -fs "http://$BARE_ADDR/" >/dev/null 2>&1 && break
   sleep 0.2
