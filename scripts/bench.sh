@@ -10,12 +10,8 @@ APP_ADDR="127.0.0.1:${BENCH_PORT:-3200}"
 BARE_ADDR="127.0.0.1:$(( ${BENCH_PORT:-3200} + 1 ))"
 
 scripts/toolchain.sh --bench
-# Leave the database as we found it: stop it at the end only if this run started it.
-started_db=""
-if [ -z "${DATABASE_URL:-}" ] && [ "$(scripts/postgres.sh status)" = stopped ]; then started_db=1; fi
-trap '[ -z "$started_db" ] || DATABASE_URL="" scripts/postgres.sh stop' EXIT
-scripts/postgres.sh ensure
-eval "$(scripts/postgres.sh env)"
+use_database
+trap stop_database_if_started EXIT
 for addr in "$APP_ADDR" "$BARE_ADDR"; do
   port_in_use "$addr" && { echo "error: $addr is in use; set BENCH_PORT" >&2; exit 1; }
 done
@@ -24,16 +20,13 @@ echo "== release builds"
 cargo leptos build --release
 cargo build --release -p app --features ssr --example bare_axum
 
-BENCH_DB="audiotricks_bench"
-"$(scripts/postgres.sh bin)/psql" -X -q -v ON_ERROR_STOP=1 "$DATABASE_URL" \
-  -c "drop database if exists $BENCH_DB with (force)" -c "create database $BENCH_DB"
-export DATABASE_URL="${DATABASE_URL%/*}/$BENCH_DB" APP_DATABASE_URL="${APP_DATABASE_URL%/*}/$BENCH_DB"
+use_fresh_database audiotricks_bench
 
 RUST_LOG=warn LEPTOS_SITE_ADDR="$APP_ADDR" "$CARGO_TARGET_DIR/release/audiotricks" serve >/tmp/audiotricks-bench.log 2>&1 &
 app_pid=$!
 "$CARGO_TARGET_DIR/release/examples/bare_axum" "$BARE_ADDR" &
 bare_pid=$!
-trap 'kill $app_pid $bare_pid 2>/dev/null || true; wait 2>/dev/null; [ -z "$started_db" ] || DATABASE_URL="" scripts/postgres.sh stop' EXIT
+trap 'kill $app_pid $bare_pid 2>/dev/null || true; wait 2>/dev/null; stop_database_if_started' EXIT
 for _ in $(seq 1 100); do
   curl -fs "http://$APP_ADDR/readyz" >/dev/null 2>&1 && curl -fs "http://$BARE_ADDR/" >/dev/null 2>&1 && break
   sleep 0.2

@@ -14,3 +14,25 @@ port_in_use() {
   (exec 3<>"/dev/tcp/${1%:*}/${1##*:}") 2>/dev/null
 }
 export PGOPTIONS="-c client_min_messages=warning"
+
+# Starts the embedded database unless DATABASE_URL points elsewhere, exports both URLs, and
+# remembers whether this run started it: stop_database_if_started undoes exactly that.
+use_database() {
+  STARTED_DB=""
+  if [ -z "${DATABASE_URL:-}" ] && [ "$(scripts/postgres.sh status)" = stopped ]; then STARTED_DB=1; fi
+  scripts/postgres.sh ensure
+  eval "$(scripts/postgres.sh env)"
+  local bin; bin="$(scripts/postgres.sh bin)"
+  [ -x "$bin/psql" ] && export PATH="$bin:$PATH"
+  return 0
+}
+
+stop_database_if_started() {
+  [ -z "${STARTED_DB:-}" ] || DATABASE_URL="" scripts/postgres.sh stop
+}
+
+# Points DATABASE_URL and APP_DATABASE_URL at a new, empty database NAME on the same server.
+use_fresh_database() {
+  psql -X -q -v ON_ERROR_STOP=1 "$DATABASE_URL" -c "drop database if exists $1 with (force)" -c "create database $1"
+  export DATABASE_URL="${DATABASE_URL%/*}/$1" APP_DATABASE_URL="${APP_DATABASE_URL%/*}/$1"
+}

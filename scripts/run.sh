@@ -6,9 +6,8 @@ cd "$ROOT"
 ADDR="${LEPTOS_SITE_ADDR:-127.0.0.1:3000}"
 
 scripts/toolchain.sh
-external_db="${DATABASE_URL:-}"
-scripts/postgres.sh ensure
-eval "$(scripts/postgres.sh env)"
+use_database
+trap stop_database_if_started EXIT
 cargo leptos build
 if port_in_use "$ADDR"; then
   echo "error: $ADDR is already in use by another program. Stop it, or run: LEPTOS_SITE_ADDR=127.0.0.1:3005 make run" >&2
@@ -17,11 +16,10 @@ fi
 
 LEPTOS_SITE_ADDR="$ADDR" PUBLIC_URL="${PUBLIC_URL:-http://$ADDR}" "$SERVER_BIN" serve &
 server=$!
-# Ctrl-C reaches the server too; this only makes sure we wait for it before stopping the database.
+# Ctrl-C reaches the server too; this only makes sure we wait for it before the EXIT trap stops
+# the database (when this run started it).
 trap 'kill -TERM "$server" 2>/dev/null || true' INT TERM
 status=0
 wait "$server" || status=$?
 if kill -0 "$server" 2>/dev/null; then wait "$server" || status=$?; fi
-# Only the embedded database is ours to stop.
-[ -n "$external_db" ] || DATABASE_URL="" scripts/postgres.sh stop
 exit "$status"

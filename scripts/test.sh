@@ -6,13 +6,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$ROOT"
 
 scripts/toolchain.sh --test
-# Leave the database as we found it: stop it at the end only if this run started it.
-started_db=""
-if [ -z "${DATABASE_URL:-}" ] && [ "$(scripts/postgres.sh status)" = stopped ]; then started_db=1; fi
-trap '[ -z "$started_db" ] || DATABASE_URL="" scripts/postgres.sh stop' EXIT
-scripts/postgres.sh ensure
-eval "$(scripts/postgres.sh env)"
-export PATH="$(scripts/postgres.sh bin):$PATH"
+# Leave the database as we found it.
+use_database
+trap stop_database_if_started EXIT
 
 echo "== unit and integration tests"
 RUSTFLAGS="$TEST_RUSTFLAGS" cargo test --workspace --features ssr
