@@ -1,5 +1,6 @@
 # The project's commands. See README.md.
-.PHONY: run test db-url bench sqlx-prepare fmt check db-stop
+SHELL := /bin/bash
+.PHONY: run test db-url bench sqlx-prepare fmt check db-stop db-reset
 
 run:           ## set up everything, build, serve on http://127.0.0.1:3000
 	@scripts/run.sh
@@ -12,6 +13,9 @@ db-url:        ## print the local database's owner URL (for psql and tools)
 
 db-stop:       ## stop the local database
 	@scripts/postgres.sh stop
+
+db-reset:      ## stop and delete the local database (the next make run starts a new one)
+	@scripts/postgres.sh reset
 
 bench:         ## load-test /healthz and / against a bare axum handler
 	@scripts/bench.sh

@@ -51,7 +51,10 @@ create table jobs (
     max_attempts     integer not null default 5 check (max_attempts between 1 and 100),
     run_at           timestamptz not null default now(),
     idempotency_key  text check (length(idempotency_key) <= 200),
+    -- The worker process holding the job, and this claim's own id: every write of a running job
+    -- names its lease, so a run whose lease expired can never overwrite the run that replaced it.
     locked_by        uuid,
+    lease            uuid,
     heartbeat_at     timestamptz,
     cancel_requested boolean not null default false,
     progress         smallint not null default 0 check (progress between 0 and 100),
@@ -70,6 +73,8 @@ create unique index jobs_idempotency_key on jobs (kind, idempotency_key) where i
 create index jobs_claimable on jobs (queue, priority desc, run_at, id) where state = 'queued';
 -- Lease expiry sweep over running jobs.
 create index jobs_running_heartbeat on jobs (heartbeat_at) where state = 'running';
+-- Dead jobs are what operators look at (metrics, status).
+create index jobs_dead on jobs (queue) where state = 'dead';
 -- Pruning of finished jobs.
 create index jobs_finished_at on jobs (finished_at) where finished_at is not null;
 
@@ -91,6 +96,7 @@ create table job_schedules (
     queue       text not null,
     kind        text not null,
     payload     jsonb not null default '{}',
+    max_attempts integer not null default 3 check (max_attempts between 1 and 100),
     next_run_at timestamptz not null,
     last_run_at timestamptz,
     created_at  timestamptz not null default now(),

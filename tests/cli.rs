@@ -39,11 +39,7 @@ fn fresh_database() -> (String, String) {
         ])
         .output()
         .expect("psql runs");
-    assert!(
-        psql.status.success(),
-        "{}",
-        String::from_utf8_lossy(&psql.stderr)
-    );
+    assert!(psql.status.success(), "{}", String::from_utf8_lossy(&psql.stderr));
     (
         with_database(&env("DATABASE_URL"), &name),
         with_database(&env("APP_DATABASE_URL"), &name),
@@ -130,9 +126,7 @@ fn a_missing_database_url_is_explained() {
 
 #[test]
 fn unknown_flags_are_rejected() {
-    let output = audiotricks(&["serve", "--frobnicate"], &[])
-        .output()
-        .unwrap();
+    let output = audiotricks(&["serve", "--frobnicate"], &[]).output().unwrap();
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr_of(&output).contains("--frobnicate"));
 }
@@ -178,12 +172,7 @@ fn migrate_then_serve_then_sigterm_stops_cleanly() {
     let status = wait_with_timeout(&mut server, Duration::from_secs(20));
     assert!(status.success(), "exit status {status:?}");
     let mut logs = String::new();
-    server
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut logs)
-        .unwrap();
+    server.stdout.take().unwrap().read_to_string(&mut logs).unwrap();
     assert!(logs.contains("stopped cleanly"), "{logs}");
     assert!(
         logs.lines()
@@ -208,9 +197,5 @@ fn a_busy_port_gets_a_clear_message() {
     .output()
     .unwrap();
     assert_eq!(output.status.code(), Some(1));
-    assert!(
-        stderr_of(&output).contains("already in use"),
-        "{}",
-        stderr_of(&output)
-    );
+    assert!(stderr_of(&output).contains("already in use"), "{}", stderr_of(&output));
 }

@@ -5,9 +5,7 @@ use axum::{routing::get, Router};
 
 #[tokio::main]
 async fn main() {
-    let addr = std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| "127.0.0.1:3201".into());
+    let addr = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:3201".into());
     let app = Router::new().route("/", get(|| async { "ok" }));
     let listener = tokio::net::TcpListener::bind(&addr)
         .await

@@ -16,10 +16,7 @@ pub enum AppError {
     #[error("{0} was not found.")]
     NotFound(String),
     #[error("{message}")]
-    Validation {
-        field: Option<String>,
-        message: String,
-    },
+    Validation { field: Option<String>, message: String },
     #[error("{0}")]
     Conflict(String),
     #[error("{0}")]
@@ -53,13 +50,35 @@ impl AppError {
         tracing::error!(error = %cause, "internal error");
         Self::Internal
     }
+
+    /// Gives the server function's HTTP response this error's status; server_fn would answer 500
+    /// for every error. Server functions end with `.map_err(AppError::respond)`.
+    #[cfg(feature = "ssr")]
+    pub fn respond(self) -> Self {
+        if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+            let status = axum::http::StatusCode::from_u16(self.status_code());
+            response.set_status(status.unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR));
+        }
+        self
+    }
 }
 
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        Self::Transport(value.to_string())
+        match value {
+            // The request or its answer never made it: the network, or a server restarting.
+            ServerFnErrorErr::Request(e) | ServerFnErrorErr::Response(e) => Self::Transport(e),
+            // The request arrived but its arguments could not be read.
+            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) | ServerFnErrorErr::Deserialization(_) => {
+                Self::Validation {
+                    field: None,
+                    message: "The request could not be read. Reload the page and try again.".into(),
+                }
+            }
+            _ => Self::Internal,
+        }
     }
 }
 
@@ -67,5 +86,24 @@ impl FromServerFnError for AppError {
 impl From<sqlx::Error> for AppError {
     fn from(e: sqlx::Error) -> Self {
         Self::internal(format!("database: {e}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn framework_errors_map_to_what_the_user_can_do_about_them() {
+        let network = AppError::from_server_fn_error(ServerFnErrorErr::Request("connection refused".into()));
+        assert_eq!(network, AppError::Transport("connection refused".into()));
+        let bad_args = AppError::from_server_fn_error(ServerFnErrorErr::Args("missing field".into()));
+        assert_eq!(bad_args.status_code(), 422);
+        let other = AppError::from_server_fn_error(ServerFnErrorErr::Registration("x".into()));
+        assert_eq!(other, AppError::Internal);
+        assert_eq!(
+            other.to_string(),
+            "Something went wrong on our side. Please try again in a moment."
+        );
     }
 }

@@ -62,11 +62,13 @@ test("status page shows the database is ok, and refresh confirms with a toast", 
   await expect(page.getByRole("heading", { name: "System status" })).toBeVisible();
   const database = page.getByRole("region", { name: "Database" });
   await expect(database).toContainText("Connected");
-  await expect(database).toContainText("pgvector");
+  await expect(database).toContainText("Round trip");
   await expect(page.getByTestId("readiness")).toHaveText("All systems ready");
   await hydrated(page);
+  const refreshed = page.waitForResponse((r) => r.url().includes("/api/system/status") && r.status() === 200);
   await page.getByRole("button", { name: "Refresh" }).click();
   await expect(page.getByRole("status").filter({ hasText: "Checking the system again" })).toBeVisible();
+  expect(await (await refreshed).json()).toMatchObject({ readiness: { ready: true } });
   await expect(database).toContainText("Connected");
   expect(problems).toEqual([]);
 });

@@ -68,11 +68,7 @@ const PLANS: &[Plan] = &[
         price: "$0",
         period: "forever",
         blurb: "For trying AudioTricks on your own recordings.",
-        points: &[
-            "60 audio minutes a month",
-            "Files up to 100 MB",
-            "All export formats",
-        ],
+        points: &["60 audio minutes a month", "Files up to 100 MB", "All export formats"],
         highlighted: false,
     },
     Plan {

@@ -48,21 +48,14 @@ impl MigrationStatus {
 }
 
 pub async fn migration_status(pool: &PgPool) -> Result<MigrationStatus, sqlx::Error> {
-    let applied: HashSet<i64> =
-        sqlx::query_scalar!("select version from _sqlx_migrations where success")
-            .fetch_all(pool)
-            .await?
-            .into_iter()
-            .collect();
-    let known: Vec<_> = MIGRATOR
-        .iter()
-        .filter(|m| m.migration_type.is_up_migration())
+    let applied: HashSet<i64> = sqlx::query_scalar!("select version from _sqlx_migrations where success")
+        .fetch_all(pool)
+        .await?
+        .into_iter()
         .collect();
+    let known: Vec<_> = MIGRATOR.iter().filter(|m| m.migration_type.is_up_migration()).collect();
     Ok(MigrationStatus {
-        applied: known
-            .iter()
-            .filter(|m| applied.contains(&m.version))
-            .count(),
+        applied: known.iter().filter(|m| applied.contains(&m.version)).count(),
         expected: known.len(),
         latest: known
             .last()

@@ -54,12 +54,16 @@ pub fn router(state: AppState) -> Router {
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
                 .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<Body>| {
-                    let id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
+                    let id = req
+                        .headers()
+                        .get(REQUEST_ID)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("-");
                     tracing::info_span!("request", id, method = %req.method(), path = %req.uri().path())
                 }))
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-                .layer(CatchPanicLayer::new())
                 .layer(middleware::from_fn(move |req, next| security_headers(hsts, req, next)))
+                .layer(CatchPanicLayer::new())
                 .layer(CompressionLayer::new())
                 .layer(RequestBodyLimitLayer::new(body_limit)),
         )
@@ -88,17 +92,12 @@ async fn security_headers(hsts: bool, request: Request, next: Next) -> Response 
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     let mut set = |name: HeaderName, value: &'static str| {
-        headers
-            .entry(name)
-            .or_insert(HeaderValue::from_static(value));
+        headers.entry(name).or_insert(HeaderValue::from_static(value));
     };
     set(header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set(header::REFERRER_POLICY, "strict-origin-when-cross-origin");
     set(header::X_FRAME_OPTIONS, "DENY");
-    set(
-        HeaderName::from_static("cross-origin-opener-policy"),
-        "same-origin",
-    );
+    set(HeaderName::from_static("cross-origin-opener-policy"), "same-origin");
     set(
         HeaderName::from_static("permissions-policy"),
         "camera=(), geolocation=(), microphone=(self)",
@@ -108,10 +107,7 @@ async fn security_headers(hsts: bool, request: Request, next: Next) -> Response 
         "default-src 'none'; frame-ancestors 'none'; base-uri 'none'",
     );
     if hsts {
-        set(
-            header::STRICT_TRANSPORT_SECURITY,
-            "max-age=31536000; includeSubDomains",
-        );
+        set(header::STRICT_TRANSPORT_SECURITY, "max-age=31536000; includeSubDomains");
     }
     response
 }

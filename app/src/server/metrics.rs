@@ -8,9 +8,7 @@ use axum::{
     middleware::Next,
     response::{IntoResponse, Response},
 };
-use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder,
-};
+use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGaugeVec, Opts, Registry, TextEncoder};
 
 use super::{jobs, state::AppState};
 
@@ -30,8 +28,7 @@ impl Default for Metrics {
 
 impl Metrics {
     pub fn new() -> Self {
-        let registry =
-            Registry::new_custom(Some("audiotricks".into()), None).expect("valid prefix");
+        let registry = Registry::new_custom(Some("audiotricks".into()), None).expect("valid prefix");
         let http_requests = IntCounterVec::new(
             Opts::new("http_requests_total", "HTTP requests by route and status"),
             &["method", "route", "status"],
@@ -49,18 +46,12 @@ impl Metrics {
         )
         .expect("valid metric");
         let db_connections = IntGaugeVec::new(
-            Opts::new(
-                "db_pool_connections",
-                "App database pool connections by state",
-            ),
+            Opts::new("db_pool_connections", "App database pool connections by state"),
             &["state"],
         )
         .expect("valid metric");
-        let jobs = IntGaugeVec::new(
-            Opts::new("jobs", "Jobs by queue and state"),
-            &["queue", "state"],
-        )
-        .expect("valid metric");
+        let jobs =
+            IntGaugeVec::new(Opts::new("jobs", "Jobs by queue and state"), &["queue", "state"]).expect("valid metric");
         for metric in [
             Box::new(http_requests.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(http_duration.clone()),
@@ -82,9 +73,7 @@ impl Metrics {
         let status = status.to_string();
         let labels = [method, route, status.as_str()];
         self.http_requests.with_label_values(&labels).inc();
-        self.http_duration
-            .with_label_values(&labels)
-            .observe(seconds);
+        self.http_duration.with_label_values(&labels).observe(seconds);
     }
 
     /// Refreshes the gauges that are read from elsewhere, then encodes everything.
@@ -115,11 +104,7 @@ impl Metrics {
 
 /// Counts and times every request, labelled by its route pattern (never the raw path, which
 /// would let clients create unbounded series).
-pub async fn track_requests(
-    State(state): State<AppState>,
-    request: Request,
-    next: Next,
-) -> Response {
+pub async fn track_requests(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = request.method().as_str().to_owned();
     let route = request
@@ -161,10 +146,7 @@ pub async fn metrics_endpoint(State(state): State<AppState>, headers: HeaderMap)
     }
     let body = state.metrics.render(&state).await;
     (
-        [(
-            header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
         body,
     )
         .into_response()

@@ -21,11 +21,7 @@ pub fn job_registry() -> jobs::Registry {
 }
 
 fn worker_options(config: &Config) -> jobs::WorkerOptions {
-    let mut options = jobs::WorkerOptions::new(
-        config.jobs.concurrency,
-        config.jobs.heartbeat,
-        config.shutdown_grace,
-    );
+    let mut options = jobs::WorkerOptions::new(config.jobs.concurrency, config.jobs.heartbeat, config.shutdown_grace);
     options.queue_concurrency = config.jobs.queue_concurrency.clone().into_iter().collect();
     options
 }
@@ -33,10 +29,7 @@ fn worker_options(config: &Config) -> jobs::WorkerOptions {
 /// `audiotricks migrate`
 pub async fn migrate(config: &Config) -> anyhow::Result<()> {
     db::migrate(&config.database).await?;
-    tracing::info!(
-        migrations = db::MIGRATOR.iter().count(),
-        "database is up to date"
-    );
+    tracing::info!(migrations = db::MIGRATOR.iter().count(), "database is up to date");
     Ok(())
 }
 
@@ -74,14 +67,29 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     )
     .with_graceful_shutdown(shutdown.clone().cancelled_owned());
     let server = tokio::spawn(async move { server.await });
-    shutdown.cancelled().await;
+    // Workers only end on shutdown; if they end before it, the process must not go on serving
+    // without them: stop and let the supervisor restart us.
+    let mut workers = workers.unwrap_or_else(|| tokio::spawn(std::future::pending()));
+    let workers_failed = tokio::select! {
+        _ = shutdown.cancelled() => None,
+        result = &mut workers => {
+            shutdown.cancel();
+            Some(match result {
+                Ok(Ok(())) => anyhow::anyhow!("background workers stopped unexpectedly"),
+                Ok(Err(e)) => e.context("background workers failed"),
+                Err(e) => anyhow::Error::new(e).context("background workers panicked"),
+            })
+        }
+    };
     match tokio::time::timeout(grace, server).await {
         Ok(result) => result.context("server task")?.context("HTTP server")?,
         Err(_) => tracing::warn!("requests still open after the grace period; closing them"),
     }
-    if let Some(workers) = workers {
-        workers.await.context("worker task")??;
+    if let Some(error) = workers_failed {
+        pool.close().await;
+        return Err(error);
     }
+    workers.await.context("worker task")??;
     pool.close().await;
     tracing::info!("stopped cleanly");
     Ok(())
@@ -98,13 +106,7 @@ pub async fn worker(config: Config) -> anyhow::Result<()> {
         current.expected
     );
     let shutdown = shutdown_signal();
-    jobs::run_workers(
-        pool.clone(),
-        job_registry(),
-        worker_options(&config),
-        shutdown,
-    )
-    .await?;
+    jobs::run_workers(pool.clone(), job_registry(), worker_options(&config), shutdown).await?;
     pool.close().await;
     Ok(())
 }
@@ -115,8 +117,8 @@ pub fn shutdown_signal() -> CancellationToken {
     let trigger = token.clone();
     tokio::spawn(async move {
         let ctrl_c = tokio::signal::ctrl_c();
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .expect("SIGTERM handler");
+        let mut term =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
         tokio::select! {
             _ = ctrl_c => {}
             _ = term.recv() => {}

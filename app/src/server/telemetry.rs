@@ -11,12 +11,7 @@ pub fn init(log: &LogConfig) {
     let registry = tracing_subscriber::registry().with(filter);
     let _ = match log.format {
         LogFormat::Json => registry
-            .with(
-                fmt::layer()
-                    .json()
-                    .with_current_span(true)
-                    .flatten_event(true),
-            )
+            .with(fmt::layer().json().with_current_span(true).flatten_event(true))
             .try_init(),
         LogFormat::Pretty => registry.with(fmt::layer().compact()).try_init(),
     };

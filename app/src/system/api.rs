@@ -3,24 +3,18 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
 
+/// What `GET /readyz` answers: only what a load balancer needs, nothing about the machine.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct SystemStatus {
+pub struct Readiness {
     pub ready: bool,
-    pub version: String,
-    pub uptime_secs: u64,
     pub database: DatabaseCheck,
     pub migrations: MigrationsCheck,
-    pub jobs: Vec<QueueCount>,
-    pub workers: Vec<WorkerInfo>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DatabaseCheck {
     pub ok: bool,
     pub latency_ms: f64,
-    pub server_version: Option<String>,
-    pub pgvector_version: Option<String>,
-    pub error: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -28,7 +22,17 @@ pub struct MigrationsCheck {
     pub current: bool,
     pub applied: usize,
     pub expected: usize,
-    pub latest: String,
+}
+
+/// The /status page: readiness plus what the job system is doing.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SystemStatus {
+    pub readiness: Readiness,
+    pub version: String,
+    pub uptime_secs: u64,
+    /// Waiting, running and dead jobs per queue.
+    pub jobs: Vec<QueueCount>,
+    pub workers_alive: usize,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -38,18 +42,8 @@ pub struct QueueCount {
     pub count: i64,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct WorkerInfo {
-    pub hostname: String,
-    pub pid: i32,
-    pub queues: Vec<String>,
-    pub up_secs: i64,
-    pub seen_secs_ago: i64,
-}
-
-/// The same report as `GET /readyz`.
 #[server(endpoint = "system/status")]
 pub async fn get_system_status() -> Result<SystemStatus, AppError> {
-    let state = crate::server::app_state()?;
-    Ok(super::service::readiness(&state).await)
+    let state = crate::server::app_state().map_err(AppError::respond)?;
+    Ok(super::service::system_status(&state).await)
 }

@@ -21,13 +21,7 @@ pub fn ErrorPage(errors: ArcRwSignal<Errors>) -> impl IntoView {
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         response.set_status(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
     }
-    let messages = move || {
-        errors
-            .get()
-            .into_iter()
-            .map(|(_, e)| e.to_string())
-            .collect::<Vec<_>>()
-    };
+    let messages = move || errors.get().into_iter().map(|(_, e)| e.to_string()).collect::<Vec<_>>();
     view! {
         <Title text="Something went wrong" />
         <ProblemPage code="Error" title="Something went wrong" detail="This page could not be shown. Try again, or come back in a minute.">

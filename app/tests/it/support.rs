@@ -21,8 +21,7 @@ pub struct TestDb {
 }
 
 fn env(key: &str) -> String {
-    std::env::var(key)
-        .unwrap_or_else(|_| panic!("{key} must be set for integration tests (run `make test`)"))
+    std::env::var(key).unwrap_or_else(|_| panic!("{key} must be set for integration tests (run `make test`)"))
 }
 
 fn with_database(url: &str, db: &str) -> String {
@@ -53,12 +52,11 @@ async fn template() -> &'static str {
                 .execute(&mut conn)
                 .await
                 .unwrap();
-            let exists: bool =
-                sqlx::query_scalar("select exists(select 1 from pg_database where datname = $1)")
-                    .bind(&name)
-                    .fetch_one(&mut conn)
-                    .await
-                    .unwrap();
+            let exists: bool = sqlx::query_scalar("select exists(select 1 from pg_database where datname = $1)")
+                .bind(&name)
+                .fetch_one(&mut conn)
+                .await
+                .unwrap();
             if !exists {
                 sqlx::query(&format!("create database {name}"))
                     .execute(&mut conn)
@@ -85,17 +83,12 @@ async fn template() -> &'static str {
 /// Test databases older than an hour belong to finished runs.
 async fn drop_stale_test_databases(conn: &mut PgConnection) {
     let cutoff = chrono::Utc::now().timestamp() - 3600;
-    let names: Vec<String> =
-        sqlx::query_scalar("select datname from pg_database where datname like 'at_test_%'")
-            .fetch_all(&mut *conn)
-            .await
-            .unwrap();
+    let names: Vec<String> = sqlx::query_scalar("select datname from pg_database where datname like 'at_test_%'")
+        .fetch_all(&mut *conn)
+        .await
+        .unwrap();
     for name in names {
-        let created: i64 = name
-            .split('_')
-            .nth(2)
-            .and_then(|t| t.parse().ok())
-            .unwrap_or(0);
+        let created: i64 = name.split('_').nth(2).and_then(|t| t.parse().ok()).unwrap_or(0);
         if created < cutoff {
             let _ = sqlx::query(&format!("drop database if exists {name} with (force)"))
                 .execute(&mut *conn)
@@ -156,11 +149,7 @@ impl TestDb {
             ("DATABASE_URL".into(), self.owner_url.clone()),
             ("APP_DATABASE_URL".into(), self.app_url.clone()),
         ]);
-        env.extend(
-            extra
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
-        );
+        env.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
         Config::from_sources(Path::new("test"), "", &env).expect("test config is valid")
     }
 
@@ -180,10 +169,7 @@ where
         if let Some(v) = check().await {
             return v;
         }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for: {what}"
-        );
+        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for: {what}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }

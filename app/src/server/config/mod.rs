@@ -117,10 +117,7 @@ impl FromStr for PublicUrl {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read config file {path}: {source}")]
-    Read {
-        path: String,
-        source: std::io::Error,
-    },
+    Read { path: String, source: std::io::Error },
     #[error("config file {path} is not valid: {message}")]
     Parse { path: String, message: String },
     #[error("setting `{setting}` (env {env}) is invalid: {message}")]
@@ -130,10 +127,7 @@ pub enum ConfigError {
         message: String,
     },
     #[error("setting `{setting}` is required: set the environment variable {env}")]
-    Missing {
-        setting: &'static str,
-        env: &'static str,
-    },
+    Missing { setting: &'static str, env: &'static str },
 }
 
 /// Where the environment comes from; tests pass a map instead of mutating the process env.
@@ -157,9 +151,7 @@ impl Env for std::collections::HashMap<String, String> {
 
 impl<const N: usize> Env for [(&str, &str); N] {
     fn get(&self, key: &str) -> Option<String> {
-        self.iter()
-            .find(|(k, _)| *k == key)
-            .map(|(_, v)| (*v).to_owned())
+        self.iter().find(|(k, _)| *k == key).map(|(_, v)| (*v).to_owned())
     }
 }
 
@@ -171,9 +163,7 @@ impl Config {
         let path = explicit.clone().unwrap_or_else(|| "Leptos.toml".into());
         let text = match std::fs::read_to_string(&path) {
             Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && explicit.is_none() => {
-                String::new()
-            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && explicit.is_none() => String::new(),
             Err(source) => return Err(ConfigError::Read { path, source }),
         };
         Self::from_sources(Path::new(&path), &text, &ProcessEnv)
@@ -201,21 +191,13 @@ impl Config {
                 "SHUTDOWN_GRACE_SECONDS",
                 file.server.shutdown_grace_seconds,
             )?),
-            run_workers: over.parsed(
-                "server.run_workers",
-                "RUN_WORKERS",
-                file.server.run_workers,
-            )?,
+            run_workers: over.parsed("server.run_workers", "RUN_WORKERS", file.server.run_workers)?,
             metrics_token: env.get("METRICS_TOKEN").map(Secret::new),
             site: SiteConfig {
                 root: over.string("LEPTOS_SITE_ROOT", file.site.root),
                 pkg_dir: over.string("LEPTOS_SITE_PKG_DIR", file.site.pkg_dir),
                 output_name: over.string("LEPTOS_OUTPUT_NAME", file.site.output_name),
-                reload_port: over.parsed(
-                    "site.reload_port",
-                    "LEPTOS_RELOAD_PORT",
-                    file.site.reload_port,
-                )?,
+                reload_port: over.parsed("site.reload_port", "LEPTOS_RELOAD_PORT", file.site.reload_port)?,
             },
             database: DatabaseConfig {
                 owner_url: over.secret("database.url", "DATABASE_URL")?,
@@ -232,14 +214,14 @@ impl Config {
                 )?),
             },
             jobs: JobsConfig {
-                concurrency: over.parsed(
-                    "jobs.concurrency",
-                    "JOBS_CONCURRENCY",
-                    file.jobs.concurrency,
-                )?,
-                queue_concurrency: match env.get("JOBS_QUEUE_CONCURRENCY") {
-                    Some(text) => parse_queue_concurrency(&text)?,
-                    None => file.jobs.queue_concurrency,
+                concurrency: over.parsed("jobs.concurrency", "JOBS_CONCURRENCY", file.jobs.concurrency)?,
+                // The variable adds to (or changes) the file's queues rather than replacing them all.
+                queue_concurrency: {
+                    let mut queues = file.jobs.queue_concurrency;
+                    if let Some(text) = env.get("JOBS_QUEUE_CONCURRENCY") {
+                        queues.extend(parse_queue_concurrency(&text)?);
+                    }
+                    queues
                 },
                 heartbeat: Duration::from_secs(over.parsed(
                     "jobs.heartbeat_seconds",
@@ -290,12 +272,7 @@ impl Config {
                 "must be between 1 and 64",
             ));
         }
-        if self
-            .jobs
-            .queue_concurrency
-            .values()
-            .any(|n| !(1..=64).contains(n))
-        {
+        if self.jobs.queue_concurrency.values().any(|n| !(1..=64).contains(n)) {
             return Err(invalid(
                 "jobs.queue_concurrency",
                 "JOBS_QUEUE_CONCURRENCY",
@@ -309,11 +286,7 @@ impl Config {
                 "must be at least 1",
             ));
         }
-        if self
-            .metrics_token
-            .as_ref()
-            .is_some_and(|t| t.expose().len() < 16)
-        {
+        if self.metrics_token.as_ref().is_some_and(|t| t.expose().len() < 16) {
             return Err(invalid(
                 "server.metrics_token",
                 "METRICS_TOKEN",
@@ -325,11 +298,7 @@ impl Config {
         }
         for (setting, env, url) in [
             ("database.url", "DATABASE_URL", &self.database.owner_url),
-            (
-                "database.app_url",
-                "APP_DATABASE_URL",
-                &self.database.app_url,
-            ),
+            ("database.app_url", "APP_DATABASE_URL", &self.database.app_url),
         ] {
             let u = url.expose();
             if !(u.starts_with("postgres://") || u.starts_with("postgresql://")) {
@@ -349,12 +318,7 @@ impl<E: Env> Overlay<'_, E> {
         self.env.get(env).unwrap_or(file_value)
     }
 
-    fn parsed<T: FromStr>(
-        &self,
-        setting: &'static str,
-        env: &'static str,
-        file_value: T,
-    ) -> Result<T, ConfigError>
+    fn parsed<T: FromStr>(&self, setting: &'static str, env: &'static str, file_value: T) -> Result<T, ConfigError>
     where
         T::Err: fmt::Display,
     {
@@ -376,19 +340,15 @@ fn parse<T: FromStr>(setting: &'static str, env: &'static str, text: &str) -> Re
 where
     T::Err: fmt::Display,
 {
-    text.trim()
-        .parse()
-        .map_err(|e: T::Err| ConfigError::Invalid {
-            setting,
-            env,
-            message: format!("{e} (got {text:?})"),
-        })
+    text.trim().parse().map_err(|e: T::Err| ConfigError::Invalid {
+        setting,
+        env,
+        message: format!("{e} (got {text:?})"),
+    })
 }
 
 /// `"transcription=1,default=4"`
-fn parse_queue_concurrency(
-    text: &str,
-) -> Result<std::collections::BTreeMap<String, usize>, ConfigError> {
+fn parse_queue_concurrency(text: &str) -> Result<std::collections::BTreeMap<String, usize>, ConfigError> {
     let invalid = |message: String| ConfigError::Invalid {
         setting: "jobs.queue_concurrency",
         env: "JOBS_QUEUE_CONCURRENCY",

@@ -43,28 +43,20 @@ fn errors_name_the_setting_and_variable() {
     ];
     let err = load("", &env).unwrap_err().to_string();
     assert!(
-        err.contains("jobs.concurrency")
-            && err.contains("JOBS_CONCURRENCY")
-            && err.contains("lots"),
+        err.contains("jobs.concurrency") && err.contains("JOBS_CONCURRENCY") && err.contains("lots"),
         "{err}"
     );
 
-    let err = load("[server]\naddr = \"nowhere\"\n", &URLS)
-        .unwrap_err()
-        .to_string();
+    let err = load("[server]\naddr = \"nowhere\"\n", &URLS).unwrap_err().to_string();
     assert!(err.contains("server.addr"), "{err}");
 
-    let err = load("[log]\nformat = \"xml\"\n", &URLS)
-        .unwrap_err()
-        .to_string();
+    let err = load("[log]\nformat = \"xml\"\n", &URLS).unwrap_err().to_string();
     assert!(err.contains("log.format"), "{err}");
 }
 
 #[test]
 fn unknown_keys_and_missing_secrets_are_rejected() {
-    let err = load("[server]\nadr = \"x\"\n", &URLS)
-        .unwrap_err()
-        .to_string();
+    let err = load("[server]\nadr = \"x\"\n", &URLS).unwrap_err().to_string();
     assert!(err.contains("adr"), "{err}");
 
     let err = load("", &[("APP_DATABASE_URL", "postgres://a@h/d")])
@@ -84,6 +76,11 @@ fn queue_concurrency_comes_from_file_or_env() {
     ];
     let c = load("", &env).unwrap();
     assert_eq!(c.jobs.queue_concurrency.get("default"), Some(&4));
+    assert_eq!(
+        c.jobs.queue_concurrency.get("maintenance"),
+        Some(&1),
+        "built-in entries stay"
+    );
     let env = [
         ("DATABASE_URL", "postgres://o@h/d"),
         ("APP_DATABASE_URL", "postgres://a@h/d"),

@@ -11,6 +11,7 @@ pub struct JobContext {
     /// 1 on the first run.
     pub attempt: i32,
     pub pool: PgPool,
+    pub(super) lease: uuid::Uuid,
     pub(super) cancel: CancellationToken,
 }
 
@@ -18,7 +19,7 @@ impl JobContext {
     /// Records progress (clamped to 0–100) and a short message the UI can show.
     pub async fn progress(&self, percent: u8, message: &str) -> Result<(), JobError> {
         let message: String = message.chars().take(500).collect();
-        queries::set_progress(&self.pool, self.id, i16::from(percent.min(100)), &message).await?;
+        queries::set_progress(&self.pool, self.id, self.lease, i16::from(percent.min(100)), &message).await?;
         Ok(())
     }
 
@@ -26,7 +27,8 @@ impl JobContext {
         self.cancel.is_cancelled()
     }
 
-    /// Resolves when cancellation has been requested; `select!` on it around long steps.
+    /// Resolves when cancellation has been requested, or this run lost its lease; `select!` on it
+    /// around long steps.
     pub async fn cancelled(&self) {
         self.cancel.cancelled().await
     }

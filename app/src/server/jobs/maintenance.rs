@@ -25,11 +25,10 @@ impl Job for PruneJobs {
         .execute(&ctx.pool)
         .await?
         .rows_affected();
-        let workers =
-            sqlx::query!("delete from worker_heartbeats where seen_at < now() - interval '1 day'")
-                .execute(&ctx.pool)
-                .await?
-                .rows_affected();
+        let workers = sqlx::query!("delete from worker_heartbeats where seen_at < now() - interval '1 day'")
+            .execute(&ctx.pool)
+            .await?
+            .rows_affected();
         tracing::info!(jobs, workers, "pruned finished jobs and departed workers");
         Ok(())
     }

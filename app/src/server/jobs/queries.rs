@@ -39,15 +39,19 @@ pub async fn insert_job(conn: &mut PgConnection, job: &NewJob) -> Result<JobId, 
 
 pub struct ClaimedJob {
     pub id: JobId,
+    pub lease: Uuid,
     pub kind: String,
     pub payload: serde_json::Value,
     pub attempts: i32,
     pub max_attempts: i32,
 }
 
+/// Claims the most urgent due job of these queues and kinds. Kinds this worker cannot run are
+/// left for a worker that can (a rolling deploy has both).
 pub async fn claim_next(
     pool: &PgPool,
     queues: &[String],
+    kinds: &[String],
     worker_id: Uuid,
 ) -> Result<Option<ClaimedJob>, sqlx::Error> {
     // SKIP LOCKED lets many workers claim concurrently without blocking on, or double-claiming,
@@ -55,41 +59,43 @@ pub async fn claim_next(
     sqlx::query_as!(
         ClaimedJob,
         r#"
-        update jobs set state = 'running', attempts = attempts + 1, locked_by = $2,
+        update jobs set state = 'running', attempts = attempts + 1, locked_by = $3, lease = gen_random_uuid(),
                heartbeat_at = now(), started_at = now(), last_error = null
         where id = (
             select id from jobs
-            where state = 'queued' and queue = any($1) and run_at <= now()
+            where state = 'queued' and queue = any($1) and kind = any($2) and run_at <= now()
+              and not cancel_requested
             order by priority desc, run_at, id
             for update skip locked
             limit 1
         )
-        returning id, kind, payload, attempts, max_attempts
+        returning id, lease as "lease!", kind, payload, attempts, max_attempts
         "#,
         queues,
+        kinds,
         worker_id,
     )
     .fetch_optional(pool)
     .await
 }
 
-/// Finishing only applies while this worker still holds the job: after a lease expiry another
-/// worker may own it, and the stale result must not overwrite that run.
+/// Records a final state, only while this claim still holds the job: after a lease expiry another
+/// run may own it, and the stale result must not overwrite that run.
 pub async fn finish(
     pool: &PgPool,
     id: JobId,
-    worker_id: Uuid,
+    lease: Uuid,
     state: JobState,
     error: Option<&str>,
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query!(
         r#"
-        update jobs set state = $3, finished_at = now(), locked_by = null, heartbeat_at = null,
+        update jobs set state = $3, finished_at = now(), locked_by = null, lease = null, heartbeat_at = null,
                last_error = $4, progress = case when $3 = 'succeeded'::job_state then 100 else progress end
-        where id = $1 and locked_by = $2 and state = 'running'
+        where id = $1 and lease = $2 and state = 'running'
         "#,
         id,
-        worker_id,
+        lease,
         state as JobState,
         error,
     )
@@ -98,21 +104,25 @@ pub async fn finish(
     Ok(done.rows_affected() == 1)
 }
 
+/// Back to the queue after `after`, unless cancellation was requested meanwhile.
 pub async fn retry_later(
     pool: &PgPool,
     id: JobId,
-    worker_id: Uuid,
+    lease: Uuid,
     error: &str,
     after: Duration,
 ) -> Result<bool, sqlx::Error> {
     let done = sqlx::query!(
         r#"
-        update jobs set state = 'queued', locked_by = null, heartbeat_at = null, last_error = $3,
-               run_at = now() + make_interval(secs => $4)
-        where id = $1 and locked_by = $2 and state = 'running'
+        update jobs set
+            state = case when cancel_requested then 'cancelled'::job_state else 'queued'::job_state end,
+            finished_at = case when cancel_requested then now() end,
+            locked_by = null, lease = null, heartbeat_at = null, last_error = $3,
+            run_at = now() + make_interval(secs => $4)
+        where id = $1 and lease = $2 and state = 'running'
         "#,
         id,
-        worker_id,
+        lease,
         error,
         secs(after),
     )
@@ -121,13 +131,17 @@ pub async fn retry_later(
     Ok(done.rows_affected() == 1)
 }
 
-/// Puts jobs this worker is abandoning at shutdown back in the queue without spending an attempt.
+/// Puts jobs this worker is abandoning at shutdown back in the queue without spending an attempt
+/// (or ends them, if cancellation was requested).
 pub async fn release_all(pool: &PgPool, worker_id: Uuid) -> Result<u64, sqlx::Error> {
     let done = sqlx::query!(
         r#"
-        update jobs set state = 'queued', locked_by = null, heartbeat_at = null,
-               attempts = greatest(attempts - 1, 0), run_at = now(),
-               last_error = 'interrupted by a worker shutdown; returned to the queue'
+        update jobs set
+            state = case when cancel_requested then 'cancelled'::job_state else 'queued'::job_state end,
+            finished_at = case when cancel_requested then now() end,
+            locked_by = null, lease = null, heartbeat_at = null,
+            attempts = greatest(attempts - 1, 0), run_at = now(),
+            last_error = 'interrupted by a worker shutdown; returned to the queue'
         where locked_by = $1 and state = 'running'
         "#,
         worker_id,
@@ -138,18 +152,19 @@ pub async fn release_all(pool: &PgPool, worker_id: Uuid) -> Result<u64, sqlx::Er
 }
 
 pub struct Heartbeat {
-    pub id: JobId,
+    pub lease: Uuid,
     pub cancel_requested: bool,
 }
 
-/// Extends the lease of every job this worker runs and reports which ones should stop.
+/// Extends the leases this worker holds; returns the leases still held and whether each job
+/// should stop. A lease missing from the answer was lost (reclaimed after a stall).
 pub async fn heartbeat_jobs(pool: &PgPool, worker_id: Uuid) -> Result<Vec<Heartbeat>, sqlx::Error> {
     sqlx::query_as!(
         Heartbeat,
         r#"
         update jobs set heartbeat_at = now()
         where locked_by = $1 and state = 'running'
-        returning id, cancel_requested
+        returning lease as "lease!", cancel_requested
         "#,
         worker_id,
     )
@@ -157,15 +172,28 @@ pub async fn heartbeat_jobs(pool: &PgPool, worker_id: Uuid) -> Result<Vec<Heartb
     .await
 }
 
-/// Jobs whose worker stopped heartbeating (killed, partitioned) go back to the queue, or to
-/// `dead` once out of attempts.
+/// Leases of this worker's running jobs whose cancellation was requested (polled every tick,
+/// between heartbeats, so a cancel takes effect within a second).
+pub async fn cancel_requested(pool: &PgPool, worker_id: Uuid) -> Result<Vec<Uuid>, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"select lease as "lease!" from jobs where locked_by = $1 and state = 'running' and cancel_requested"#,
+        worker_id,
+    )
+    .fetch_all(pool)
+    .await
+}
+
+/// Jobs whose worker stopped heartbeating (killed, partitioned) go back to the queue, or end
+/// `dead` once out of attempts, or `cancelled` when that was requested.
 pub async fn reclaim_expired(pool: &PgPool, lease: Duration) -> Result<u64, sqlx::Error> {
     let done = sqlx::query!(
         r#"
         update jobs set
-            state = case when attempts >= max_attempts then 'dead'::job_state else 'queued'::job_state end,
-            finished_at = case when attempts >= max_attempts then now() end,
-            locked_by = null, heartbeat_at = null, run_at = now(),
+            state = case when cancel_requested then 'cancelled'::job_state
+                         when attempts >= max_attempts then 'dead'::job_state
+                         else 'queued'::job_state end,
+            finished_at = case when cancel_requested or attempts >= max_attempts then now() end,
+            locked_by = null, lease = null, heartbeat_at = null, run_at = now(),
             last_error = 'the worker running this job stopped responding'
         where state = 'running' and heartbeat_at < now() - make_interval(secs => $1)
         "#,
@@ -195,12 +223,14 @@ pub async fn request_cancel(conn: &mut PgConnection, id: JobId) -> Result<bool, 
 pub async fn set_progress(
     pool: &PgPool,
     id: JobId,
+    lease: Uuid,
     percent: i16,
     message: &str,
 ) -> Result<(), sqlx::Error> {
     sqlx::query!(
-        "update jobs set progress = $2, progress_message = $3 where id = $1 and state = 'running'",
+        "update jobs set progress = $3, progress_message = $4 where id = $1 and lease = $2 and state = 'running'",
         id,
+        lease,
         percent,
         message,
     )
@@ -244,12 +274,15 @@ pub struct QueueDepth {
     pub count: i64,
 }
 
+/// Jobs waiting, running and dead per queue: the states operators act on. Finished jobs are left
+/// out so the count stays an index scan however long the history grows.
 pub async fn queue_depths(pool: &PgPool) -> Result<Vec<QueueDepth>, sqlx::Error> {
     sqlx::query_as!(
         QueueDepth,
         r#"
         select queue, state as "state: JobState", count(*) as "count!"
-        from jobs group by queue, state order by queue, state
+        from jobs where state in ('queued', 'running', 'dead')
+        group by queue, state order by queue, state
         "#
     )
     .fetch_all(pool)
@@ -279,12 +312,9 @@ pub async fn upsert_worker(
 }
 
 pub async fn remove_worker(pool: &PgPool, worker_id: Uuid) -> Result<(), sqlx::Error> {
-    sqlx::query!(
-        "delete from worker_heartbeats where worker_id = $1",
-        worker_id
-    )
-    .execute(pool)
-    .await?;
+    sqlx::query!("delete from worker_heartbeats where worker_id = $1", worker_id)
+        .execute(pool)
+        .await?;
     Ok(())
 }
 
@@ -311,35 +341,39 @@ pub async fn live_workers(pool: &PgPool, within: Duration) -> Result<Vec<LiveWor
 }
 
 /// Registers a schedule; an unchanged cron keeps its pending next run, a changed one restarts.
-pub async fn upsert_schedule(
-    pool: &PgPool,
-    name: &str,
-    cron: &str,
-    queue: &str,
-    kind: &str,
-    payload: &serde_json::Value,
-    next_run_at: DateTime<Utc>,
-) -> Result<(), sqlx::Error> {
+pub async fn upsert_schedule(pool: &PgPool, schedule: &ScheduleRow<'_>) -> Result<(), sqlx::Error> {
     sqlx::query!(
         r#"
-        insert into job_schedules (name, cron, queue, kind, payload, next_run_at)
-        values ($1, $2, $3, $4, $5, $6)
+        insert into job_schedules (name, cron, queue, kind, payload, max_attempts, next_run_at)
+        values ($1, $2, $3, $4, $5, $6, $7)
         on conflict (name) do update set
             queue = excluded.queue, kind = excluded.kind, payload = excluded.payload,
+            max_attempts = excluded.max_attempts,
             next_run_at = case when job_schedules.cron = excluded.cron then job_schedules.next_run_at
                                else excluded.next_run_at end,
             cron = excluded.cron
         "#,
-        name,
-        cron,
-        queue,
-        kind,
-        payload,
-        next_run_at,
+        schedule.name,
+        schedule.cron,
+        schedule.queue,
+        schedule.kind,
+        schedule.payload,
+        schedule.max_attempts,
+        schedule.next_run_at,
     )
     .execute(pool)
     .await?;
     Ok(())
+}
+
+pub struct ScheduleRow<'a> {
+    pub name: &'a str,
+    pub cron: &'a str,
+    pub queue: &'a str,
+    pub kind: &'a str,
+    pub payload: &'a serde_json::Value,
+    pub max_attempts: i32,
+    pub next_run_at: DateTime<Utc>,
 }
 
 pub struct DueSchedule {
@@ -348,21 +382,32 @@ pub struct DueSchedule {
     pub queue: String,
     pub kind: String,
     pub payload: serde_json::Value,
+    pub max_attempts: i32,
     pub next_run_at: DateTime<Utc>,
+    /// The database's clock, which decides due-ness; the next run is computed from it too.
+    pub db_now: DateTime<Utc>,
 }
 
-/// Due schedules, locked for this transaction; SKIP LOCKED so several instances never fire the
+pub async fn due_schedule_names(pool: &PgPool) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar!("select name from job_schedules where next_run_at <= now() order by next_run_at")
+        .fetch_all(pool)
+        .await
+}
+
+/// Locks one due schedule for this transaction; SKIP LOCKED so several instances never fire the
 /// same tick twice and never wait on each other.
-pub async fn lock_due_schedules(conn: &mut PgConnection) -> Result<Vec<DueSchedule>, sqlx::Error> {
+pub async fn lock_due_schedule(conn: &mut PgConnection, name: &str) -> Result<Option<DueSchedule>, sqlx::Error> {
     sqlx::query_as!(
         DueSchedule,
         r#"
-        select name, cron, queue, kind, payload, next_run_at from job_schedules
-        where next_run_at <= now()
+        select name, cron, queue, kind, payload, max_attempts, next_run_at, now() as "db_now!"
+        from job_schedules
+        where name = $1 and next_run_at <= now()
         for update skip locked
-        "#
+        "#,
+        name,
     )
-    .fetch_all(conn)
+    .fetch_optional(conn)
     .await
 }
 

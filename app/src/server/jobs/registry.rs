@@ -12,11 +12,7 @@ pub trait Job: Send + Sync + 'static {
     const MAX_ATTEMPTS: i32 = 5;
     type Payload: Serialize + DeserializeOwned + Send + 'static;
 
-    fn run(
-        &self,
-        ctx: JobContext,
-        payload: Self::Payload,
-    ) -> impl Future<Output = Result<(), JobError>> + Send;
+    fn run(&self, ctx: JobContext, payload: Self::Payload) -> impl Future<Output = Result<(), JobError>> + Send;
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -65,9 +61,8 @@ impl<J: Job> ErasedJob for Erased<J> {
     fn start(&self, ctx: JobContext, payload: serde_json::Value) -> JobFuture {
         let job = Arc::clone(&self.0);
         Box::pin(async move {
-            let payload = serde_json::from_value(payload).map_err(|e| {
-                JobError::Permanent(format!("payload does not match {}: {e}", J::KIND))
-            })?;
+            let payload = serde_json::from_value(payload)
+                .map_err(|e| JobError::Permanent(format!("payload does not match {}: {e}", J::KIND)))?;
             job.run(ctx, payload).await
         })
     }
@@ -86,8 +81,7 @@ impl Registry {
     }
 
     pub fn register<J: Job>(mut self, job: J) -> Self {
-        self.jobs
-            .insert(J::KIND, (J::QUEUE, Arc::new(Erased(Arc::new(job)))));
+        self.jobs.insert(J::KIND, (J::QUEUE, Arc::new(Erased(Arc::new(job)))));
         self
     }
 

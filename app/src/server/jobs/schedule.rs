@@ -14,23 +14,21 @@ pub struct Schedule {
     cron: cron::Schedule,
     queue: &'static str,
     kind: &'static str,
+    max_attempts: i32,
     payload: serde_json::Value,
 }
 
 impl Schedule {
-    pub fn new<J: Job>(
-        name: &'static str,
-        cron_text: &str,
-        payload: &J::Payload,
-    ) -> Result<Self, String> {
-        let cron = cron::Schedule::from_str(cron_text)
-            .map_err(|e| format!("schedule {name}: bad cron {cron_text:?}: {e}"))?;
+    pub fn new<J: Job>(name: &'static str, cron_text: &str, payload: &J::Payload) -> Result<Self, String> {
+        let cron =
+            cron::Schedule::from_str(cron_text).map_err(|e| format!("schedule {name}: bad cron {cron_text:?}: {e}"))?;
         Ok(Self {
             name,
             cron_text: cron_text.to_owned(),
             cron,
             queue: J::QUEUE,
             kind: J::KIND,
+            max_attempts: J::MAX_ATTEMPTS,
             payload: NewJob::of::<J>(payload).payload,
         })
     }
@@ -40,48 +38,55 @@ impl Schedule {
     }
 
     pub(super) async fn register(&self, pool: &PgPool) -> Result<(), sqlx::Error> {
-        let next = self
-            .next_after(Utc::now())
-            .unwrap_or(DateTime::<Utc>::MAX_UTC);
-        queries::upsert_schedule(
-            pool,
-            self.name,
-            &self.cron_text,
-            self.queue,
-            self.kind,
-            &self.payload,
-            next,
-        )
-        .await
+        let row = queries::ScheduleRow {
+            name: self.name,
+            cron: &self.cron_text,
+            queue: self.queue,
+            kind: self.kind,
+            payload: &self.payload,
+            max_attempts: self.max_attempts,
+            next_run_at: self.next_after(Utc::now()).unwrap_or(DateTime::<Utc>::MAX_UTC),
+        };
+        queries::upsert_schedule(pool, &row).await
     }
 }
 
-/// Enqueues one job for each due schedule. The idempotency key is the schedule and its tick, so
-/// a tick fires once even if two instances race past the row lock's transaction.
+/// Enqueues one job for each due schedule, each in its own transaction so one broken schedule
+/// cannot hold up the others. Returns how many fired.
 pub(super) async fn fire_due(pool: &PgPool) -> Result<usize, sqlx::Error> {
-    let mut tx = pool.begin().await?;
-    let due = queries::lock_due_schedules(&mut tx).await?;
-    for schedule in &due {
-        let job = NewJob {
-            queue: schedule.queue.clone(),
-            kind: schedule.kind.clone(),
-            payload: schedule.payload.clone(),
-            delay: std::time::Duration::ZERO,
-            max_attempts: 3,
-            priority: 0,
-            idempotency_key: Some(format!(
-                "{}@{}",
-                schedule.name,
-                schedule.next_run_at.to_rfc3339()
-            )),
-        };
-        queries::insert_job(&mut tx, &job).await?;
-        let next = cron::Schedule::from_str(&schedule.cron)
-            .ok()
-            .and_then(|c| c.after(&Utc::now()).next())
-            .unwrap_or(DateTime::<Utc>::MAX_UTC);
-        queries::advance_schedule(&mut tx, &schedule.name, next).await?;
+    let mut fired = 0;
+    for name in queries::due_schedule_names(pool).await? {
+        match fire_one(pool, &name).await {
+            Ok(true) => fired += 1,
+            Ok(false) => {}
+            Err(e) => tracing::error!(schedule = %name, error = %e, "could not fire a schedule"),
+        }
     }
+    Ok(fired)
+}
+
+/// The tick's time is the idempotency key, so a tick fires once however many instances race.
+async fn fire_one(pool: &PgPool, name: &str) -> Result<bool, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let Some(due) = queries::lock_due_schedule(&mut tx, name).await? else {
+        return Ok(false);
+    };
+    let job = NewJob {
+        queue: due.queue.clone(),
+        kind: due.kind.clone(),
+        payload: due.payload.clone(),
+        delay: std::time::Duration::ZERO,
+        max_attempts: due.max_attempts,
+        priority: 0,
+        idempotency_key: Some(format!("{}@{}", due.name, due.next_run_at.to_rfc3339())),
+    };
+    queries::insert_job(&mut tx, &job).await?;
+    // From the database's clock (which decides due-ness), never before the tick just fired.
+    let next = cron::Schedule::from_str(&due.cron)
+        .ok()
+        .and_then(|c| c.after(&due.db_now.max(due.next_run_at)).next())
+        .unwrap_or(DateTime::<Utc>::MAX_UTC);
+    queries::advance_schedule(&mut tx, &due.name, next).await?;
     tx.commit().await?;
-    Ok(due.len())
+    Ok(true)
 }

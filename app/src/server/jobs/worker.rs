@@ -1,4 +1,4 @@
-//! The worker loop: claim, run, record; plus heartbeats, lease expiry, cancellation and cron.
+//! The worker: one claim loop per queue, plus heartbeats, lease expiry, cancellation and cron.
 
 use std::{
     collections::HashMap,
@@ -11,7 +11,7 @@ use tokio::{sync::Notify, task::JoinSet, time::sleep};
 use tokio_util::{sync::CancellationToken, task::AbortOnDropHandle};
 use uuid::Uuid;
 
-use super::{queries, schedule, JobContext, JobError, JobId, JobState, Registry};
+use super::{queries, schedule, JobContext, JobError, JobState, Registry};
 
 #[derive(Clone, Debug)]
 pub struct WorkerOptions {
@@ -58,12 +58,12 @@ impl WorkerOptions {
         let exp = self
             .retry_base
             .saturating_mul(1u32 << attempt.clamp(1, 20).saturating_sub(1) as u32);
-        let capped = exp.min(self.retry_max);
-        capped.mul_f64(rand::random_range(0.8..1.2))
+        exp.min(self.retry_max).mul_f64(rand::random_range(0.8..1.2))
     }
 }
 
-type Running = Arc<Mutex<HashMap<JobId, CancellationToken>>>;
+/// Cancellation tokens of the runs in flight, by lease (one per claim, never reused).
+type Running = Arc<Mutex<HashMap<Uuid, CancellationToken>>>;
 
 struct Worker {
     id: Uuid,
@@ -71,6 +71,7 @@ struct Worker {
     registry: Registry,
     options: WorkerOptions,
     queues: Vec<String>,
+    kinds: Vec<String>,
     running: Running,
 }
 
@@ -85,6 +86,7 @@ pub async fn run_workers(
     let worker = Arc::new(Worker {
         id: Uuid::new_v4(),
         queues: registry.queues(),
+        kinds: registry.kinds().into_iter().map(str::to_owned).collect(),
         pool,
         registry,
         options,
@@ -102,11 +104,7 @@ pub async fn run_workers(
         .map(|q| (q.clone(), Arc::new(Notify::new())))
         .collect();
     let stop_background = CancellationToken::new();
-    let listener = tokio::spawn(listen(
-        worker.pool.clone(),
-        wakers.clone(),
-        stop_background.clone(),
-    ));
+    let listener = tokio::spawn(listen(worker.pool.clone(), wakers.clone(), stop_background.clone()));
     let housekeeping = tokio::spawn(housekeep(Arc::clone(&worker), stop_background.clone()));
 
     let mut loops = JoinSet::new();
@@ -120,13 +118,8 @@ pub async fn run_workers(
     stop_background.cancel();
     if abandoned {
         match queries::release_all(&worker.pool, worker.id).await {
-            Ok(n) => tracing::warn!(
-                jobs = n,
-                "grace period over: returned unfinished jobs to the queue"
-            ),
-            Err(e) => {
-                tracing::error!(error = %e, "could not return unfinished jobs; their leases will expire")
-            }
+            Ok(n) => tracing::warn!(jobs = n, "grace period over: returned unfinished jobs to the queue"),
+            Err(e) => tracing::error!(error = %e, "could not return unfinished jobs; their leases will expire"),
         }
     }
     let _ = tokio::join!(listener, housekeeping);
@@ -139,24 +132,19 @@ impl Worker {
     /// Claims and runs jobs of one queue, up to its concurrency, until shutdown. Returns true when
     /// jobs were still running after the grace period and were aborted.
     #[tracing::instrument(skip_all, fields(queue = %queue))]
-    async fn claim_loop(
-        self: Arc<Self>,
-        queue: String,
-        wake: Arc<Notify>,
-        shutdown: CancellationToken,
-    ) -> bool {
-        let semaphore = Arc::new(tokio::sync::Semaphore::new(
-            self.options.concurrency_for(&queue),
-        ));
+    async fn claim_loop(self: Arc<Self>, queue: String, wake: Arc<Notify>, shutdown: CancellationToken) -> bool {
+        let semaphore = Arc::new(tokio::sync::Semaphore::new(self.options.concurrency_for(&queue)));
         let queues = [queue];
         let mut tasks = JoinSet::new();
         loop {
             while tasks.try_join_next().is_some() {}
+            // Biased: once shutdown is requested, no new claim is made even if a permit is free.
             let permit = tokio::select! {
-                permit = Arc::clone(&semaphore).acquire_owned() => permit.expect("semaphore is never closed"),
+                biased;
                 _ = shutdown.cancelled() => break,
+                permit = Arc::clone(&semaphore).acquire_owned() => permit.expect("semaphore is never closed"),
             };
-            match queries::claim_next(&self.pool, &queues, self.id).await {
+            match queries::claim_next(&self.pool, &queues, &self.kinds, self.id).await {
                 Ok(Some(job)) => {
                     let worker = Arc::clone(&self);
                     tasks.spawn(async move {
@@ -170,22 +158,22 @@ impl Worker {
             }
             drop(permit);
             tokio::select! {
+                biased;
+                _ = shutdown.cancelled() => break,
                 _ = wake.notified() => {}
                 _ = sleep(self.options.tick) => {}
-                _ = shutdown.cancelled() => break,
             }
         }
         if !tasks.is_empty() {
-            tracing::info!(
-                running = tasks.len(),
-                "stopping; letting running jobs finish"
-            );
+            tracing::info!(running = tasks.len(), "stopping; letting running jobs finish");
         }
         let drained = tokio::time::timeout(self.options.shutdown_grace, async {
             while tasks.join_next().await.is_some() {}
         })
         .await;
         if drained.is_err() {
+            // Aborts each handler at its next await. A handler stuck in blocking code may still
+            // finish later; its lease is gone by then, so its result is discarded.
             tasks.shutdown().await;
             return true;
         }
@@ -198,12 +186,13 @@ impl Worker {
         self.running
             .lock()
             .expect("running map")
-            .insert(job.id, token.clone());
+            .insert(job.lease, token.clone());
         let ctx = JobContext {
             id: job.id,
             kind: job.kind.clone(),
             attempt: job.attempts,
             pool: self.pool.clone(),
+            lease: job.lease,
             cancel: token.clone(),
         };
         let outcome = match self.registry.get(&job.kind) {
@@ -213,111 +202,128 @@ impl Worker {
             ))),
             // Its own task, so a panic is caught as a JoinError, and aborted with us at shutdown.
             Some(handler) => {
-                match AbortOnDropHandle::new(tokio::spawn(handler.start(ctx, job.payload.clone())))
-                    .await
-                {
+                match AbortOnDropHandle::new(tokio::spawn(handler.start(ctx, job.payload.clone()))).await {
                     Ok(result) => result,
                     Err(e) if e.is_panic() => Err(JobError::Retryable("the job panicked".into())),
                     Err(_) => Err(JobError::Retryable("the job was aborted".into())),
                 }
             }
         };
-        self.running.lock().expect("running map").remove(&job.id);
-        let outcome = if token.is_cancelled() {
-            Err(JobError::Cancelled)
-        } else {
-            outcome
+        self.running.lock().expect("running map").remove(&job.lease);
+        // A handler that failed because it was told to stop was cancelled, not broken. One that
+        // finished anyway keeps its real outcome: its effects happened.
+        let outcome = match outcome {
+            Err(JobError::Retryable(_)) if token.is_cancelled() => Err(JobError::Cancelled),
+            other => other,
         };
         if let Err(e) = self.record(&job, outcome).await {
             tracing::error!(error = %e, "could not record the job's outcome; its lease will expire and it will run again");
         }
     }
 
-    async fn record(
-        &self,
-        job: &queries::ClaimedJob,
-        outcome: Result<(), JobError>,
-    ) -> Result<(), sqlx::Error> {
+    async fn record(&self, job: &queries::ClaimedJob, outcome: Result<(), JobError>) -> Result<(), sqlx::Error> {
+        let (pool, id, lease) = (&self.pool, job.id, job.lease);
         let still_ours = match outcome {
             Ok(()) => {
                 tracing::info!("job succeeded");
-                queries::finish(&self.pool, job.id, self.id, JobState::Succeeded, None).await?
+                queries::finish(pool, id, lease, JobState::Succeeded, None).await?
             }
             Err(JobError::Cancelled) => {
                 tracing::info!("job cancelled");
-                queries::finish(
-                    &self.pool,
-                    job.id,
-                    self.id,
-                    JobState::Cancelled,
-                    Some("cancelled on request"),
-                )
-                .await?
+                queries::finish(pool, id, lease, JobState::Cancelled, Some("cancelled on request")).await?
             }
             Err(JobError::Permanent(msg)) => {
                 tracing::warn!(error = %msg, "job failed permanently");
-                queries::finish(&self.pool, job.id, self.id, JobState::Dead, Some(&msg)).await?
+                queries::finish(pool, id, lease, JobState::Dead, Some(&msg)).await?
             }
             Err(JobError::Retryable(msg)) if job.attempts >= job.max_attempts => {
                 tracing::warn!(error = %msg, "job failed on its last attempt");
-                queries::finish(&self.pool, job.id, self.id, JobState::Dead, Some(&msg)).await?
+                queries::finish(pool, id, lease, JobState::Dead, Some(&msg)).await?
             }
             Err(JobError::Retryable(msg)) => {
                 let delay = self.options.backoff(job.attempts);
                 tracing::info!(error = %msg, retry_in = ?delay, "job failed; will retry");
-                queries::retry_later(&self.pool, job.id, self.id, &msg, delay).await?
+                queries::retry_later(pool, id, lease, &msg, delay).await?
             }
         };
         if !still_ours {
-            tracing::warn!(
-                "job was reclaimed by another worker while it ran; this result was discarded"
-            );
+            tracing::warn!("the job's lease expired while it ran and another run took over; this result was discarded");
         }
+        Ok(())
+    }
+
+    fn cancel_runs(&self, leases: impl IntoIterator<Item = Uuid>) {
+        let running = self.running.lock().expect("running map");
+        for lease in leases {
+            if let Some(token) = running.get(&lease) {
+                token.cancel();
+            }
+        }
+    }
+
+    fn has_running(&self) -> bool {
+        !self.running.lock().expect("running map").is_empty()
+    }
+
+    /// Renews leases; a run whose lease was lost (reclaimed after a stall) is told to stop, since
+    /// another worker now runs the same job.
+    async fn renew_leases(&self) -> Result<(), sqlx::Error> {
+        let beats = queries::heartbeat_jobs(&self.pool, self.id).await?;
+        let held: std::collections::HashSet<Uuid> = beats.iter().map(|b| b.lease).collect();
+        let lost: Vec<Uuid> = self
+            .running
+            .lock()
+            .expect("running map")
+            .keys()
+            .filter(|l| !held.contains(l))
+            .copied()
+            .collect();
+        if !lost.is_empty() {
+            tracing::warn!(runs = lost.len(), "lost the lease of running jobs; stopping them");
+        }
+        self.cancel_runs(lost);
+        self.cancel_runs(beats.into_iter().filter(|b| b.cancel_requested).map(|b| b.lease));
         Ok(())
     }
 }
 
-/// Renews leases, forwards cancellation requests, expires dead workers' leases and fires cron.
+/// Every tick: cancellation requests and due cron schedules. Every heartbeat: lease renewal,
+/// this worker's liveness, and expiry of other workers' leases. Each step fails on its own.
 async fn housekeep(worker: Arc<Worker>, stop: CancellationToken) {
     let mut last_beat = tokio::time::Instant::now();
     loop {
         tokio::select! {
-            _ = sleep(worker.options.tick) => {}
+            biased;
             _ = stop.cancelled() => return,
+            _ = sleep(worker.options.tick) => {}
         }
-        if let Err(e) = housekeep_once(&worker, &mut last_beat).await {
-            tracing::warn!(error = %e, "worker housekeeping failed; will try again");
-        }
-    }
-}
-
-async fn housekeep_once(
-    worker: &Worker,
-    last_beat: &mut tokio::time::Instant,
-) -> Result<(), sqlx::Error> {
-    let has_running = !worker.running.lock().expect("running map").is_empty();
-    if has_running {
-        for beat in queries::heartbeat_jobs(&worker.pool, worker.id).await? {
-            if beat.cancel_requested {
-                if let Some(token) = worker.running.lock().expect("running map").get(&beat.id) {
-                    token.cancel();
-                }
+        if worker.has_running() {
+            match queries::cancel_requested(&worker.pool, worker.id).await {
+                Ok(leases) => worker.cancel_runs(leases),
+                Err(e) => tracing::warn!(error = %e, "could not read cancellation requests"),
             }
         }
-    }
-    schedule::fire_due(&worker.pool).await?;
-    if last_beat.elapsed() >= worker.options.heartbeat {
-        *last_beat = tokio::time::Instant::now();
-        queries::upsert_worker(&worker.pool, worker.id, &hostname(), &worker.queues).await?;
-        let reclaimed = queries::reclaim_expired(&worker.pool, worker.options.lease).await?;
-        if reclaimed > 0 {
-            tracing::warn!(
-                jobs = reclaimed,
-                "reclaimed jobs from workers that stopped responding"
-            );
+        if let Err(e) = schedule::fire_due(&worker.pool).await {
+            tracing::warn!(error = %e, "could not read due schedules");
+        }
+        if last_beat.elapsed() < worker.options.heartbeat {
+            continue;
+        }
+        last_beat = tokio::time::Instant::now();
+        if worker.has_running() {
+            if let Err(e) = worker.renew_leases().await {
+                tracing::warn!(error = %e, "could not renew job leases");
+            }
+        }
+        if let Err(e) = queries::upsert_worker(&worker.pool, worker.id, &hostname(), &worker.queues).await {
+            tracing::warn!(error = %e, "could not record this worker's heartbeat");
+        }
+        match queries::reclaim_expired(&worker.pool, worker.options.lease).await {
+            Ok(0) => {}
+            Ok(n) => tracing::warn!(jobs = n, "reclaimed jobs from workers that stopped responding"),
+            Err(e) => tracing::warn!(error = %e, "could not reclaim expired leases"),
         }
     }
-    Ok(())
 }
 
 /// Wakes a queue's claim loop when a job is committed to it; polling covers a lost connection.
@@ -328,25 +334,23 @@ async fn listen(pool: PgPool, wakers: HashMap<String, Arc<Notify>>, stop: Cancel
             listener.listen("jobs_queued").await?;
             loop {
                 tokio::select! {
+                    _ = stop.cancelled() => return Ok::<_, sqlx::Error>(()),
                     n = listener.recv() => {
                         if let Some(wake) = wakers.get(n?.payload()) {
                             wake.notify_one();
                         }
                     }
-                    _ = stop.cancelled() => return Ok::<_, sqlx::Error>(()),
                 }
             }
         }
         .await;
         match result {
             Ok(()) => return,
-            Err(e) => {
-                tracing::debug!(error = %e, "job notifications lost; polling until reconnected")
-            }
+            Err(e) => tracing::debug!(error = %e, "job notifications lost; polling until reconnected"),
         }
         tokio::select! {
-            _ = sleep(Duration::from_secs(5)) => {}
             _ = stop.cancelled() => return,
+            _ = sleep(Duration::from_secs(5)) => {}
         }
     }
 }
@@ -377,5 +381,13 @@ mod tests {
             "{fourth:?}"
         );
         assert!(o.backoff(30) <= Duration::from_secs(15 * 60).mul_f64(1.2));
+    }
+
+    #[test]
+    fn queue_concurrency_overrides_the_default() {
+        let mut o = WorkerOptions::new(4, Duration::from_secs(30), Duration::from_secs(1));
+        o.queue_concurrency.insert("maintenance".into(), 1);
+        assert_eq!(o.concurrency_for("maintenance"), 1);
+        assert_eq!(o.concurrency_for("default"), 4);
     }
 }
