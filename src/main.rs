@@ -21,6 +21,17 @@ enum Command {
     Worker,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Audit log tools.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recompute the audit log's hash chain; exits 1 and names the first broken entry if any.
+    Verify,
 }
 
 #[tokio::main]
@@ -41,6 +52,13 @@ async fn main() -> std::process::ExitCode {
         }
         Command::Worker => app::server::worker(config).await,
         Command::Migrate => app::server::migrate(&config).await,
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => match app::server::audit_verify(&config).await {
+            Ok(true) => Ok(()),
+            Ok(false) => return std::process::ExitCode::FAILURE,
+            Err(e) => Err(e),
+        },
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -181,6 +181,41 @@ fn migrate_then_serve_then_sigterm_stops_cleanly() {
     );
 }
 
+fn psql(url: &str, sql: &str) {
+    let out = Command::new("psql")
+        .args([url, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-c", sql])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn audit_verify_reports_an_intact_log_and_names_a_tampered_entry() {
+    let (owner_url, app_url) = fresh_database();
+    let db = [
+        ("DATABASE_URL", owner_url.as_str()),
+        ("APP_DATABASE_URL", app_url.as_str()),
+    ];
+    assert!(audiotricks(&["migrate"], &db).status().unwrap().success());
+
+    let intact = audiotricks(&["audit", "verify"], &db).output().unwrap();
+    assert!(intact.status.success(), "{}", stderr_of(&intact));
+    assert!(String::from_utf8_lossy(&intact.stdout).contains("audit log intact: 1 entries verified"));
+
+    psql(
+        &owner_url,
+        "begin; alter table audit_log disable trigger audit_log_append_only;
+         update audit_log set metadata = '{}'; alter table audit_log enable trigger audit_log_append_only; commit;",
+    );
+    let broken = audiotricks(&["audit", "verify"], &db).output().unwrap();
+    assert_eq!(broken.status.code(), Some(1));
+    let out = String::from_utf8_lossy(&broken.stdout);
+    assert!(
+        out.contains("audit log BROKEN at entry 1") && out.contains("edited"),
+        "{out}"
+    );
+}
+
 #[test]
 fn a_busy_port_gets_a_clear_message() {
     let (owner_url, app_url) = fresh_database();

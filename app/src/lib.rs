@@ -1,6 +1,8 @@
 #![recursion_limit = "512"]
 //! AudioTricks: the Leptos app (UI, server functions) and, behind `ssr`, the server side.
 
+#[cfg(feature = "ssr")]
+pub mod audit;
 pub mod error;
 pub mod marketing;
 pub mod system;

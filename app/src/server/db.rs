@@ -6,6 +6,7 @@ use anyhow::Context;
 use sqlx::{migrate::Migrator, postgres::PgPoolOptions, PgPool};
 
 use super::config::DatabaseConfig;
+use crate::audit::{self, Actor, AuditAction, AuditEvent};
 
 pub static MIGRATOR: Migrator = sqlx::migrate!("../migrations");
 
@@ -28,7 +29,18 @@ pub async fn migrate(config: &DatabaseConfig) -> anyhow::Result<()> {
         .connect(config.owner_url.expose())
         .await
         .context("connecting to the database as the owner role (DATABASE_URL)")?;
+    let before = applied_versions(&pool).await.unwrap_or_default();
     MIGRATOR.run(&pool).await.context("applying migrations")?;
+    let applied: Vec<i64> = applied_versions(&pool).await?.difference(&before).copied().collect();
+    if !applied.is_empty() {
+        let mut conn = pool.acquire().await?;
+        let event = AuditEvent::new(Actor::System, AuditAction::MigrationsApplied)
+            .metadata(serde_json::json!({ "versions": applied }));
+        audit::service::record(&mut conn, event)
+            .await
+            .context("auditing the migration")?;
+        tracing::info!(?applied, "applied migrations");
+    }
     pool.close().await;
     Ok(())
 }
@@ -47,12 +59,16 @@ impl MigrationStatus {
     }
 }
 
-pub async fn migration_status(pool: &PgPool) -> Result<MigrationStatus, sqlx::Error> {
-    let applied: HashSet<i64> = sqlx::query_scalar!("select version from _sqlx_migrations where success")
+/// Versions recorded as applied; before the first migration the table does not exist yet.
+async fn applied_versions(pool: &PgPool) -> Result<HashSet<i64>, sqlx::Error> {
+    let versions = sqlx::query_scalar::<_, i64>("select version from _sqlx_migrations where success")
         .fetch_all(pool)
-        .await?
-        .into_iter()
-        .collect();
+        .await?;
+    Ok(versions.into_iter().collect())
+}
+
+pub async fn migration_status(pool: &PgPool) -> Result<MigrationStatus, sqlx::Error> {
+    let applied = applied_versions(pool).await?;
     let known: Vec<_> = MIGRATOR.iter().filter(|m| m.migration_type.is_up_migration()).collect();
     Ok(MigrationStatus {
         applied: known.iter().filter(|m| applied.contains(&m.version)).count(),

@@ -33,6 +33,28 @@ pub async fn migrate(config: &Config) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `audiotricks audit verify`: recomputes the audit log's hash chain. Ok(false) when broken.
+pub async fn audit_verify(config: &Config) -> anyhow::Result<bool> {
+    use crate::audit::service::{verify, Verification};
+    let pool = db::connect_app_pool(&config.database).await?;
+    let mut conn = pool.acquire().await?;
+    let verdict = verify(&mut conn).await.context("reading the audit log")?;
+    match verdict {
+        Verification::Intact { rows } => {
+            println!("audit log intact: {rows} entries verified");
+            Ok(true)
+        }
+        Verification::Broken {
+            rows_checked,
+            first_bad_id,
+            reason,
+        } => {
+            println!("audit log BROKEN at entry {first_bad_id}: {reason} ({rows_checked} entries checked)");
+            Ok(false)
+        }
+    }
+}
+
 /// `audiotricks serve`: migrate, then serve HTTP (and run workers unless told not to) until
 /// SIGINT/SIGTERM; in-flight requests and running jobs get the grace period to finish.
 pub async fn serve(config: Config) -> anyhow::Result<()> {

@@ -1,0 +1,91 @@
+//! The audit log: who changed what, when and from where; append-only and hash-chained.
+//!
+//! Every state change calls [`service::record`] on the same transaction as the change, so an
+//! entry exists exactly when the change does.
+
+pub mod queries;
+pub mod service;
+
+use std::net::IpAddr;
+
+use uuid::Uuid;
+
+/// Who did it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Actor {
+    /// The platform itself: migrations, scheduled jobs, operators' commands.
+    System,
+    User(Uuid),
+}
+
+impl Actor {
+    fn parts(self) -> (&'static str, Option<Uuid>) {
+        match self {
+            Self::System => ("system", None),
+            Self::User(id) => ("user", Some(id)),
+        }
+    }
+}
+
+/// What was done. Stored as its dotted name; new capabilities add variants.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuditAction {
+    /// Database migrations were applied (`metadata.versions`).
+    MigrationsApplied,
+}
+
+impl AuditAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::MigrationsApplied => "system.migrations_applied",
+        }
+    }
+}
+
+/// What it was done to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Target {
+    pub kind: &'static str,
+    pub id: String,
+}
+
+/// One entry, as a service builds it.
+#[derive(Clone, Debug)]
+pub struct AuditEvent {
+    pub actor: Actor,
+    pub action: AuditAction,
+    pub target: Option<Target>,
+    pub metadata: serde_json::Value,
+    pub ip: Option<IpAddr>,
+    pub user_agent: Option<String>,
+}
+
+impl AuditEvent {
+    pub fn new(actor: Actor, action: AuditAction) -> Self {
+        Self {
+            actor,
+            action,
+            target: None,
+            metadata: serde_json::json!({}),
+            ip: None,
+            user_agent: None,
+        }
+    }
+
+    pub fn target(mut self, kind: &'static str, id: impl Into<String>) -> Self {
+        self.target = Some(Target { kind, id: id.into() });
+        self
+    }
+
+    pub fn metadata(mut self, metadata: serde_json::Value) -> Self {
+        self.metadata = metadata;
+        self
+    }
+
+    /// Where the request came from; the user agent is cut to what the column keeps.
+    pub fn origin(mut self, ip: Option<IpAddr>, user_agent: Option<&str>) -> Self {
+        self.ip = ip;
+        self.user_agent = user_agent.map(|ua| ua.chars().take(512).collect());
+        self
+    }
+}
