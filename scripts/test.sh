@@ -8,7 +8,18 @@ cd "$ROOT"
 scripts/toolchain.sh --test
 # Leave the database as we found it.
 use_database
-trap stop_database_if_started EXIT
+maildev_pid=""
+trap '[ -z "$maildev_pid" ] || kill "$maildev_pid" 2>/dev/null; stop_database_if_started' EXIT
+
+# A real SMTP server for the email tests: maildev captures what it receives and lists it as JSON.
+export MAILDEV_SMTP_PORT="${MAILDEV_SMTP_PORT:-2525}" MAILDEV_WEB_PORT="${MAILDEV_WEB_PORT:-2580}"
+for port in "$MAILDEV_SMTP_PORT" "$MAILDEV_WEB_PORT"; do
+  port_in_use "127.0.0.1:$port" && { echo "error: port $port is in use; set MAILDEV_SMTP_PORT / MAILDEV_WEB_PORT" >&2; exit 1; }
+done
+end2end/node_modules/.bin/maildev --smtp "$MAILDEV_SMTP_PORT" --web "$MAILDEV_WEB_PORT" \
+  --ip 127.0.0.1 --web-ip 127.0.0.1 --silent >/dev/null 2>&1 &
+maildev_pid=$!
+for _ in $(seq 1 50); do port_in_use "127.0.0.1:$MAILDEV_WEB_PORT" && break; sleep 0.2; done
 
 echo "== unit and integration tests"
 RUSTFLAGS="$TEST_RUSTFLAGS" cargo test --workspace --features ssr

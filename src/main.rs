@@ -21,10 +21,25 @@ enum Command {
     Worker,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Email tools.
+    Email {
+        #[command(subcommand)]
+        command: EmailCommand,
+    },
     /// Audit log tools.
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum EmailCommand {
+    /// Send a test email through the configured backend and report the outcome.
+    Test {
+        /// Recipient address.
+        #[arg(long)]
+        to: String,
     },
 }
 
@@ -52,20 +67,40 @@ async fn main() -> std::process::ExitCode {
         }
         Command::Worker => app::server::worker(config).await,
         Command::Migrate => app::server::migrate(&config).await,
+        Command::Email {
+            command: EmailCommand::Test { to },
+        } => checked(app::server::email_test(&config, &to).await),
         Command::Audit {
             command: AuditCommand::Verify,
-        } => match app::server::audit_verify(&config).await {
-            Ok(true) => Ok(()),
-            Ok(false) => return std::process::ExitCode::FAILURE,
-            Err(e) => Err(e),
-        },
+        } => checked(app::server::audit_verify(&config).await),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) if e.is::<CheckFailed>() => std::process::ExitCode::FAILURE,
         Err(e) => {
             tracing::error!("{e:#}");
             eprintln!("audiotricks: {e:#}");
             std::process::ExitCode::FAILURE
         }
+    }
+}
+
+/// A check command ran and found a problem, which it has already reported.
+#[derive(Debug)]
+struct CheckFailed;
+
+impl std::fmt::Display for CheckFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("check failed")
+    }
+}
+
+impl std::error::Error for CheckFailed {}
+
+/// `Ok(false)` from a check command becomes exit status 1 without a second message.
+fn checked(result: anyhow::Result<bool>) -> anyhow::Result<()> {
+    match result? {
+        true => Ok(()),
+        false => Err(CheckFailed.into()),
     }
 }

@@ -3,6 +3,8 @@
 
 #[cfg(feature = "ssr")]
 pub mod audit;
+#[cfg(feature = "ssr")]
+pub mod email;
 pub mod error;
 pub mod marketing;
 pub mod system;

@@ -16,8 +16,10 @@ pub use config::Config;
 pub use state::{app_state, AppState};
 
 /// Every job kind and schedule this build runs.
-pub fn job_registry() -> jobs::Registry {
-    jobs::maintenance::register(jobs::Registry::new())
+pub fn job_registry(config: &Config) -> anyhow::Result<jobs::Registry> {
+    let mailer = std::sync::Arc::new(crate::email::Mailer::from_config(&config.email)?);
+    let registry = jobs::Registry::new().register(crate::email::service::DeliverEmail { mailer });
+    Ok(jobs::maintenance::register(registry))
 }
 
 fn worker_options(config: &Config) -> jobs::WorkerOptions {
@@ -55,6 +57,41 @@ pub async fn audit_verify(config: &Config) -> anyhow::Result<bool> {
     }
 }
 
+/// `audiotricks email test --to ADDRESS`: sends the test email now through the configured backend
+/// and reports what happened; a retryable failure is left to the delivery job.
+pub async fn email_test(config: &Config, to: &str) -> anyhow::Result<bool> {
+    use crate::email::{delivery::Outgoing, service, templates::TestEmail, Mailer};
+    let mailer = Mailer::from_config(&config.email)?;
+    let email = TestEmail {
+        app_url: config.public_url.as_str().to_owned(),
+        backend: mailer.name().to_owned(),
+        requested_by: "an operator, with `audiotricks email test`".to_owned(),
+    }
+    .render()?;
+    let pool = db::connect_app_pool(&config.database).await?;
+    let mut tx = pool.begin().await?;
+    let id = service::queue(&mut tx, to, "test", &email)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    tx.commit().await?;
+    let outgoing = Outgoing {
+        id,
+        to,
+        category: "test",
+        email: &email,
+    };
+    match service::deliver_and_record(&pool, &mailer, &outgoing).await? {
+        Ok(()) => {
+            println!("test email {id} to {to}: delivered through {}", mailer.name());
+            Ok(true)
+        }
+        Err(e) => {
+            println!("test email {id} to {to}: {e}");
+            Ok(false)
+        }
+    }
+}
+
 /// `audiotricks serve`: migrate, then serve HTTP (and run workers unless told not to) until
 /// SIGINT/SIGTERM; in-flight requests and running jobs get the grace period to finish.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
@@ -70,11 +107,12 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
             anyhow::Error::new(e).context(format!("binding {}", config.addr))
         }
     })?;
+    let registry = job_registry(&config)?;
     let shutdown = shutdown_signal();
     let workers = config.run_workers.then(|| {
         tokio::spawn(jobs::run_workers(
             pool.clone(),
-            job_registry(),
+            registry,
             worker_options(&config),
             shutdown.clone(),
         ))
@@ -127,8 +165,9 @@ pub async fn worker(config: Config) -> anyhow::Result<()> {
         current.applied,
         current.expected
     );
+    let registry = job_registry(&config)?;
     let shutdown = shutdown_signal();
-    jobs::run_workers(pool.clone(), job_registry(), worker_options(&config), shutdown).await?;
+    jobs::run_workers(pool.clone(), registry, worker_options(&config), shutdown).await?;
     pool.close().await;
     Ok(())
 }

@@ -9,22 +9,9 @@ use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 
-use crate::support::{eventually, TestDb};
+use crate::support::{eventually, fast_options, TestDb, Workers};
 
-const WAIT: Duration = Duration::from_secs(20);
-
-fn fast_options() -> WorkerOptions {
-    WorkerOptions {
-        concurrency: 2,
-        queue_concurrency: Default::default(),
-        heartbeat: Duration::from_millis(200),
-        lease: Duration::from_secs(1),
-        tick: Duration::from_millis(50),
-        retry_base: Duration::from_millis(100),
-        retry_max: Duration::from_secs(5),
-        shutdown_grace: Duration::from_secs(5),
-    }
-}
+use crate::support::WAIT;
 
 /// Records one row per key (idempotent), optionally hanging afterwards to be killed.
 struct RecordEffect;
@@ -124,24 +111,6 @@ async fn setup() -> TestDb {
         .await
         .unwrap();
     db
-}
-
-struct Workers {
-    stop: CancellationToken,
-    handle: tokio::task::JoinHandle<anyhow::Result<()>>,
-}
-
-impl Workers {
-    fn start(pool: &PgPool, registry: Registry, options: WorkerOptions) -> Self {
-        let stop = CancellationToken::new();
-        let handle = tokio::spawn(run_workers(pool.clone(), registry, options, stop.clone()));
-        Self { stop, handle }
-    }
-
-    async fn stop(self) {
-        self.stop.cancel();
-        self.handle.await.unwrap().unwrap();
-    }
 }
 
 async fn enqueue(pool: &PgPool, job: NewJob) -> jobs::JobId {

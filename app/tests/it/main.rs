@@ -2,6 +2,7 @@
 
 mod audit;
 mod database;
+mod email;
 mod http;
 mod jobs;
 mod support;

@@ -5,9 +5,11 @@
 
 use std::{collections::HashMap, path::Path, time::Duration};
 
+use app::server::jobs::{run_workers, Registry, WorkerOptions};
 use app::server::{config::Config, db::MIGRATOR, AppState};
 use sqlx::{postgres::PgPoolOptions, Connection, PgConnection, PgPool};
 use tokio::sync::OnceCell;
+use tokio_util::sync::CancellationToken;
 
 static TEMPLATE: OnceCell<String> = OnceCell::const_new();
 
@@ -171,5 +173,40 @@ where
         }
         assert!(tokio::time::Instant::now() < deadline, "timed out waiting for: {what}");
         tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+pub const WAIT: Duration = Duration::from_secs(20);
+
+/// Worker timings shrunk so tests see retries, leases and ticks in milliseconds.
+pub fn fast_options() -> WorkerOptions {
+    WorkerOptions {
+        concurrency: 2,
+        queue_concurrency: Default::default(),
+        heartbeat: Duration::from_millis(200),
+        lease: Duration::from_secs(1),
+        tick: Duration::from_millis(50),
+        retry_base: Duration::from_millis(100),
+        retry_max: Duration::from_secs(5),
+        shutdown_grace: Duration::from_secs(5),
+    }
+}
+
+/// Workers running in this test's runtime until `stop`.
+pub struct Workers {
+    stop: CancellationToken,
+    handle: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl Workers {
+    pub fn start(pool: &PgPool, registry: Registry, options: WorkerOptions) -> Self {
+        let stop = CancellationToken::new();
+        let handle = tokio::spawn(run_workers(pool.clone(), registry, options, stop.clone()));
+        Self { stop, handle }
+    }
+
+    pub async fn stop(self) {
+        self.stop.cancel();
+        self.handle.await.unwrap().unwrap();
     }
 }

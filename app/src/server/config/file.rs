@@ -9,6 +9,7 @@ pub(super) struct FileConfig {
     pub(super) site: FileSite,
     pub(super) database: FileDatabase,
     pub(super) jobs: FileJobs,
+    pub(super) email: FileEmail,
     pub(super) log: FileLog,
 }
 
@@ -101,6 +102,24 @@ impl Default for FileLog {
         Self {
             format: "pretty".into(),
             filter: "info,audiotricks=debug,app=debug,sqlx=warn,tower_http=info".into(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(super) struct FileEmail {
+    pub(super) backend: String,
+    pub(super) from: String,
+    pub(super) sendgrid_base_url: String,
+}
+
+impl Default for FileEmail {
+    fn default() -> Self {
+        Self {
+            backend: "outbox".into(),
+            from: "AudioTricks <no-reply@localhost>".into(),
+            sendgrid_base_url: "https://api.sendgrid.com".into(),
         }
     }
 }

@@ -19,7 +19,25 @@ pub struct Config {
     pub site: SiteConfig,
     pub database: DatabaseConfig,
     pub jobs: JobsConfig,
+    pub email: EmailConfig,
     pub log: LogConfig,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EmailBackend {
+    Outbox,
+    Smtp,
+    SendGrid,
+}
+
+#[derive(Clone, Debug)]
+pub struct EmailConfig {
+    pub backend: EmailBackend,
+    /// `Name <address>` that emails come from.
+    pub from: String,
+    pub smtp_url: Option<Secret>,
+    pub sendgrid_api_key: Option<Secret>,
+    pub sendgrid_base_url: String,
 }
 
 #[derive(Clone, Debug)]
@@ -229,6 +247,13 @@ impl Config {
                     file.jobs.heartbeat_seconds,
                 )?),
             },
+            email: EmailConfig {
+                backend: parse_email_backend(&over.string("EMAIL_BACKEND", file.email.backend))?,
+                from: over.string("EMAIL_FROM", file.email.from),
+                smtp_url: env.get("SMTP_URL").map(Secret::new),
+                sendgrid_api_key: env.get("SENDGRID_API_KEY").map(Secret::new),
+                sendgrid_base_url: over.string("SENDGRID_BASE_URL", file.email.sendgrid_base_url),
+            },
             log: LogConfig {
                 format: parse_log_format(&format_text)?,
                 filter: over.string("RUST_LOG", file.log.filter),
@@ -292,6 +317,25 @@ impl Config {
                 "METRICS_TOKEN",
                 "must be at least 16 characters",
             ));
+        }
+        if let Err(e) = self.email.from.parse::<lettre::message::Mailbox>() {
+            return Err(invalid(
+                "email.from",
+                "EMAIL_FROM",
+                &format!("must look like `Name <address@example.com>`: {e}"),
+            ));
+        }
+        if self.email.backend == EmailBackend::Smtp && self.email.smtp_url.is_none() {
+            return Err(ConfigError::Missing {
+                setting: "email.smtp_url (email.backend = \"smtp\")",
+                env: "SMTP_URL",
+            });
+        }
+        if self.email.backend == EmailBackend::SendGrid && self.email.sendgrid_api_key.is_none() {
+            return Err(ConfigError::Missing {
+                setting: "email.sendgrid_api_key (email.backend = \"sendgrid\")",
+                env: "SENDGRID_API_KEY",
+            });
         }
         if let Err(e) = tracing_subscriber::EnvFilter::try_new(&self.log.filter) {
             return Err(invalid("log.filter", "RUST_LOG", &e.to_string()));
@@ -367,6 +411,19 @@ fn parse_queue_concurrency(text: &str) -> Result<std::collections::BTreeMap<Stri
             Ok((queue.trim().to_owned(), n))
         })
         .collect()
+}
+
+fn parse_email_backend(text: &str) -> Result<EmailBackend, ConfigError> {
+    match text.trim() {
+        "outbox" => Ok(EmailBackend::Outbox),
+        "smtp" => Ok(EmailBackend::Smtp),
+        "sendgrid" => Ok(EmailBackend::SendGrid),
+        other => Err(ConfigError::Invalid {
+            setting: "email.backend",
+            env: "EMAIL_BACKEND",
+            message: format!("must be \"outbox\", \"smtp\" or \"sendgrid\" (got {other:?})"),
+        }),
+    }
 }
 
 fn parse_log_format(text: &str) -> Result<LogFormat, ConfigError> {

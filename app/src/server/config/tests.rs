@@ -112,3 +112,36 @@ fn secrets_do_not_print() {
     let c = load("", &URLS).unwrap();
     assert!(!format!("{c:?}").contains("owner@"));
 }
+
+#[test]
+fn email_backends_need_their_credentials() {
+    let c = load("", &URLS).unwrap();
+    assert_eq!(c.email.backend, EmailBackend::Outbox);
+    let smtp = [
+        ("DATABASE_URL", "postgres://o@h/d"),
+        ("APP_DATABASE_URL", "postgres://a@h/d"),
+        ("EMAIL_BACKEND", "smtp"),
+    ];
+    let err = load("", &smtp).unwrap_err().to_string();
+    assert!(err.contains("SMTP_URL"), "{err}");
+    let bad = [
+        ("DATABASE_URL", "postgres://o@h/d"),
+        ("APP_DATABASE_URL", "postgres://a@h/d"),
+        ("EMAIL_BACKEND", "pigeon"),
+    ];
+    assert!(load("", &bad).unwrap_err().to_string().contains("email.backend"));
+    let from = [
+        ("DATABASE_URL", "postgres://o@h/d"),
+        ("APP_DATABASE_URL", "postgres://a@h/d"),
+        ("EMAIL_FROM", "not an address"),
+    ];
+    assert!(load("", &from).unwrap_err().to_string().contains("EMAIL_FROM"));
+    let key = [
+        ("DATABASE_URL", "postgres://o@h/d"),
+        ("APP_DATABASE_URL", "postgres://a@h/d"),
+        ("EMAIL_BACKEND", "sendgrid"),
+        ("SENDGRID_API_KEY", "SG.secret-value"),
+    ];
+    let c = load("", &key).unwrap();
+    assert!(!format!("{c:?}").contains("SG.secret-value"), "the key never prints");
+}

@@ -1,0 +1,87 @@
+//! Emails as template folders (`templates/email/<name>/{subject.txt, body.txt, body.html}`),
+//! each rendered from one typed context. HTML is escaped by askama; text parts are not HTML.
+
+use askama::Template;
+
+/// A rendered email, ready for any delivery backend.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rendered {
+    pub template: &'static str,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// Defines the three templates of one email over its context type.
+macro_rules! email_templates {
+    ($ctx:ident, $name:literal, [$subject_path:literal, $text_path:literal, $html_path:literal], $subject:ident, $text:ident, $html:ident) => {
+        #[derive(Template)]
+        #[template(path = $subject_path, escape = "none")]
+        #[allow(dead_code)] // a subject need not use the context
+        struct $subject<'a> {
+            ctx: &'a $ctx,
+        }
+        #[derive(Template)]
+        #[template(path = $text_path, escape = "none")]
+        struct $text<'a> {
+            ctx: &'a $ctx,
+        }
+        #[derive(Template)]
+        #[template(path = $html_path, escape = "html")]
+        struct $html<'a> {
+            ctx: &'a $ctx,
+        }
+
+        impl $ctx {
+            pub fn render(&self) -> Result<Rendered, askama::Error> {
+                Ok(Rendered {
+                    template: $name,
+                    subject: $subject { ctx: self }.render()?.trim().to_owned(),
+                    text: $text { ctx: self }.render()?,
+                    html: $html { ctx: self }.render()?,
+                })
+            }
+        }
+    };
+}
+
+/// Sent by `audiotricks email test` so an operator can check the delivery settings.
+pub struct TestEmail {
+    pub app_url: String,
+    pub backend: String,
+    pub requested_by: String,
+}
+
+email_templates!(
+    TestEmail,
+    "test",
+    ["email/test/subject.txt", "email/test/body.txt", "email/test/body.html"],
+    TestSubject,
+    TestText,
+    TestHtml
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_test_email_has_a_subject_a_text_part_and_an_escaped_html_part() {
+        let email = TestEmail {
+            app_url: "https://audio.example.com".into(),
+            backend: "SendGrid".into(),
+            requested_by: "ops <script>alert(1)</script>".into(),
+        };
+        let r = email.render().unwrap();
+        assert_eq!(r.subject, "AudioTricks can send email");
+        assert!(r.text.contains("delivery through SendGrid works"));
+        assert!(r.text.contains("ops <script>"), "text parts are plain text");
+        assert!(
+            r.html.contains("&#60;script&#62;") && !r.html.contains("<script>"),
+            "HTML is escaped"
+        );
+        assert!(r
+            .html
+            .contains("You received this email from AudioTricks at https://audio.example.com"));
+    }
+}
