@@ -31,4 +31,7 @@ if port_in_use "127.0.0.1:$E2E_PORT"; then
   echo "error: port $E2E_PORT is in use; set E2E_PORT to a free port" >&2
   exit 1
 fi
+# The browser tests use the binary too, to send a test email into the e2e server's database.
+export AUDIOTRICKS_BIN="$SERVER_BIN" E2E_DATABASE_URL="${DATABASE_URL%/*}/audiotricks_e2e" \
+  E2E_APP_DATABASE_URL="${APP_DATABASE_URL%/*}/audiotricks_e2e"
 (cd end2end && E2E_PORT="$E2E_PORT" npx playwright test)

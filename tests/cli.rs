@@ -219,18 +219,29 @@ fn audit_verify_reports_an_intact_log_and_names_a_tampered_entry() {
 #[test]
 fn email_test_sends_through_smtp_and_refuses_a_bad_address() {
     let (owner_url, app_url) = fresh_database();
-    let db = [("DATABASE_URL", owner_url.as_str()), ("APP_DATABASE_URL", app_url.as_str())];
+    let db = [
+        ("DATABASE_URL", owner_url.as_str()),
+        ("APP_DATABASE_URL", app_url.as_str()),
+    ];
     assert!(audiotricks(&["migrate"], &db).status().unwrap().success());
     let smtp = format!("smtp://127.0.0.1:{}", env("MAILDEV_SMTP_PORT"));
     let vars = [db[0], db[1], ("EMAIL_BACKEND", "smtp"), ("SMTP_URL", smtp.as_str())];
 
-    let sent = audiotricks(&["email", "test", "--to", "ops@example.com"], &vars).output().unwrap();
+    let sent = audiotricks(&["email", "test", "--to", "ops@example.com"], &vars)
+        .output()
+        .unwrap();
     assert!(sent.status.success(), "{}", stderr_of(&sent));
     assert!(String::from_utf8_lossy(&sent.stdout).contains("delivered through smtp"));
 
-    let refused = audiotricks(&["email", "test", "--to", "not-an-address"], &vars).output().unwrap();
+    let refused = audiotricks(&["email", "test", "--to", "not-an-address"], &vars)
+        .output()
+        .unwrap();
     assert_eq!(refused.status.code(), Some(1));
-    assert!(stderr_of(&refused).contains("is not an email address"), "{}", stderr_of(&refused));
+    assert!(
+        stderr_of(&refused).contains("is not an email address"),
+        "{}",
+        stderr_of(&refused)
+    );
 }
 
 #[test]

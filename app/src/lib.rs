@@ -3,7 +3,6 @@
 
 #[cfg(feature = "ssr")]
 pub mod audit;
-#[cfg(feature = "ssr")]
 pub mod email;
 pub mod error;
 pub mod marketing;
@@ -67,6 +66,8 @@ pub fn App() -> impl IntoView {
                     <Routes fallback=|| view! { <ui::errors::NotFound /> }>
                         <Route path=path!("") view=marketing::pages::Landing />
                         <Route path=path!("status") view=system::pages::StatusPage />
+                        <Route path=path!("dev/mailbox") view=email::pages::DevMailboxPage />
+                        <Route path=path!("dev/mailbox/:id") view=email::pages::DevMailboxEmailPage />
                     </Routes>
                 </ErrorBoundary>
             </ui::layout::AppLayout>

@@ -51,6 +51,7 @@ pub struct OutboxEmail {
     pub backend: Option<String>,
     pub provider_message_id: Option<String>,
     pub last_error: Option<String>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
 }
 
 pub async fn get(pool: &PgPool, id: Uuid) -> Result<Option<OutboxEmail>, sqlx::Error> {
@@ -58,7 +59,7 @@ pub async fn get(pool: &PgPool, id: Uuid) -> Result<Option<OutboxEmail>, sqlx::E
         OutboxEmail,
         r#"
         select id, to_address, template, category, subject, text_body, html_body,
-               status as "status: EmailStatus", backend, provider_message_id, last_error
+               status as "status: EmailStatus", backend, provider_message_id, last_error, created_at
         from email_outbox where id = $1
         "#,
         id,
@@ -98,4 +99,28 @@ pub async fn note_error(pool: &PgPool, id: Uuid, error: &str) -> Result<(), sqlx
         .execute(pool)
         .await?;
     Ok(())
+}
+
+pub struct MailboxRow {
+    pub id: Uuid,
+    pub to_address: String,
+    pub subject: String,
+    pub template: String,
+    pub status: EmailStatus,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Newest first, one page.
+pub async fn list_recent(pool: &PgPool, limit: i64, offset: i64) -> Result<Vec<MailboxRow>, sqlx::Error> {
+    sqlx::query_as!(
+        MailboxRow,
+        r#"
+        select id, to_address, subject, template, status as "status: EmailStatus", created_at
+        from email_outbox order by created_at desc, id limit $1 offset $2
+        "#,
+        limit,
+        offset,
+    )
+    .fetch_all(pool)
+    .await
 }

@@ -36,6 +36,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics::metrics_endpoint))
+        .route("/dev/mailbox/{id}/html", get(dev_mailbox_html))
         .leptos_routes_with_context(
             &state,
             routes,
@@ -84,6 +85,39 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
         StatusCode::SERVICE_UNAVAILABLE
     };
     (status, Json(report))
+}
+
+/// An outbox email's HTML part, for the development mailbox's preview frame. Its own policy: no
+/// scripts at all, inline styles (emails need them), framed only by our own pages.
+async fn dev_mailbox_html(
+    State(state): State<AppState>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Response {
+    if !state.config.dev_mailbox_enabled() {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let Ok(id) = id.parse::<uuid::Uuid>() else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    match crate::email::queries::get(&state.db, id).await {
+        Ok(Some(email)) => (
+            [
+                (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+                (
+                    header::CONTENT_SECURITY_POLICY,
+                    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'",
+                ),
+                (header::X_FRAME_OPTIONS, "SAMEORIGIN"),
+            ],
+            email.html_body,
+        )
+            .into_response(),
+        Ok(None) => StatusCode::NOT_FOUND.into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "dev mailbox: loading an email failed");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
 }
 
 /// Headers every response carries. HTML pages bring their own Content-Security-Policy with a

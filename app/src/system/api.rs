@@ -33,6 +33,8 @@ pub struct SystemStatus {
     /// Waiting, running and dead jobs per queue.
     pub jobs: Vec<QueueCount>,
     pub workers_alive: usize,
+    /// Whether /dev/mailbox is mounted (outbox email on this machine).
+    pub dev_mailbox: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

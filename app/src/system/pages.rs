@@ -107,6 +107,12 @@ fn StatusReport(status: SystemStatus) -> impl IntoView {
             </Card>
         </div>
         <JobTable jobs=status.jobs />
+        {status.dev_mailbox.then(|| view! {
+            <p class="mt-6 text-sm text-slate-600 dark:text-slate-300">
+                "Email goes to the outbox on this machine: read it in the "
+                <a href="/dev/mailbox" class="font-medium text-indigo-700 hover:underline dark:text-indigo-300">"development mailbox"</a> "."
+            </p>
+        })}
     }
 }
 

@@ -62,5 +62,6 @@ pub async fn system_status(state: &AppState) -> SystemStatus {
         uptime_secs: state.started_at.elapsed().as_secs(),
         jobs,
         workers_alive,
+        dev_mailbox: state.config.dev_mailbox_enabled(),
     }
 }

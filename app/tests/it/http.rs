@@ -206,3 +206,59 @@ async fn metrics_can_require_a_bearer_token() {
     assert_eq!(status, StatusCode::OK);
     assert!(body.contains("audiotricks_http_requests_total"));
 }
+
+async fn stored_email(db: &TestDb) -> uuid::Uuid {
+    let email = app::email::templates::TestEmail {
+        app_url: "http://127.0.0.1:3000".into(),
+        backend: "outbox".into(),
+        requested_by: "tests".into(),
+    }
+    .render()
+    .unwrap();
+    let mut conn = db.app.acquire().await.unwrap();
+    app::email::service::queue(&mut conn, "ada@example.com", "test", &email)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_dev_mailbox_serves_html_parts_locally_under_a_no_script_policy() {
+    let db = TestDb::new().await;
+    let id = stored_email(&db).await;
+    let router = app::server::http::router(db.state(&[]));
+    let (status, headers, body) = send(&router, get(&format!("/dev/mailbox/{id}/html"))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("Email delivery works"));
+    let csp = headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+    assert!(
+        csp.starts_with("default-src 'none'") && !csp.contains("script-src"),
+        "{csp}"
+    );
+    let list = Request::post("/api/dev/mailbox/list")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from("page=0"))
+        .unwrap();
+    let (status, _, body) = send(&router, list).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains("ada@example.com"));
+}
+
+#[tokio::test]
+async fn the_dev_mailbox_does_not_exist_on_a_public_deployment() {
+    let db = TestDb::new().await;
+    let id = stored_email(&db).await;
+    let router = app::server::http::router(db.state(&[("PUBLIC_URL", "https://audio.example.com")]));
+    let (status, _, _) = send(&router, get(&format!("/dev/mailbox/{id}/html"))).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let list = Request::post("/api/dev/mailbox/list")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from("page=0"))
+        .unwrap();
+    let (status, _, body) = send(&router, list).await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "server functions answer with the error's status"
+    );
+    assert!(!body.contains("ada@example.com"));
+}

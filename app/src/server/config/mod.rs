@@ -115,6 +115,17 @@ impl PublicUrl {
     pub fn is_https(&self) -> bool {
         self.0.starts_with("https://")
     }
+
+    /// 127.0.0.1, [::1] or localhost, with any port.
+    pub fn is_loopback(&self) -> bool {
+        let authority = self.0.split_once("://").map_or("", |(_, rest)| rest);
+        let host = if authority.starts_with('[') {
+            authority.split(']').next().map(|h| &h[1..]).unwrap_or("")
+        } else {
+            authority.split(':').next().unwrap_or("")
+        };
+        host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    }
 }
 
 impl FromStr for PublicUrl {
@@ -174,6 +185,12 @@ impl<const N: usize> Env for [(&str, &str); N] {
 }
 
 impl Config {
+    /// The development mailbox shows every stored email, reset links included, so it exists only
+    /// where mail goes nowhere (the outbox backend) and the app is reached on this machine.
+    pub fn dev_mailbox_enabled(&self) -> bool {
+        self.email.backend == EmailBackend::Outbox && self.public_url.is_loopback()
+    }
+
     /// Loads from `AUDIOTRICKS_CONFIG` (default `Leptos.toml`; a missing default file means
     /// built-in defaults) and the process environment.
     pub fn load() -> Result<Self, ConfigError> {

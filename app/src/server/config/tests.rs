@@ -145,3 +145,21 @@ fn email_backends_need_their_credentials() {
     let c = load("", &key).unwrap();
     assert!(!format!("{c:?}").contains("SG.secret-value"), "the key never prints");
 }
+
+#[test]
+fn the_dev_mailbox_exists_only_for_the_outbox_on_this_machine() {
+    assert!(load("", &URLS).unwrap().dev_mailbox_enabled());
+    let public = [
+        ("DATABASE_URL", "postgres://o@h/d"),
+        ("APP_DATABASE_URL", "postgres://a@h/d"),
+        ("PUBLIC_URL", "https://audio.example.com"),
+    ];
+    assert!(!load("", &public).unwrap().dev_mailbox_enabled());
+    for url in ["http://localhost:3000", "http://[::1]:3000", "http://127.0.0.5"] {
+        assert!(url.parse::<PublicUrl>().unwrap().is_loopback(), "{url}");
+    }
+    assert!(!"http://127.0.0.1.example.com"
+        .parse::<PublicUrl>()
+        .unwrap()
+        .is_loopback());
+}
