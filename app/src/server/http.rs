@@ -20,7 +20,7 @@ use tower_http::{
     trace::TraceLayer,
 };
 
-use super::{metrics, state::AppState};
+use super::{csrf, metrics, state::AppState};
 use crate::{shell, system, App};
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -50,6 +50,7 @@ pub fn router(state: AppState) -> Router {
             },
             shell,
         ))
+        .layer(middleware::from_fn_with_state(state.clone(), csrf::reject_cross_site))
         .layer(middleware::from_fn_with_state(state.clone(), metrics::track_requests))
         .layer(
             ServiceBuilder::new()

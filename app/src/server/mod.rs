@@ -2,6 +2,7 @@
 //! subcommands the binary runs.
 
 pub mod config;
+pub mod csrf;
 pub mod db;
 pub mod http;
 pub mod jobs;

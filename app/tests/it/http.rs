@@ -262,3 +262,38 @@ async fn the_dev_mailbox_does_not_exist_on_a_public_deployment() {
     );
     assert!(!body.contains("ada@example.com"));
 }
+
+fn status_request(origin: Option<&str>, referer: Option<&str>) -> Request<Body> {
+    let mut request =
+        Request::post("/api/system/status").header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    if let Some(o) = origin {
+        request = request.header(header::ORIGIN, o);
+    }
+    if let Some(r) = referer {
+        request = request.header(header::REFERER, r);
+    }
+    request.body(Body::empty()).unwrap()
+}
+
+#[tokio::test]
+async fn cross_site_posts_are_refused_and_same_site_ones_pass() {
+    let db = TestDb::new().await;
+    let router = app::server::http::router(db.state(&[("PUBLIC_URL", "https://audio.example.com")]));
+    let (status, _, body) = send(&router, status_request(Some("https://evil.example.net"), None)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(body.contains("came from https://evil.example.net"), "{body}");
+    let (status, _, _) = send(&router, status_request(None, Some("https://evil.example.net/page"))).await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "a forged Referer without Origin is refused too"
+    );
+    let (status, _, _) = send(&router, status_request(Some("null"), None)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "an opaque origin is not ours");
+    let (status, _, body) = send(&router, status_request(Some("https://audio.example.com"), None)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, _, _) = send(&router, status_request(None, None)).await;
+    assert_eq!(status, StatusCode::OK, "non-browser clients send neither header");
+    let (status, _, _) = send(&router, get("/healthz")).await;
+    assert_eq!(status, StatusCode::OK);
+}
