@@ -19,6 +19,16 @@ async fn verdict(db: &TestDb) -> Verification {
     verify(&mut conn).await.unwrap()
 }
 
+/// The first broken entry and why, or a panic if the log verifies.
+async fn broken(db: &TestDb) -> (i64, &'static str) {
+    match verdict(db).await {
+        Verification::Broken {
+            first_bad_id, reason, ..
+        } => (first_bad_id, reason),
+        intact => panic!("tampering went unnoticed: {intact:?}"),
+    }
+}
+
 async fn record_n(db: &TestDb, n: i64) -> Vec<i64> {
     let mut ids = Vec::new();
     for i in 0..n {
@@ -96,15 +106,9 @@ async fn an_edited_entry_is_found() {
         &format!("update audit_log set metadata = '{{\"n\": 99}}' where id = {}", ids[1]),
     )
     .await;
-    match verdict(&db).await {
-        Verification::Broken {
-            first_bad_id, reason, ..
-        } => {
-            assert_eq!(first_bad_id, ids[1]);
-            assert!(reason.contains("edited"));
-        }
-        other => panic!("tampering went unnoticed: {other:?}"),
-    }
+    let (first_bad_id, reason) = broken(&db).await;
+    assert_eq!(first_bad_id, ids[1]);
+    assert!(reason.contains("edited"));
 }
 
 #[tokio::test]
@@ -112,15 +116,9 @@ async fn a_removed_entry_is_found() {
     let db = TestDb::new().await;
     let ids = record_n(&db, 4).await;
     tamper(&db, &format!("delete from audit_log where id = {}", ids[2])).await;
-    match verdict(&db).await {
-        Verification::Broken {
-            first_bad_id, reason, ..
-        } => {
-            assert_eq!(first_bad_id, ids[3], "the entry after the gap no longer links");
-            assert!(reason.contains("removed"));
-        }
-        other => panic!("a deletion went unnoticed: {other:?}"),
-    }
+    let (first_bad_id, reason) = broken(&db).await;
+    assert_eq!(first_bad_id, ids[3], "the entry after the gap no longer links");
+    assert!(reason.contains("removed"));
 }
 
 #[tokio::test]
@@ -137,15 +135,9 @@ async fn an_entry_rewritten_with_a_fresh_hash_still_breaks_the_next_link() {
         ),
     )
     .await;
-    match verdict(&db).await {
-        Verification::Broken {
-            first_bad_id, reason, ..
-        } => {
-            assert_eq!(first_bad_id, ids[1]);
-            assert!(reason.contains("does not follow"), "{reason}");
-        }
-        other => panic!("a forged entry went unnoticed: {other:?}"),
-    }
+    let (first_bad_id, reason) = broken(&db).await;
+    assert_eq!(first_bad_id, ids[1]);
+    assert!(reason.contains("does not follow"), "{reason}");
 }
 
 #[tokio::test]

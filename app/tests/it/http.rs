@@ -21,6 +21,15 @@ fn get(path: &str) -> Request<Body> {
     Request::get(path).body(Body::empty()).unwrap()
 }
 
+/// A server function call as a browser form posts it.
+fn post_form(path: &str, body: &str) -> Request<Body> {
+    Request::post(path)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::CONTENT_LENGTH, body.len().to_string())
+        .body(Body::from(body.to_owned()))
+        .unwrap()
+}
+
 #[tokio::test]
 async fn healthz_is_json_and_carries_security_headers_and_a_request_id() {
     let db = TestDb::new().await;
@@ -161,10 +170,7 @@ async fn unknown_pages_are_404_with_the_not_found_page() {
 async fn status_server_function_returns_the_readiness_report() {
     let db = TestDb::new().await;
     let router = app::server::http::router(db.state(&[]));
-    let request = Request::post("/api/system/status")
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::empty())
-        .unwrap();
+    let request = post_form("/api/system/status", "");
     let (status, _, body) = send(&router, request).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let json: serde_json::Value = serde_json::from_str(&body).unwrap();
@@ -234,10 +240,7 @@ async fn the_dev_mailbox_serves_html_parts_locally_under_a_no_script_policy() {
         csp.starts_with("default-src 'none'") && !csp.contains("script-src"),
         "{csp}"
     );
-    let list = Request::post("/api/dev/mailbox/list")
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::from("page=0"))
-        .unwrap();
+    let list = post_form("/api/dev/mailbox/list", "page=0");
     let (status, _, body) = send(&router, list).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert!(body.contains("ada@example.com"));
@@ -250,10 +253,7 @@ async fn the_dev_mailbox_does_not_exist_on_a_public_deployment() {
     let router = app::server::http::router(db.state(&[("PUBLIC_URL", "https://audio.example.com")]));
     let (status, _, _) = send(&router, get(&format!("/dev/mailbox/{id}/html"))).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    let list = Request::post("/api/dev/mailbox/list")
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(Body::from("page=0"))
-        .unwrap();
+    let list = post_form("/api/dev/mailbox/list", "page=0");
     let (status, _, body) = send(&router, list).await;
     assert_eq!(
         status,
