@@ -8,8 +8,8 @@ cd "$ROOT"
 scripts/toolchain.sh --test
 # Leave the database as we found it.
 use_database
-maildev_pid=""
-trap '[ -z "$maildev_pid" ] || kill "$maildev_pid" 2>/dev/null; stop_database_if_started' EXIT
+maildev_pid="" redis_pid=""
+trap 'kill $maildev_pid $redis_pid 2>/dev/null; stop_database_if_started' EXIT
 
 # A real SMTP server for the email tests: maildev captures what it receives and lists it as JSON.
 export MAILDEV_SMTP_PORT="${MAILDEV_SMTP_PORT:-2525}" MAILDEV_WEB_PORT="${MAILDEV_WEB_PORT:-2580}"
@@ -20,6 +20,14 @@ end2end/node_modules/.bin/maildev --smtp "$MAILDEV_SMTP_PORT" --web "$MAILDEV_WE
   --ip 127.0.0.1 --web-ip 127.0.0.1 --silent >/dev/null 2>&1 &
 maildev_pid=$!
 for _ in $(seq 1 50); do port_in_use "127.0.0.1:$MAILDEV_WEB_PORT" && break; sleep 0.2; done
+
+# A real Redis for the shared rate limit tests: memory only, loopback only.
+REDIS_TEST_PORT="${REDIS_TEST_PORT:-6390}"
+port_in_use "127.0.0.1:$REDIS_TEST_PORT" && { echo "error: port $REDIS_TEST_PORT is in use; set REDIS_TEST_PORT" >&2; exit 1; }
+redis-server --bind 127.0.0.1 --port "$REDIS_TEST_PORT" --save '' --appendonly no --daemonize no >/dev/null 2>&1 &
+redis_pid=$!
+export REDIS_URL="redis://127.0.0.1:$REDIS_TEST_PORT"
+for _ in $(seq 1 50); do port_in_use "127.0.0.1:$REDIS_TEST_PORT" && break; sleep 0.2; done
 
 echo "== unit and integration tests"
 RUSTFLAGS="$TEST_RUSTFLAGS" cargo test --workspace --features ssr

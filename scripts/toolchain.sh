@@ -64,7 +64,7 @@ npm_ci "$ROOT"
 
 case "${1:-}" in
   --test)
-    apt_install chromium
+    apt_install chromium redis-server
     npm_ci "$ROOT/end2end"
     ;;
   --bench)

@@ -20,7 +20,7 @@ use tower_http::{
     trace::TraceLayer,
 };
 
-use super::{csrf, metrics, state::AppState};
+use super::{csrf, metrics, rate_limit, state::AppState};
 use crate::{shell, system, App};
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -51,6 +51,10 @@ pub fn router(state: AppState) -> Router {
             shell,
         ))
         .layer(middleware::from_fn_with_state(state.clone(), csrf::reject_cross_site))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            rate_limit::limit_state_changes,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), metrics::track_requests))
         .layer(
             ServiceBuilder::new()

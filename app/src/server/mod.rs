@@ -1,12 +1,14 @@
 //! Server-side plumbing: configuration, state, database, HTTP, jobs, telemetry, and the
 //! subcommands the binary runs.
 
+pub mod client_ip;
 pub mod config;
 pub mod csrf;
 pub mod db;
 pub mod http;
 pub mod jobs;
 pub mod metrics;
+pub mod rate_limit;
 pub mod state;
 pub mod telemetry;
 
@@ -119,7 +121,12 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         ))
     });
     let grace = config.shutdown_grace;
-    let state = AppState::new(config, pool.clone());
+    let rate_limiter = match &config.redis_url {
+        Some(url) => rate_limit::RateLimiter::redis(url.expose()).await?,
+        None => rate_limit::RateLimiter::in_process(),
+    };
+    let mut state = AppState::new(config, pool.clone());
+    state.rate_limiter = std::sync::Arc::new(rate_limiter);
     tracing::info!(addr = %state.config.addr, public_url = state.config.public_url.as_str(), "serving AudioTricks");
 
     let server = axum::serve(

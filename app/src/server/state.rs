@@ -4,7 +4,7 @@ use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 use sqlx::PgPool;
 
-use super::{config::Config, metrics::Metrics};
+use super::{config::Config, metrics::Metrics, rate_limit::RateLimiter};
 
 /// Everything a request handler or server function needs; cheap to clone.
 #[derive(Clone, FromRef)]
@@ -13,6 +13,7 @@ pub struct AppState {
     pub db: PgPool,
     pub config: Arc<Config>,
     pub metrics: Arc<Metrics>,
+    pub rate_limiter: Arc<RateLimiter>,
     pub started_at: Instant,
 }
 
@@ -30,6 +31,7 @@ impl AppState {
             db,
             config: Arc::new(config),
             metrics: Arc::new(Metrics::new()),
+            rate_limiter: Arc::new(RateLimiter::in_process()),
             started_at: Instant::now(),
         }
     }

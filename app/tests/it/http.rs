@@ -297,3 +297,54 @@ async fn cross_site_posts_are_refused_and_same_site_ones_pass() {
     let (status, _, _) = send(&router, get("/healthz")).await;
     assert_eq!(status, StatusCode::OK);
 }
+
+fn write_from(peer: &str, forwarded_for: Option<&str>) -> Request<Body> {
+    let mut request = post_form("/api/system/status", "");
+    let addr: std::net::SocketAddr = format!("{peer}:40000").parse().unwrap();
+    request.extensions_mut().insert(axum::extract::ConnectInfo(addr));
+    if let Some(xff) = forwarded_for {
+        request.headers_mut().insert("x-forwarded-for", xff.parse().unwrap());
+    }
+    request
+}
+
+#[tokio::test]
+async fn writes_are_rate_limited_per_client_address() {
+    let db = TestDb::new().await;
+    let router =
+        app::server::http::router(db.state(&[("RATE_LIMIT_PER_MINUTE", "3"), ("TRUSTED_PROXIES", "10.0.0.0/8")]));
+    for _ in 0..3 {
+        assert_eq!(send(&router, write_from("203.0.113.5", None)).await.0, StatusCode::OK);
+    }
+    let (status, headers, body) = send(&router, write_from("203.0.113.5", None)).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = headers[header::RETRY_AFTER].to_str().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&retry));
+    let error: app::error::AppError = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        error,
+        app::error::AppError::RateLimited {
+            retry_after_secs: retry
+        }
+    );
+    assert!(error.to_string().starts_with("Too many requests. Try again in"));
+
+    assert_eq!(
+        send(&router, write_from("203.0.113.6", None)).await.0,
+        StatusCode::OK,
+        "another address is not limited"
+    );
+    // A client cannot dodge the limit by claiming another address...
+    let (status, _, _) = send(&router, write_from("203.0.113.5", Some("198.51.100.1"))).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    // ...but behind our proxy, the forwarded address is the client.
+    assert_eq!(
+        send(&router, write_from("10.0.0.2", Some("198.51.100.1"))).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        send(&router, get("/healthz")).await.0,
+        StatusCode::OK,
+        "reads are not counted"
+    );
+}

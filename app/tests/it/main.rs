@@ -5,4 +5,5 @@ mod database;
 mod email;
 mod http;
 mod jobs;
+mod rate_limit;
 mod support;

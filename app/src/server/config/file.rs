@@ -21,6 +21,8 @@ pub(super) struct FileServer {
     pub(super) body_limit_bytes: usize,
     pub(super) shutdown_grace_seconds: u64,
     pub(super) run_workers: bool,
+    pub(super) trusted_proxies: Vec<String>,
+    pub(super) rate_limit_per_minute: u32,
 }
 
 impl Default for FileServer {
@@ -31,6 +33,8 @@ impl Default for FileServer {
             body_limit_bytes: 2 * 1024 * 1024,
             shutdown_grace_seconds: 30,
             run_workers: true,
+            trusted_proxies: Vec::new(),
+            rate_limit_per_minute: 120,
         }
     }
 }

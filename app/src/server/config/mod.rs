@@ -14,6 +14,12 @@ pub struct Config {
     pub body_limit_bytes: usize,
     pub shutdown_grace: Duration,
     pub run_workers: bool,
+    /// Proxies whose `X-Forwarded-For` is believed (addresses or CIDR blocks).
+    pub trusted_proxies: Vec<super::client_ip::IpBlock>,
+    /// State-changing requests one client address may make per minute.
+    pub rate_limit_per_minute: u32,
+    /// Shared rate-limit counters for several instances; in-process without it.
+    pub redis_url: Option<Secret>,
     /// When set, `/metrics` requires `Authorization: Bearer <token>`.
     pub metrics_token: Option<Secret>,
     pub site: SiteConfig,
@@ -227,6 +233,16 @@ impl Config {
                 file.server.shutdown_grace_seconds,
             )?),
             run_workers: over.parsed("server.run_workers", "RUN_WORKERS", file.server.run_workers)?,
+            trusted_proxies: match env.get("TRUSTED_PROXIES") {
+                Some(text) => parse_ip_blocks(&text)?,
+                None => parse_ip_blocks(&file.server.trusted_proxies.join(","))?,
+            },
+            rate_limit_per_minute: over.parsed(
+                "server.rate_limit_per_minute",
+                "RATE_LIMIT_PER_MINUTE",
+                file.server.rate_limit_per_minute,
+            )?,
+            redis_url: env.get("REDIS_URL").map(Secret::new),
             metrics_token: env.get("METRICS_TOKEN").map(Secret::new),
             site: SiteConfig {
                 root: over.string("LEPTOS_SITE_ROOT", file.site.root),
@@ -328,6 +344,20 @@ impl Config {
                 "must be at least 1",
             ));
         }
+        if !(1..=1_000_000).contains(&self.rate_limit_per_minute) {
+            return Err(invalid(
+                "server.rate_limit_per_minute",
+                "RATE_LIMIT_PER_MINUTE",
+                "must be between 1 and 1000000",
+            ));
+        }
+        if self
+            .redis_url
+            .as_ref()
+            .is_some_and(|u| !u.expose().starts_with("redis://") && !u.expose().starts_with("rediss://"))
+        {
+            return Err(invalid("redis_url", "REDIS_URL", "must be a redis:// or rediss:// URL"));
+        }
         if self.metrics_token.as_ref().is_some_and(|t| t.expose().len() < 16) {
             return Err(invalid(
                 "server.metrics_token",
@@ -426,6 +456,21 @@ fn parse_queue_concurrency(text: &str) -> Result<std::collections::BTreeMap<Stri
                 .parse()
                 .map_err(|_| invalid(format!("{:?} is not a number", n.trim())))?;
             Ok((queue.trim().to_owned(), n))
+        })
+        .collect()
+}
+
+/// `"10.0.0.0/8, 192.168.1.5"`
+fn parse_ip_blocks(text: &str) -> Result<Vec<super::client_ip::IpBlock>, ConfigError> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            part.parse().map_err(|message| ConfigError::Invalid {
+                setting: "server.trusted_proxies",
+                env: "TRUSTED_PROXIES",
+                message,
+            })
         })
         .collect()
 }

@@ -163,3 +163,32 @@ fn the_dev_mailbox_exists_only_for_the_outbox_on_this_machine() {
         .unwrap()
         .is_loopback());
 }
+
+#[test]
+fn trusted_proxies_and_rate_limits_are_validated() {
+    let env = [
+        ("DATABASE_URL", "postgres://o@h/d"),
+        ("APP_DATABASE_URL", "postgres://a@h/d"),
+        ("TRUSTED_PROXIES", "10.0.0.0/8, ::1"),
+        ("RATE_LIMIT_PER_MINUTE", "30"),
+    ];
+    let c = load("", &env).unwrap();
+    assert_eq!(c.trusted_proxies.len(), 2);
+    assert_eq!(c.rate_limit_per_minute, 30);
+    let bad = [
+        ("DATABASE_URL", "postgres://o@h/d"),
+        ("APP_DATABASE_URL", "postgres://a@h/d"),
+        ("TRUSTED_PROXIES", "the load balancer"),
+    ];
+    let err = load("", &bad).unwrap_err().to_string();
+    assert!(
+        err.contains("TRUSTED_PROXIES") && err.contains("the load balancer"),
+        "{err}"
+    );
+    let redis = [
+        ("DATABASE_URL", "postgres://o@h/d"),
+        ("APP_DATABASE_URL", "postgres://a@h/d"),
+        ("REDIS_URL", "localhost:6379"),
+    ];
+    assert!(load("", &redis).unwrap_err().to_string().contains("REDIS_URL"));
+}
