@@ -348,3 +348,15 @@ async fn writes_are_rate_limited_per_client_address() {
         "reads are not counted"
     );
 }
+
+#[tokio::test]
+async fn pages_are_compressed_for_clients_that_accept_it() {
+    let db = TestDb::new().await;
+    let router = app::server::http::router(db.state(&[]));
+    let request = Request::get("/").header(header::ACCEPT_ENCODING, "gzip").body(Body::empty()).unwrap();
+    let (status, headers, _) = send(&router, request).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers[header::CONTENT_ENCODING], "gzip");
+    let (_, plain, body) = send(&router, get("/")).await;
+    assert!(!plain.contains_key(header::CONTENT_ENCODING) && body.contains("AudioTricks"));
+}
