@@ -42,6 +42,9 @@ begin
     if current_setting('transaction_isolation') <> 'read committed' then
         raise exception 'audit records must be written in a READ COMMITTED transaction';
     end if;
+    -- The lock is held until the caller commits, so record() is the last step of a change; a
+    -- writer that cannot get it within 5 s fails instead of stalling every audited write.
+    perform set_config('lock_timeout', '5s', true);
     perform pg_advisory_xact_lock(hashtextextended('audit_log', 0));
     select hash into previous from audit_log order by id desc limit 1;
     new.id := nextval('audit_log_id_seq');

@@ -1,7 +1,9 @@
 -- Every email we send, as rendered, with its delivery state. With the default `outbox` backend
 -- this is also where emails stay (the development mailbox reads it).
 
-create type email_status as enum ('queued', 'stored', 'sent', 'failed');
+-- queued → sending (claimed by exactly one deliverer) → stored | sent | failed. A row left in
+-- `sending` had an unknown outcome and is never sent again.
+create type email_status as enum ('queued', 'sending', 'stored', 'sent', 'failed');
 
 create table email_outbox (
     id                  uuid primary key,

@@ -6,28 +6,40 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$ROOT"
 
 scripts/toolchain.sh --test
-# Leave the database as we found it.
-use_database
 maildev_pid="" redis_pid=""
 trap 'kill $maildev_pid $redis_pid 2>/dev/null; stop_database_if_started' EXIT
+# Leave the database as we found it.
+use_database
+
+# Waits until PORT answers; fails, with the service's log, if its process PID exits or 10 s pass.
+await_service() {
+  local name="$1" pid="$2" log="$3"; shift 3
+  for _ in $(seq 1 50); do
+    kill -0 "$pid" 2>/dev/null || { echo "error: $name exited:" >&2; cat "$log" >&2; exit 1; }
+    local ready=1
+    for port in "$@"; do port_in_use "127.0.0.1:$port" || ready=""; done
+    [ -n "$ready" ] && return 0
+    sleep 0.2
+  done
+  echo "error: $name did not start within 10 s:" >&2; cat "$log" >&2; exit 1
+}
+LOGS="$(mktemp -d)"
 
 # A real SMTP server for the email tests: maildev captures what it receives and lists it as JSON.
 export MAILDEV_SMTP_PORT="${MAILDEV_SMTP_PORT:-2525}" MAILDEV_WEB_PORT="${MAILDEV_WEB_PORT:-2580}"
-for port in "$MAILDEV_SMTP_PORT" "$MAILDEV_WEB_PORT"; do
-  port_in_use "127.0.0.1:$port" && { echo "error: port $port is in use; set MAILDEV_SMTP_PORT / MAILDEV_WEB_PORT" >&2; exit 1; }
-done
-end2end/node_modules/.bin/maildev --smtp "$MAILDEV_SMTP_PORT" --web "$MAILDEV_WEB_PORT" \
-  --ip 127.0.0.1 --web-ip 127.0.0.1 --silent >/dev/null 2>&1 &
-maildev_pid=$!
-for _ in $(seq 1 50); do port_in_use "127.0.0.1:$MAILDEV_WEB_PORT" && break; sleep 0.2; done
-
 # A real Redis for the shared rate limit tests: memory only, loopback only.
 REDIS_TEST_PORT="${REDIS_TEST_PORT:-6390}"
-port_in_use "127.0.0.1:$REDIS_TEST_PORT" && { echo "error: port $REDIS_TEST_PORT is in use; set REDIS_TEST_PORT" >&2; exit 1; }
-redis-server --bind 127.0.0.1 --port "$REDIS_TEST_PORT" --save '' --appendonly no --daemonize no >/dev/null 2>&1 &
+for port in "$MAILDEV_SMTP_PORT" "$MAILDEV_WEB_PORT" "$REDIS_TEST_PORT"; do
+  port_in_use "127.0.0.1:$port" && { echo "error: port $port is in use; set MAILDEV_SMTP_PORT, MAILDEV_WEB_PORT or REDIS_TEST_PORT" >&2; exit 1; }
+done
+end2end/node_modules/.bin/maildev --smtp "$MAILDEV_SMTP_PORT" --web "$MAILDEV_WEB_PORT" \
+  --ip 127.0.0.1 --web-ip 127.0.0.1 --silent >"$LOGS/maildev.log" 2>&1 &
+maildev_pid=$!
+redis-server --bind 127.0.0.1 --port "$REDIS_TEST_PORT" --save '' --appendonly no --daemonize no >"$LOGS/redis.log" 2>&1 &
 redis_pid=$!
 export REDIS_URL="redis://127.0.0.1:$REDIS_TEST_PORT"
-for _ in $(seq 1 50); do port_in_use "127.0.0.1:$REDIS_TEST_PORT" && break; sleep 0.2; done
+await_service maildev "$maildev_pid" "$LOGS/maildev.log" "$MAILDEV_SMTP_PORT" "$MAILDEV_WEB_PORT"
+await_service redis-server "$redis_pid" "$LOGS/redis.log" "$REDIS_TEST_PORT"
 
 echo "== unit and integration tests"
 RUSTFLAGS="$TEST_RUSTFLAGS" cargo test --workspace --features ssr

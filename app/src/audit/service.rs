@@ -3,7 +3,8 @@ use sqlx::PgConnection;
 
 use super::{queries, AuditEvent};
 
-/// Appends `event` on the caller's connection (its transaction, when it has one).
+/// Appends `event` on the caller's connection (its transaction, when it has one). Audited
+/// writes take turns on the chain's lock until they commit: call this last, just before commit.
 #[tracing::instrument(skip_all, fields(action = event.action.as_str()))]
 pub async fn record(conn: &mut PgConnection, event: AuditEvent) -> Result<i64, sqlx::Error> {
     queries::insert(conn, &event).await

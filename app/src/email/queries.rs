@@ -9,6 +9,7 @@ use super::Rendered;
 #[sqlx(type_name = "email_status", rename_all = "lowercase")]
 pub enum EmailStatus {
     Queued,
+    Sending,
     Stored,
     Sent,
     Failed,
@@ -94,10 +95,26 @@ pub async fn finish(
     Ok(())
 }
 
-pub async fn note_error(pool: &PgPool, id: Uuid, error: &str) -> Result<(), sqlx::Error> {
-    sqlx::query!("update email_outbox set last_error = $2 where id = $1", id, error)
-        .execute(pool)
-        .await?;
+/// Takes a queued email for delivery; false when someone else has it or it is no longer queued.
+pub async fn claim(pool: &PgPool, id: Uuid) -> Result<bool, sqlx::Error> {
+    let claimed = sqlx::query!(
+        "update email_outbox set status = 'sending' where id = $1 and status = 'queued'",
+        id
+    )
+    .execute(pool)
+    .await?;
+    Ok(claimed.rows_affected() == 1)
+}
+
+/// Gives a claimed email back after a failure worth retrying.
+pub async fn release(pool: &PgPool, id: Uuid, error: &str) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "update email_outbox set status = 'queued', last_error = $2 where id = $1 and status = 'sending'",
+        id,
+        error
+    )
+    .execute(pool)
+    .await?;
     Ok(())
 }
 

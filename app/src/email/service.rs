@@ -49,12 +49,42 @@ impl Job for DeliverEmail {
     type Payload = DeliverPayload;
 
     async fn run(&self, ctx: JobContext, payload: DeliverPayload) -> Result<(), JobError> {
-        let Some(row) = queries::get(&ctx.pool, payload.outbox_id).await? else {
+        let last_attempt = ctx.attempt >= Self::MAX_ATTEMPTS;
+        match self.attempt(&ctx, payload.outbox_id).await {
+            Err(JobError::Retryable(e)) if last_attempt => {
+                // Out of attempts: the email must not stay `queued` with no job behind it.
+                queries::finish(
+                    &ctx.pool,
+                    payload.outbox_id,
+                    EmailStatus::Failed,
+                    self.mailer.name(),
+                    None,
+                    Some(&e),
+                )
+                .await?;
+                Err(JobError::Permanent(e))
+            }
+            other => other,
+        }
+    }
+}
+
+impl DeliverEmail {
+    async fn attempt(&self, ctx: &JobContext, id: Uuid) -> Result<(), JobError> {
+        let Some(row) = queries::get(&ctx.pool, id).await? else {
             return Err(JobError::permanent("the email is no longer in the outbox"));
         };
-        // A repeated run after a crash must not send twice what was already handed over.
-        if row.status != EmailStatus::Queued {
-            return Ok(());
+        match row.status {
+            EmailStatus::Queued => {}
+            // A deliverer claimed it and never recorded the outcome (a crash mid-send): sending
+            // again could deliver it twice, so it ends here, visibly.
+            EmailStatus::Sending if ctx.attempt > 1 => {
+                let e = "delivery was interrupted and its outcome is unknown; not sent again";
+                queries::finish(&ctx.pool, id, EmailStatus::Failed, self.mailer.name(), None, Some(e)).await?;
+                return Ok(());
+            }
+            // Someone else (`audiotricks email test`) is delivering it right now, or it is done.
+            _ => return Ok(()),
         }
         let email = Rendered {
             template: "",
@@ -69,32 +99,32 @@ impl Job for DeliverEmail {
             email: &email,
         };
         match deliver_and_record(&ctx.pool, &self.mailer, &outgoing).await? {
-            Ok(()) => Ok(()),
+            Ok(_) => Ok(()),
             Err(DeliveryError::Permanent(e)) => Err(JobError::Permanent(e)),
-            Err(DeliveryError::Retryable(e)) if ctx.attempt >= Self::MAX_ATTEMPTS => {
-                queries::finish(
-                    &ctx.pool,
-                    row.id,
-                    EmailStatus::Failed,
-                    self.mailer.name(),
-                    None,
-                    Some(&e),
-                )
-                .await?;
-                Err(JobError::Permanent(e))
-            }
             Err(DeliveryError::Retryable(e)) => Err(JobError::Retryable(e)),
         }
     }
 }
 
-/// Sends one email now and records the outcome on its outbox row. The outer error is the
-/// database's; the inner one is the delivery's.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Handled {
+    /// This call delivered (or stored) it.
+    Delivered,
+    /// Another deliverer has it, or it already left.
+    Elsewhere,
+}
+
+/// Claims the email, sends it now and records the outcome on its outbox row; only one caller
+/// can hold the claim, so an email is handed to the provider at most once. The outer error is
+/// the database's; the inner one is the delivery's.
 pub async fn deliver_and_record(
     pool: &sqlx::PgPool,
     mailer: &Mailer,
     outgoing: &Outgoing<'_>,
-) -> Result<Result<(), DeliveryError>, sqlx::Error> {
+) -> Result<Result<Handled, DeliveryError>, sqlx::Error> {
+    if !queries::claim(pool, outgoing.id).await? {
+        return Ok(Ok(Handled::Elsewhere));
+    }
     let backend = mailer.name();
     match mailer.deliver(outgoing).await {
         Ok(Delivered::Stored) => queries::finish(pool, outgoing.id, EmailStatus::Stored, backend, None, None).await?,
@@ -114,9 +144,9 @@ pub async fn deliver_and_record(
             return Ok(Err(DeliveryError::Permanent(e)));
         }
         Err(DeliveryError::Retryable(e)) => {
-            queries::note_error(pool, outgoing.id, &e).await?;
+            queries::release(pool, outgoing.id, &e).await?;
             return Ok(Err(DeliveryError::Retryable(e)));
         }
     }
-    Ok(Ok(()))
+    Ok(Ok(Handled::Delivered))
 }

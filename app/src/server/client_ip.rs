@@ -59,20 +59,37 @@ fn masked(bits: u128, prefix: u8, width: u8) -> u128 {
 }
 
 pub fn client_ip(peer: Option<IpAddr>, headers: &HeaderMap, trusted: &[IpBlock]) -> Option<IpAddr> {
-    let peer = peer?;
+    let peer = peer?.to_canonical();
     let is_trusted = |ip: IpAddr| trusted.iter().any(|b| b.contains(ip));
     if !is_trusted(peer) {
         return Some(peer);
     }
-    // Walk the hops from the nearest: the first one that is not our proxy is the client.
-    let forwarded: Vec<IpAddr> = headers
+    let hops: Vec<&str> = headers
         .get_all("x-forwarded-for")
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
-        .filter_map(|hop| hop.trim().parse().ok())
         .collect();
-    Some(forwarded.into_iter().rev().find(|ip| !is_trusted(*ip)).unwrap_or(peer))
+    // From the nearest hop outwards: the first address that is not our proxy is the client. A
+    // hop we cannot read ends the walk: what lies beyond it was written by the client.
+    let mut client = peer;
+    for hop in hops.iter().rev() {
+        match parse_hop(hop) {
+            Some(ip) if is_trusted(ip) => client = ip,
+            Some(ip) => return Some(ip),
+            None => break,
+        }
+    }
+    Some(client)
+}
+
+/// `1.2.3.4`, `1.2.3.4:5678`, `2001:db8::1` or `[2001:db8::1]:443`.
+fn parse_hop(hop: &str) -> Option<IpAddr> {
+    let hop = hop.trim();
+    if let Ok(ip) = hop.parse::<IpAddr>() {
+        return Some(ip.to_canonical());
+    }
+    hop.parse::<std::net::SocketAddr>().ok().map(|s| s.ip().to_canonical())
 }
 
 #[cfg(test)]
@@ -120,5 +137,28 @@ mod tests {
             Some(ip("10.0.0.1"))
         );
         assert_eq!(client_ip(None, &via_proxy, &proxies), None);
+    }
+
+    #[test]
+    fn ports_mapped_addresses_and_garbage_are_handled() {
+        let proxies: Vec<IpBlock> = vec!["10.0.0.0/8".parse().unwrap()];
+        assert_eq!(
+            client_ip(Some(ip("10.0.0.1")), &headers("198.51.100.7:5678"), &proxies),
+            Some(ip("198.51.100.7"))
+        );
+        assert_eq!(
+            client_ip(Some(ip("10.0.0.1")), &headers("[2001:db8::1]:443"), &proxies),
+            Some(ip("2001:db8::1"))
+        );
+        // A client-written entry beyond an unreadable hop is not believed.
+        assert_eq!(
+            client_ip(Some(ip("10.0.0.1")), &headers("1.1.1.1, unknown"), &proxies),
+            Some(ip("10.0.0.1"))
+        );
+        // A dual-stack listener reports IPv4 peers as ::ffff:a.b.c.d.
+        assert_eq!(
+            client_ip(Some(ip("::ffff:10.0.0.1")), &headers("198.51.100.7"), &proxies),
+            Some(ip("198.51.100.7"))
+        );
     }
 }

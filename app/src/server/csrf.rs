@@ -18,23 +18,19 @@ pub async fn reject_cross_site(State(state): State<AppState>, request: Request, 
         return next.run(request).await;
     }
     let headers = request.headers();
-    let source = headers
-        .get(header::ORIGIN)
-        .and_then(|v| v.to_str().ok())
-        .filter(|o| *o != "null")
-        .map(str::to_owned)
-        .or_else(|| {
-            headers
-                .get(header::REFERER)
-                .and_then(|v| v.to_str().ok())
-                .map(origin_of)
-        });
+    // Origin decides when present, even as "null" (a sandboxed or redirected request): only its
+    // absence lets the Referer speak.
+    let claimed = match headers.get(header::ORIGIN) {
+        Some(origin) => Some(origin.to_str().unwrap_or("null").to_owned()),
+        None => headers
+            .get(header::REFERER)
+            .and_then(|v| v.to_str().ok())
+            .map(origin_of),
+    };
     let cross_site = headers.get("sec-fetch-site").is_some_and(|v| v == "cross-site");
-    match source {
+    match claimed {
         Some(origin) if !same_origin(&state.config.public_url, &origin) => forbidden(&origin, &state.config.public_url),
-        None if cross_site || headers.get(header::ORIGIN).is_some() => {
-            forbidden("an unknown origin", &state.config.public_url)
-        }
+        None if cross_site => forbidden("another site", &state.config.public_url),
         _ => next.run(request).await,
     }
 }

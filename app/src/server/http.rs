@@ -50,11 +50,13 @@ pub fn router(state: AppState) -> Router {
             },
             shell,
         ))
-        .layer(middleware::from_fn_with_state(state.clone(), csrf::reject_cross_site))
+        .layer(middleware::from_fn_with_state(state.clone(), guard_dev_routes))
+        // CSRF first, so refused forgeries do not spend the victim's rate limit.
         .layer(middleware::from_fn_with_state(
             state.clone(),
             rate_limit::limit_state_changes,
         ))
+        .layer(middleware::from_fn_with_state(state.clone(), csrf::reject_cross_site))
         .layer(middleware::from_fn_with_state(state.clone(), metrics::track_requests))
         .layer(
             ServiceBuilder::new()
@@ -92,6 +94,28 @@ async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     (status, Json(report))
 }
 
+/// Development-only pages and server functions answer 404 unless the mailbox is enabled and the
+/// request names this machine: a DNS-rebinding page under another host name gets nothing.
+async fn guard_dev_routes(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    if !(path.starts_with("/dev/") || path.starts_with("/api/dev/")) {
+        return next.run(request).await;
+    }
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("");
+    let local_host = format!("http://{host}")
+        .parse::<super::config::PublicUrl>()
+        .is_ok_and(|u| u.is_loopback());
+    if state.config.dev_mailbox_enabled() && (host.is_empty() || local_host) {
+        next.run(request).await
+    } else {
+        StatusCode::NOT_FOUND.into_response()
+    }
+}
+
 /// An outbox email's HTML part, for the development mailbox's preview frame. Its own policy: no
 /// scripts at all, inline styles (emails need them), framed only by our own pages.
 async fn dev_mailbox_html(
@@ -110,9 +134,11 @@ async fn dev_mailbox_html(
                 (header::CONTENT_TYPE, "text/html; charset=utf-8"),
                 (
                     header::CONTENT_SECURITY_POLICY,
-                    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'",
+                    "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'; \
+                     base-uri 'none'; frame-ancestors 'self'",
                 ),
                 (header::X_FRAME_OPTIONS, "SAMEORIGIN"),
+                (header::CACHE_CONTROL, "no-store"),
             ],
             email.html_body,
         )

@@ -84,8 +84,14 @@ pub async fn email_test(config: &Config, to: &str) -> anyhow::Result<bool> {
         email: &email,
     };
     match service::deliver_and_record(&pool, &mailer, &outgoing).await? {
-        Ok(()) => {
+        Ok(service::Handled::Delivered) => {
             println!("test email {id} to {to}: delivered through {}", mailer.name());
+            Ok(true)
+        }
+        Ok(service::Handled::Elsewhere) => {
+            println!(
+                "test email {id} to {to}: queued; a running worker picked it up first (see /dev/mailbox or the logs)"
+            );
             Ok(true)
         }
         Err(e) => {

@@ -19,19 +19,37 @@ use super::{client_ip::client_ip, AppState};
 use crate::error::AppError;
 
 pub enum RateLimiter {
-    InProcess(Mutex<HashMap<String, (u64, u32)>>),
+    InProcess(Mutex<Windows>),
     Redis(redis::aio::ConnectionManager),
 }
 
+/// Counts per bucket for the current window, bounded: past `MAX_BUCKETS` (an attack spread over
+/// many addresses) old windows are dropped once per window, and if the map is still full, new
+/// buckets are refused rather than letting memory grow.
+#[derive(Default)]
+pub struct Windows {
+    counts: HashMap<String, (u64, u32)>,
+    swept_window: u64,
+}
+
+const MAX_BUCKETS: usize = 100_000;
+
+/// How long a Redis round trip may take before the limiter gives up and lets the request through.
+const REDIS_TIMEOUT: Duration = Duration::from_millis(250);
+
 impl RateLimiter {
     pub fn in_process() -> Self {
-        Self::InProcess(Mutex::new(HashMap::new()))
+        Self::InProcess(Mutex::new(Windows::default()))
     }
 
     pub async fn redis(url: &str) -> anyhow::Result<Self> {
         let client =
             redis::Client::open(url).map_err(|e| anyhow::anyhow!("REDIS_URL is not a valid redis:// URL: {e}"))?;
-        let manager = redis::aio::ConnectionManager::new(client)
+        let config = redis::aio::ConnectionManagerConfig::new()
+            .set_connection_timeout(REDIS_TIMEOUT)
+            .set_response_timeout(REDIS_TIMEOUT)
+            .set_number_of_retries(1);
+        let manager = redis::aio::ConnectionManager::new_with_config(client, config)
             .await
             .map_err(|e| anyhow::anyhow!("cannot connect to Redis (REDIS_URL): {e}"))?;
         Ok(Self::Redis(manager))
@@ -51,10 +69,14 @@ impl RateLimiter {
         let count = match self {
             Self::InProcess(windows) => {
                 let mut windows = windows.lock().expect("rate limit map");
-                if windows.len() > 100_000 {
-                    windows.retain(|_, (i, _)| *i == index);
+                if windows.counts.len() >= MAX_BUCKETS && windows.swept_window != index {
+                    windows.swept_window = index;
+                    windows.counts.retain(|_, (i, _)| *i == index);
                 }
-                let entry = windows.entry(bucket.to_owned()).or_insert((index, 0));
+                if windows.counts.len() >= MAX_BUCKETS && !windows.counts.contains_key(bucket) {
+                    return Err(retry_after);
+                }
+                let entry = windows.counts.entry(bucket.to_owned()).or_insert((index, 0));
                 if entry.0 != index {
                     *entry = (index, 0);
                 }
@@ -97,11 +119,22 @@ pub async fn limit_state_changes(State(state): State<AppState>, request: Request
     let limit = state.config.rate_limit_per_minute;
     match state
         .rate_limiter
-        .hit(&format!("writes:{ip}"), limit, Duration::from_secs(60))
+        .hit(&format!("writes:{}", client_key(ip)), limit, Duration::from_secs(60))
         .await
     {
         Ok(()) => next.run(request).await,
         Err(wait) => too_many(request.uri().path().starts_with("/api/"), wait),
+    }
+}
+
+/// One IPv6 subscriber holds a whole /64, so that is one client; IPv4 addresses count singly.
+fn client_key(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
     }
 }
 
@@ -130,15 +163,27 @@ fn too_many(server_fn: bool, wait: Duration) -> Response {
 mod tests {
     use super::*;
 
+    #[test]
+    fn an_ipv6_network_is_one_client() {
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:bbbb::9".parse().unwrap();
+        let other: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_eq!(client_key(a), client_key(b));
+        assert_ne!(client_key(a), client_key(other));
+        assert_eq!(client_key("203.0.113.5".parse().unwrap()), "203.0.113.5");
+    }
+
     #[tokio::test]
     async fn the_limit_applies_per_bucket_and_says_how_long_to_wait() {
         let limiter = RateLimiter::in_process();
-        let minute = Duration::from_secs(60);
+        // An hour-long window, so the test never straddles a window boundary.
+        let minute = Duration::from_secs(3600);
         for _ in 0..3 {
             assert!(limiter.hit("a", 3, minute).await.is_ok());
         }
         let wait = limiter.hit("a", 3, minute).await.unwrap_err();
         assert!(wait <= minute && wait > Duration::ZERO);
+        assert!(limiter.hit("a", 3, minute).await.is_err(), "still limited");
         assert!(
             limiter.hit("b", 3, minute).await.is_ok(),
             "other clients are not affected"

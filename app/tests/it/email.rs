@@ -221,3 +221,55 @@ async fn smtp_delivers_a_multipart_message_to_a_real_server() {
         .contains("delivery through test works"));
     assert!(received["html"].as_str().unwrap().contains("Email delivery works"));
 }
+
+#[tokio::test]
+async fn two_deliverers_racing_for_one_email_send_it_once() {
+    use app::email::{
+        delivery::Outgoing,
+        service::{deliver_and_record, Handled},
+    };
+    let db = TestDb::new().await;
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(202))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let rendered = email();
+    let mut conn = db.app.acquire().await.unwrap();
+    let id = queue(&mut conn, "ada@example.com", "test", &rendered).await.unwrap();
+    let mailer = sendgrid(&server);
+    let outgoing = Outgoing {
+        id,
+        to: "ada@example.com",
+        category: "test",
+        email: &rendered,
+    };
+    let (a, b) = tokio::join!(
+        deliver_and_record(&db.app, &mailer, &outgoing),
+        deliver_and_record(&db.app, &mailer, &outgoing)
+    );
+    let mut outcomes = [a.unwrap().unwrap(), b.unwrap().unwrap()];
+    outcomes.sort_by_key(|h| *h == Handled::Elsewhere);
+    assert_eq!(outcomes, [Handled::Delivered, Handled::Elsewhere]);
+    // The delivery job queued with it finds the email already sent and sends nothing more
+    // (the mock's `expect(1)` is checked when the server drops).
+    let workers = Workers::start(
+        &db.app,
+        Registry::new().register(DeliverEmail {
+            mailer: Arc::new(sendgrid(&server)),
+        }),
+        fast_options(),
+    );
+    eventually(WAIT, "the delivery job to finish", || async {
+        let state: Option<JobState> = sqlx::query_scalar("select state from jobs where idempotency_key = $1")
+            .bind(id.to_string())
+            .fetch_optional(&db.app)
+            .await
+            .unwrap();
+        (state == Some(JobState::Succeeded)).then_some(())
+    })
+    .await;
+    workers.stop().await;
+    assert_eq!(get(&db.app, id).await.unwrap().unwrap().status, EmailStatus::Sent);
+}

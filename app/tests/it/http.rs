@@ -237,13 +237,37 @@ async fn the_dev_mailbox_serves_html_parts_locally_under_a_no_script_policy() {
     assert!(body.contains("Email delivery works"));
     let csp = headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
     assert!(
-        csp.starts_with("default-src 'none'") && !csp.contains("script-src"),
+        csp.contains("default-src 'none'") && csp.contains("sandbox") && !csp.contains("script-src"),
         "{csp}"
     );
     let list = post_form("/api/dev/mailbox/list", "page=0");
     let (status, _, body) = send(&router, list).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert!(body.contains("ada@example.com"));
+}
+
+#[tokio::test]
+async fn the_dev_mailbox_answers_only_to_this_machines_names() {
+    let db = TestDb::new().await;
+    let id = stored_email(&db).await;
+    let router = app::server::http::router(db.state(&[]));
+    let with_host = |path: String, host: &str| {
+        Request::get(path)
+            .header(header::HOST, host)
+            .body(Body::empty())
+            .unwrap()
+    };
+    let (status, _, _) = send(&router, with_host(format!("/dev/mailbox/{id}/html"), "evil.test:3000")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "a DNS-rebinding page gets nothing");
+    let (status, _, body) = send(&router, with_host("/dev/mailbox".into(), "evil.test:3000")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(!body.contains("ada@example.com"));
+    let (status, headers, _) = send(&router, with_host(format!("/dev/mailbox/{id}/html"), "localhost:3000")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(headers[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap()
+        .starts_with("sandbox;"));
 }
 
 #[tokio::test]
@@ -288,8 +312,16 @@ async fn cross_site_posts_are_refused_and_same_site_ones_pass() {
         StatusCode::FORBIDDEN,
         "a forged Referer without Origin is refused too"
     );
-    let (status, _, _) = send(&router, status_request(Some("null"), None)).await;
-    assert_eq!(status, StatusCode::FORBIDDEN, "an opaque origin is not ours");
+    let (status, _, _) = send(
+        &router,
+        status_request(Some("null"), Some("https://audio.example.com/status")),
+    )
+    .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "an opaque origin is not ours, whatever the Referer says"
+    );
     let (status, _, body) = send(&router, status_request(Some("https://audio.example.com"), None)).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let (status, _, _) = send(&router, status_request(None, None)).await;
@@ -337,11 +369,12 @@ async fn writes_are_rate_limited_per_client_address() {
     // A client cannot dodge the limit by claiming another address...
     let (status, _, _) = send(&router, write_from("203.0.113.5", Some("198.51.100.1"))).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
-    // ...but behind our proxy, the forwarded address is the client.
-    assert_eq!(
-        send(&router, write_from("10.0.0.2", Some("198.51.100.1"))).await.0,
-        StatusCode::OK
-    );
+    // ...but behind our proxy, the forwarded address is the client: the limited one stays limited,
+    // and a new one behind the same proxy is not.
+    let (status, _, _) = send(&router, write_from("10.0.0.2", Some("203.0.113.5"))).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    let (status, _, _) = send(&router, write_from("10.0.0.2", Some("198.51.100.1"))).await;
+    assert_eq!(status, StatusCode::OK);
     assert_eq!(
         send(&router, get("/healthz")).await.0,
         StatusCode::OK,
@@ -353,7 +386,10 @@ async fn writes_are_rate_limited_per_client_address() {
 async fn pages_are_compressed_for_clients_that_accept_it() {
     let db = TestDb::new().await;
     let router = app::server::http::router(db.state(&[]));
-    let request = Request::get("/").header(header::ACCEPT_ENCODING, "gzip").body(Body::empty()).unwrap();
+    let request = Request::get("/")
+        .header(header::ACCEPT_ENCODING, "gzip")
+        .body(Body::empty())
+        .unwrap();
     let (status, headers, _) = send(&router, request).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(headers[header::CONTENT_ENCODING], "gzip");

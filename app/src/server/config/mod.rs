@@ -192,9 +192,10 @@ impl<const N: usize> Env for [(&str, &str); N] {
 
 impl Config {
     /// The development mailbox shows every stored email, reset links included, so it exists only
-    /// where mail goes nowhere (the outbox backend) and the app is reached on this machine.
+    /// where mail goes nowhere (the outbox backend) and the app is reached, and listens, on this
+    /// machine only.
     pub fn dev_mailbox_enabled(&self) -> bool {
-        self.email.backend == EmailBackend::Outbox && self.public_url.is_loopback()
+        self.email.backend == EmailBackend::Outbox && self.public_url.is_loopback() && self.addr.ip().is_loopback()
     }
 
     /// Loads from `AUDIOTRICKS_CONFIG` (default `Leptos.toml`; a missing default file means
@@ -372,6 +373,11 @@ impl Config {
                 &format!("must look like `Name <address@example.com>`: {e}"),
             ));
         }
+        if let Some(url) = &self.email.smtp_url {
+            if let Err(message) = check_smtp_url(url.expose()) {
+                return Err(invalid("email.smtp_url", "SMTP_URL", &message));
+            }
+        }
         if self.email.backend == EmailBackend::Smtp && self.email.smtp_url.is_none() {
             return Err(ConfigError::Missing {
                 setting: "email.smtp_url (email.backend = \"smtp\")",
@@ -458,6 +464,50 @@ fn parse_queue_concurrency(text: &str) -> Result<std::collections::BTreeMap<Stri
             Ok((queue.trim().to_owned(), n))
         })
         .collect()
+}
+
+/// lettre sends `smtp://` without TLS unless `?tls=required`; credentials or a remote server must
+/// never travel that way.
+fn check_smtp_url(url: &str) -> Result<(), String> {
+    let rest = if let Some(rest) = url.strip_prefix("smtps://") {
+        return if rest.is_empty() {
+            Err("has no host".into())
+        } else {
+            Ok(())
+        };
+    } else {
+        url.strip_prefix("smtp://")
+            .ok_or("must start with smtp:// or smtps://")?
+    };
+    let (authority, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let tls = query
+        .split('&')
+        .any(|kv| kv == "tls=required" || kv == "tls=opportunistic");
+    let has_credentials = authority.contains('@');
+    let host = authority
+        .rsplit('@')
+        .next()
+        .unwrap_or("")
+        .split(':')
+        .next()
+        .unwrap_or("");
+    let local = host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+    if (has_credentials || !local) && !query.split('&').any(|kv| kv == "tls=required") {
+        return Err(format!(
+            "sends {} in clear text: use smtps://… or add ?tls=required{}",
+            if has_credentials {
+                "the password and every message"
+            } else {
+                "every message"
+            },
+            if tls {
+                " (tls=opportunistic can be downgraded)"
+            } else {
+                ""
+            }
+        ));
+    }
+    Ok(())
 }
 
 /// `"10.0.0.0/8, 192.168.1.5"`

@@ -155,6 +155,12 @@ fn the_dev_mailbox_exists_only_for_the_outbox_on_this_machine() {
         ("PUBLIC_URL", "https://audio.example.com"),
     ];
     assert!(!load("", &public).unwrap().dev_mailbox_enabled());
+    let listening_widely = [
+        ("DATABASE_URL", "postgres://o@h/d"),
+        ("APP_DATABASE_URL", "postgres://a@h/d"),
+        ("LEPTOS_SITE_ADDR", "0.0.0.0:3000"),
+    ];
+    assert!(!load("", &listening_widely).unwrap().dev_mailbox_enabled());
     for url in ["http://localhost:3000", "http://[::1]:3000", "http://127.0.0.5"] {
         assert!(url.parse::<PublicUrl>().unwrap().is_loopback(), "{url}");
     }
@@ -191,4 +197,28 @@ fn trusted_proxies_and_rate_limits_are_validated() {
         ("REDIS_URL", "localhost:6379"),
     ];
     assert!(load("", &redis).unwrap_err().to_string().contains("REDIS_URL"));
+}
+
+#[test]
+fn smtp_never_sends_credentials_or_remote_mail_in_clear_text() {
+    let with_url = |url: &'static str| {
+        [
+            ("DATABASE_URL", "postgres://o@h/d"),
+            ("APP_DATABASE_URL", "postgres://a@h/d"),
+            ("EMAIL_BACKEND", "smtp"),
+            ("SMTP_URL", url),
+        ]
+    };
+    assert!(
+        load("", &with_url("smtp://127.0.0.1:2525")).is_ok(),
+        "a local capture server"
+    );
+    assert!(load("", &with_url("smtp://user:pw@mail.example.com:587?tls=required")).is_ok());
+    assert!(load("", &with_url("smtps://user:pw@mail.example.com")).is_ok());
+    let err = load("", &with_url("smtp://user:pw@mail.example.com:587"))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("SMTP_URL") && err.contains("clear text"), "{err}");
+    assert!(load("", &with_url("smtp://mail.example.com:25")).is_err());
+    assert!(!err.contains("pw@"), "the URL itself never appears in the error");
 }
