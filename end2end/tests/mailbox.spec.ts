@@ -17,6 +17,13 @@ function sendTestEmail(to: string) {
 }
 
 test("the development mailbox lists an email and shows both its parts", async ({ page }) => {
+  const problems: string[] = [];
+  page.on("console", (msg) => {
+    // The email frame is sandboxed without scripts on purpose; Chromium reports each script it
+    // refuses there (including the test driver's own probes).
+    if (msg.type() === "error" && !msg.text().includes("frame is sandboxed")) problems.push(msg.text());
+  });
+  page.on("pageerror", (err) => problems.push(err.message));
   const to = `reader-${Date.now()}@example.com`;
   sendTestEmail(to);
   await page.goto("/status");
@@ -29,6 +36,7 @@ test("the development mailbox lists an email and shows both its parts", async ({
   await expect(page.locator("pre")).toContainText("If you are reading it, email delivery through outbox works.");
   const frame = page.frameLocator('iframe[title="HTML part"]');
   await expect(frame.getByRole("heading", { name: "Email delivery works" })).toBeVisible();
+  expect(problems, "no console errors, CSP violations or hydration errors").toEqual([]);
 });
 
 test("an unknown email in the mailbox is a clear not-found message", async ({ page }) => {
