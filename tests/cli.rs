@@ -18,8 +18,31 @@ fn with_database(url: &str, db: &str) -> String {
     format!("{}/{db}", url.rsplit_once('/').unwrap().0)
 }
 
-/// A fresh, empty database; the binary's own `migrate` sets it up.
-fn fresh_database() -> (String, String) {
+struct Database {
+    owner_url: String,
+    app_url: String,
+}
+
+impl Database {
+    /// The variables that point the binary at this database.
+    fn vars(&self) -> [(&'static str, &str); 2] {
+        [
+            ("DATABASE_URL", self.owner_url.as_str()),
+            ("APP_DATABASE_URL", self.app_url.as_str()),
+        ]
+    }
+
+    /// A fresh database set up by the binary's own `migrate`.
+    fn migrated() -> Self {
+        let db = fresh_database();
+        let migrate = audiotricks(&["migrate"], &db.vars()).output().unwrap();
+        assert!(migrate.status.success(), "{}", stderr_of(&migrate));
+        db
+    }
+}
+
+/// A fresh, empty database.
+fn fresh_database() -> Database {
     static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
     let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let name = format!(
@@ -40,10 +63,10 @@ fn fresh_database() -> (String, String) {
         .output()
         .expect("psql runs");
     assert!(psql.status.success(), "{}", String::from_utf8_lossy(&psql.stderr));
-    (
-        with_database(&env("DATABASE_URL"), &name),
-        with_database(&env("APP_DATABASE_URL"), &name),
-    )
+    Database {
+        owner_url: with_database(&env("DATABASE_URL"), &name),
+        app_url: with_database(&env("APP_DATABASE_URL"), &name),
+    }
 }
 
 fn free_addr() -> String {
@@ -133,21 +156,11 @@ fn unknown_flags_are_rejected() {
 
 #[test]
 fn migrate_then_serve_then_sigterm_stops_cleanly() {
-    let (owner_url, app_url) = fresh_database();
-    let db = [
-        ("DATABASE_URL", owner_url.as_str()),
-        ("APP_DATABASE_URL", app_url.as_str()),
-    ];
-    let migrate = audiotricks(&["migrate"], &db).output().unwrap();
-    assert!(migrate.status.success(), "{}", stderr_of(&migrate));
+    let db = Database::migrated();
+    let [owner, app] = db.vars();
 
     let addr = free_addr();
-    let vars = [
-        db[0],
-        db[1],
-        ("LEPTOS_SITE_ADDR", addr.as_str()),
-        ("LOG_FORMAT", "json"),
-    ];
+    let vars = [owner, app, ("LEPTOS_SITE_ADDR", addr.as_str()), ("LOG_FORMAT", "json")];
     let mut server = audiotricks(&["serve"], &vars)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -191,19 +204,15 @@ fn psql(url: &str, sql: &str) {
 
 #[test]
 fn audit_verify_reports_an_intact_log_and_names_a_tampered_entry() {
-    let (owner_url, app_url) = fresh_database();
-    let db = [
-        ("DATABASE_URL", owner_url.as_str()),
-        ("APP_DATABASE_URL", app_url.as_str()),
-    ];
-    assert!(audiotricks(&["migrate"], &db).status().unwrap().success());
+    let database = Database::migrated();
+    let db = database.vars();
 
     let intact = audiotricks(&["audit", "verify"], &db).output().unwrap();
     assert!(intact.status.success(), "{}", stderr_of(&intact));
     assert!(String::from_utf8_lossy(&intact.stdout).contains("audit log intact: 1 entries verified"));
 
     psql(
-        &owner_url,
+        &database.owner_url,
         "begin; alter table audit_log disable trigger audit_log_append_only;
          update audit_log set metadata = '{}'; alter table audit_log enable trigger audit_log_append_only; commit;",
     );
@@ -218,14 +227,11 @@ fn audit_verify_reports_an_intact_log_and_names_a_tampered_entry() {
 
 #[test]
 fn email_test_sends_through_smtp_and_refuses_a_bad_address() {
-    let (owner_url, app_url) = fresh_database();
-    let db = [
-        ("DATABASE_URL", owner_url.as_str()),
-        ("APP_DATABASE_URL", app_url.as_str()),
-    ];
-    assert!(audiotricks(&["migrate"], &db).status().unwrap().success());
+    let database = Database::migrated();
+    let db = database.vars();
     let smtp = format!("smtp://127.0.0.1:{}", env("MAILDEV_SMTP_PORT"));
-    let vars = [db[0], db[1], ("EMAIL_BACKEND", "smtp"), ("SMTP_URL", smtp.as_str())];
+    let [owner, app] = db;
+    let vars = [owner, app, ("EMAIL_BACKEND", "smtp"), ("SMTP_URL", smtp.as_str())];
 
     let sent = audiotricks(&["email", "test", "--to", "ops@example.com"], &vars)
         .output()
@@ -246,19 +252,13 @@ fn email_test_sends_through_smtp_and_refuses_a_bad_address() {
 
 #[test]
 fn a_busy_port_gets_a_clear_message() {
-    let (owner_url, app_url) = fresh_database();
+    let db = fresh_database();
+    let [owner, app] = db.vars();
     let taken = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = taken.local_addr().unwrap().to_string();
-    let output = audiotricks(
-        &["serve"],
-        &[
-            ("DATABASE_URL", owner_url.as_str()),
-            ("APP_DATABASE_URL", app_url.as_str()),
-            ("LEPTOS_SITE_ADDR", addr.as_str()),
-        ],
-    )
-    .output()
-    .unwrap();
+    let output = audiotricks(&["serve"], &[owner, app, ("LEPTOS_SITE_ADDR", addr.as_str())])
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(1));
     assert!(stderr_of(&output).contains("already in use"), "{}", stderr_of(&output));
 }

@@ -67,7 +67,7 @@ test("status page shows the database is ok, and refresh confirms with a toast", 
   await hydrated(page);
   const refreshed = page.waitForResponse((r) => r.url().includes("/api/system/status") && r.status() === 200);
   await page.getByRole("button", { name: "Refresh" }).click();
-  await expect(page.getByRole("status").filter({ hasText: "Checking the system again" })).toBeVisible();
+  await expect(page.getByRole("status").filter({ hasText: "Status is up to date." })).toBeVisible();
   expect(await (await refreshed).json()).toMatchObject({ readiness: { ready: true } });
   await expect(database).toContainText("Connected");
   expect(problems).toEqual([]);

@@ -49,8 +49,6 @@ pub async fn migrate(config: &DatabaseConfig) -> anyhow::Result<()> {
 pub struct MigrationStatus {
     pub applied: usize,
     pub expected: usize,
-    /// Newest migration this build knows, e.g. "20261125000001 platform".
-    pub latest: String,
 }
 
 impl MigrationStatus {
@@ -73,9 +71,5 @@ pub async fn migration_status(pool: &PgPool) -> Result<MigrationStatus, sqlx::Er
     Ok(MigrationStatus {
         applied: known.iter().filter(|m| applied.contains(&m.version)).count(),
         expected: known.len(),
-        latest: known
-            .last()
-            .map(|m| format!("{} {}", m.version, m.description))
-            .unwrap_or_default(),
     })
 }

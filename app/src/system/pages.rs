@@ -1,17 +1,21 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use super::api::{get_system_status, QueueCount, SystemStatus};
+use super::api::{get_system_status, GetSystemStatus, QueueCount, SystemStatus};
 use crate::ui::toast::use_toasts;
 
 #[component]
 pub fn StatusPage() -> impl IntoView {
     let toasts = use_toasts();
     let status = Resource::new(|| (), |_| get_system_status());
-    let refresh = move |_| {
-        status.refetch();
-        toasts.info("Checking the system again…");
-    };
+    let refresh = ServerAction::<GetSystemStatus>::new();
+    // Each finished refresh says how it went; the page shows its result from then on.
+    Effect::new(move |_| match refresh.value().get() {
+        Some(Ok(_)) => toasts.success("Status is up to date."),
+        Some(Err(e)) => toasts.error(format!("Status could not be refreshed: {e}")),
+        None => {}
+    });
+    let current = move || refresh.value().get().or_else(|| status.get());
     view! {
         <Title text="System status" />
         <div class="mx-auto max-w-4xl">
@@ -24,16 +28,18 @@ pub fn StatusPage() -> impl IntoView {
                 </div>
                 <button
                     type="button"
-                    on:click=refresh
-                    class="rounded-lg bg-indigo-600 px-4 py-2 text-sm font-semibold text-white hover:bg-indigo-500"
+                    on:click=move |_| {
+                        refresh.dispatch(GetSystemStatus {});
+                    }
+                    disabled=move || refresh.pending().get()
+                    class="rounded-lg bg-indigo-600 px-4 py-2 text-sm font-semibold text-white hover:bg-indigo-500 disabled:opacity-60"
                 >
-                    "Refresh"
+                    {move || if refresh.pending().get() { "Refreshing…" } else { "Refresh" }}
                 </button>
             </div>
             <Transition fallback=StatusSkeleton>
                 {move || {
-                    status
-                        .get()
+                    current()
                         .map(|result| match result {
                             Ok(s) => view! { <StatusReport status=s /> }.into_any(),
                             Err(e) => {

@@ -7,7 +7,6 @@ use leptos::prelude::*;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ToastKind {
     Success,
-    Info,
     Error,
 }
 
@@ -27,9 +26,6 @@ pub struct Toasts {
 impl Toasts {
     pub fn success(&self, message: impl Into<String>) {
         self.push(ToastKind::Success, message.into());
-    }
-    pub fn info(&self, message: impl Into<String>) {
-        self.push(ToastKind::Info, message.into());
     }
     pub fn error(&self, message: impl Into<String>) {
         self.push(ToastKind::Error, message.into());
@@ -82,7 +78,6 @@ pub fn ToastHost() -> impl IntoView {
                         "pointer-events-auto flex w-full max-w-sm items-start gap-3 rounded-xl border px-4 py-3 text-sm shadow-lg {}",
                         match toast.kind {
                             ToastKind::Success => "border-emerald-200 bg-emerald-50 text-emerald-900 dark:border-emerald-800 dark:bg-emerald-950 dark:text-emerald-100",
-                            ToastKind::Info => "border-slate-200 bg-white text-slate-900 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100",
                             ToastKind::Error => "border-rose-200 bg-rose-50 text-rose-900 dark:border-rose-800 dark:bg-rose-950 dark:text-rose-100",
                         },
                     )

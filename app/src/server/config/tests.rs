@@ -5,6 +5,14 @@ const URLS: [(&str, &str); 2] = [
     ("APP_DATABASE_URL", "postgres://app@127.0.0.1/db"),
 ];
 
+/// The two required URLs plus `extra`.
+fn with(extra: &[(&str, &str)]) -> std::collections::HashMap<String, String> {
+    URLS.iter()
+        .chain(extra)
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
 fn load(toml: &str, env: &impl Env) -> Result<Config, ConfigError> {
     Config::from_sources(Path::new("test.toml"), toml, env)
 }
@@ -20,13 +28,11 @@ fn defaults_apply_when_file_is_empty() {
 
 #[test]
 fn env_overrides_file() {
-    let env = [
-        ("DATABASE_URL", "postgres://o@h/d"),
-        ("APP_DATABASE_URL", "postgres://a@h/d"),
+    let env = with(&[
         ("LEPTOS_SITE_ADDR", "0.0.0.0:8080"),
         ("PUBLIC_URL", "https://audio.example.com/"),
         ("LOG_FORMAT", "json"),
-    ];
+    ]);
     let c = load("[server]\naddr = \"127.0.0.1:4000\"\n", &env).unwrap();
     assert_eq!(c.addr.to_string(), "0.0.0.0:8080");
     assert_eq!(c.public_url.as_str(), "https://audio.example.com");
@@ -36,11 +42,7 @@ fn env_overrides_file() {
 
 #[test]
 fn errors_name_the_setting_and_variable() {
-    let env = [
-        ("DATABASE_URL", "postgres://o@h/d"),
-        ("APP_DATABASE_URL", "postgres://a@h/d"),
-        ("JOBS_CONCURRENCY", "lots"),
-    ];
+    let env = with(&[("JOBS_CONCURRENCY", "lots")]);
     let err = load("", &env).unwrap_err().to_string();
     assert!(
         err.contains("jobs.concurrency") && err.contains("JOBS_CONCURRENCY") && err.contains("lots"),
@@ -69,11 +71,7 @@ fn unknown_keys_and_missing_secrets_are_rejected() {
 fn queue_concurrency_comes_from_file_or_env() {
     let c = load("[jobs.queue_concurrency]\nmaintenance = 1\n", &URLS).unwrap();
     assert_eq!(c.jobs.queue_concurrency.get("maintenance"), Some(&1));
-    let env = [
-        ("DATABASE_URL", "postgres://o@h/d"),
-        ("APP_DATABASE_URL", "postgres://a@h/d"),
-        ("JOBS_QUEUE_CONCURRENCY", "transcription=1, default=4"),
-    ];
+    let env = with(&[("JOBS_QUEUE_CONCURRENCY", "transcription=1, default=4")]);
     let c = load("", &env).unwrap();
     assert_eq!(c.jobs.queue_concurrency.get("default"), Some(&4));
     assert_eq!(
@@ -81,11 +79,7 @@ fn queue_concurrency_comes_from_file_or_env() {
         Some(&1),
         "built-in entries stay"
     );
-    let env = [
-        ("DATABASE_URL", "postgres://o@h/d"),
-        ("APP_DATABASE_URL", "postgres://a@h/d"),
-        ("JOBS_QUEUE_CONCURRENCY", "default"),
-    ];
+    let env = with(&[("JOBS_QUEUE_CONCURRENCY", "default")]);
     let err = load("", &env).unwrap_err().to_string();
     assert!(
         err.contains("JOBS_QUEUE_CONCURRENCY") && err.contains("queue=number"),
@@ -117,31 +111,14 @@ fn secrets_do_not_print() {
 fn email_backends_need_their_credentials() {
     let c = load("", &URLS).unwrap();
     assert_eq!(c.email.backend, EmailBackend::Outbox);
-    let smtp = [
-        ("DATABASE_URL", "postgres://o@h/d"),
-        ("APP_DATABASE_URL", "postgres://a@h/d"),
-        ("EMAIL_BACKEND", "smtp"),
-    ];
+    let smtp = with(&[("EMAIL_BACKEND", "smtp")]);
     let err = load("", &smtp).unwrap_err().to_string();
     assert!(err.contains("SMTP_URL"), "{err}");
-    let bad = [
-        ("DATABASE_URL", "postgres://o@h/d"),
-        ("APP_DATABASE_URL", "postgres://a@h/d"),
-        ("EMAIL_BACKEND", "pigeon"),
-    ];
+    let bad = with(&[("EMAIL_BACKEND", "pigeon")]);
     assert!(load("", &bad).unwrap_err().to_string().contains("email.backend"));
-    let from = [
-        ("DATABASE_URL", "postgres://o@h/d"),
-        ("APP_DATABASE_URL", "postgres://a@h/d"),
-        ("EMAIL_FROM", "not an address"),
-    ];
+    let from = with(&[("EMAIL_FROM", "not an address")]);
     assert!(load("", &from).unwrap_err().to_string().contains("EMAIL_FROM"));
-    let key = [
-        ("DATABASE_URL", "postgres://o@h/d"),
-        ("APP_DATABASE_URL", "postgres://a@h/d"),
-        ("EMAIL_BACKEND", "sendgrid"),
-        ("SENDGRID_API_KEY", "SG.secret-value"),
-    ];
+    let key = with(&[("EMAIL_BACKEND", "sendgrid"), ("SENDGRID_API_KEY", "SG.secret-value")]);
     let c = load("", &key).unwrap();
     assert!(!format!("{c:?}").contains("SG.secret-value"), "the key never prints");
 }
@@ -149,17 +126,9 @@ fn email_backends_need_their_credentials() {
 #[test]
 fn the_dev_mailbox_exists_only_for_the_outbox_on_this_machine() {
     assert!(load("", &URLS).unwrap().dev_mailbox_enabled());
-    let public = [
-        ("DATABASE_URL", "postgres://o@h/d"),
-        ("APP_DATABASE_URL", "postgres://a@h/d"),
-        ("PUBLIC_URL", "https://audio.example.com"),
-    ];
+    let public = with(&[("PUBLIC_URL", "https://audio.example.com")]);
     assert!(!load("", &public).unwrap().dev_mailbox_enabled());
-    let listening_widely = [
-        ("DATABASE_URL", "postgres://o@h/d"),
-        ("APP_DATABASE_URL", "postgres://a@h/d"),
-        ("LEPTOS_SITE_ADDR", "0.0.0.0:3000"),
-    ];
+    let listening_widely = with(&[("LEPTOS_SITE_ADDR", "0.0.0.0:3000")]);
     assert!(!load("", &listening_widely).unwrap().dev_mailbox_enabled());
     for url in ["http://localhost:3000", "http://[::1]:3000", "http://127.0.0.5"] {
         assert!(url.parse::<PublicUrl>().unwrap().is_loopback(), "{url}");
@@ -172,43 +141,23 @@ fn the_dev_mailbox_exists_only_for_the_outbox_on_this_machine() {
 
 #[test]
 fn trusted_proxies_and_rate_limits_are_validated() {
-    let env = [
-        ("DATABASE_URL", "postgres://o@h/d"),
-        ("APP_DATABASE_URL", "postgres://a@h/d"),
-        ("TRUSTED_PROXIES", "10.0.0.0/8, ::1"),
-        ("RATE_LIMIT_PER_MINUTE", "30"),
-    ];
+    let env = with(&[("TRUSTED_PROXIES", "10.0.0.0/8, ::1"), ("RATE_LIMIT_PER_MINUTE", "30")]);
     let c = load("", &env).unwrap();
     assert_eq!(c.trusted_proxies.len(), 2);
     assert_eq!(c.rate_limit_per_minute, 30);
-    let bad = [
-        ("DATABASE_URL", "postgres://o@h/d"),
-        ("APP_DATABASE_URL", "postgres://a@h/d"),
-        ("TRUSTED_PROXIES", "the load balancer"),
-    ];
+    let bad = with(&[("TRUSTED_PROXIES", "the load balancer")]);
     let err = load("", &bad).unwrap_err().to_string();
     assert!(
         err.contains("TRUSTED_PROXIES") && err.contains("the load balancer"),
         "{err}"
     );
-    let redis = [
-        ("DATABASE_URL", "postgres://o@h/d"),
-        ("APP_DATABASE_URL", "postgres://a@h/d"),
-        ("REDIS_URL", "localhost:6379"),
-    ];
+    let redis = with(&[("REDIS_URL", "localhost:6379")]);
     assert!(load("", &redis).unwrap_err().to_string().contains("REDIS_URL"));
 }
 
 #[test]
 fn smtp_never_sends_credentials_or_remote_mail_in_clear_text() {
-    let with_url = |url: &'static str| {
-        [
-            ("DATABASE_URL", "postgres://o@h/d"),
-            ("APP_DATABASE_URL", "postgres://a@h/d"),
-            ("EMAIL_BACKEND", "smtp"),
-            ("SMTP_URL", url),
-        ]
-    };
+    let with_url = |url: &'static str| with(&[("EMAIL_BACKEND", "smtp"), ("SMTP_URL", url)]);
     assert!(
         load("", &with_url("smtp://127.0.0.1:2525")).is_ok(),
         "a local capture server"

@@ -32,13 +32,4 @@ impl JobContext {
     pub async fn cancelled(&self) {
         self.cancel.cancelled().await
     }
-
-    /// `Err(JobError::Cancelled)` once cancellation has been requested.
-    pub fn check_cancelled(&self) -> Result<(), JobError> {
-        if self.is_cancelled() {
-            Err(JobError::Cancelled)
-        } else {
-            Ok(())
-        }
-    }
 }

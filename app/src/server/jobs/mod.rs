@@ -92,11 +92,6 @@ impl NewJob {
         self.max_attempts = attempts.clamp(1, 100);
         self
     }
-
-    pub fn priority(mut self, priority: i16) -> Self {
-        self.priority = priority;
-        self
-    }
 }
 
 /// Enqueues on the caller's connection, so inside the caller's transaction when it has one:
