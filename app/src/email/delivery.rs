@@ -32,7 +32,22 @@ pub struct Outgoing<'a> {
     pub id: Uuid,
     pub to: &'a str,
     pub category: &'a str,
-    pub email: &'a Rendered,
+    pub subject: &'a str,
+    pub text: &'a str,
+    pub html: &'a str,
+}
+
+impl<'a> Outgoing<'a> {
+    pub fn of(id: Uuid, to: &'a str, category: &'a str, email: &'a Rendered) -> Self {
+        Self {
+            id,
+            to,
+            category,
+            subject: &email.subject,
+            text: &email.text,
+            html: &email.html,
+        }
+    }
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -121,18 +136,18 @@ async fn send_smtp(
     let email = Message::builder()
         .from(from.clone())
         .to(to)
-        .subject(&message.email.subject)
+        .subject(message.subject)
         .multipart(
             MultiPart::alternative()
                 .singlepart(
                     SinglePart::builder()
                         .header(ContentType::TEXT_PLAIN)
-                        .body(message.email.text.clone()),
+                        .body(message.text.to_owned()),
                 )
                 .singlepart(
                     SinglePart::builder()
                         .header(ContentType::TEXT_HTML)
-                        .body(message.email.html.clone()),
+                        .body(message.html.to_owned()),
                 ),
         )
         .map_err(|e| DeliveryError::Permanent(format!("could not build the message: {e}")))?;
@@ -163,10 +178,10 @@ async fn send_sendgrid(
     let body = json!({
         "personalizations": [{ "to": [{ "email": to.email.to_string() }] }],
         "from": sender,
-        "subject": message.email.subject,
+        "subject": message.subject,
         "content": [
-            { "type": "text/plain", "value": message.email.text },
-            { "type": "text/html", "value": message.email.html },
+            { "type": "text/plain", "value": message.text },
+            { "type": "text/html", "value": message.html },
         ],
         // Only our own identifiers: never personal data in categories or custom args.
         "categories": [message.category],

@@ -86,17 +86,13 @@ impl DeliverEmail {
             // Someone else (`audiotricks email test`) is delivering it right now, or it is done.
             _ => return Ok(()),
         }
-        let email = Rendered {
-            template: "",
-            subject: row.subject.clone(),
-            text: row.text_body.clone(),
-            html: row.html_body.clone(),
-        };
         let outgoing = Outgoing {
             id: row.id,
             to: &row.to_address,
             category: &row.category,
-            email: &email,
+            subject: &row.subject,
+            text: &row.text_body,
+            html: &row.html_body,
         };
         match deliver_and_record(&ctx.pool, &self.mailer, &outgoing).await? {
             Ok(_) => Ok(()),

@@ -77,12 +77,7 @@ pub async fn email_test(config: &Config, to: &str) -> anyhow::Result<bool> {
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     tx.commit().await?;
-    let outgoing = Outgoing {
-        id,
-        to,
-        category: "test",
-        email: &email,
-    };
+    let outgoing = Outgoing::of(id, to, "test", &email);
     match service::deliver_and_record(&pool, &mailer, &outgoing).await? {
         Ok(service::Handled::Delivered) => {
             println!("test email {id} to {to}: delivered through {}", mailer.name());

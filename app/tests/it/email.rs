@@ -239,12 +239,7 @@ async fn two_deliverers_racing_for_one_email_send_it_once() {
     let mut conn = db.app.acquire().await.unwrap();
     let id = queue(&mut conn, "ada@example.com", "test", &rendered).await.unwrap();
     let mailer = sendgrid(&server);
-    let outgoing = Outgoing {
-        id,
-        to: "ada@example.com",
-        category: "test",
-        email: &rendered,
-    };
+    let outgoing = Outgoing::of(id, "ada@example.com", "test", &rendered);
     let (a, b) = tokio::join!(
         deliver_and_record(&db.app, &mailer, &outgoing),
         deliver_and_record(&db.app, &mailer, &outgoing)
