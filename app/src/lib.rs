@@ -1,6 +1,7 @@
 #![recursion_limit = "512"]
 //! AudioTricks: the Leptos app (UI, server functions) and, behind `ssr`, the server side.
 
+pub mod accounts;
 #[cfg(feature = "ssr")]
 pub mod audit;
 pub mod email;
@@ -16,7 +17,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
-    path,
+    path, SsrMode,
 };
 
 /// The HTML document around the app, rendered on the server only.
@@ -66,6 +67,15 @@ pub fn App() -> impl IntoView {
                     <Routes fallback=|| view! { <ui::errors::NotFound /> }>
                         <Route path=path!("") view=marketing::pages::Landing />
                         <Route path=path!("status") view=system::pages::StatusPage />
+                        <Route path=path!("signup") view=accounts::pages::SignUpPage />
+                        <Route path=path!("check-email") view=accounts::pages::CheckEmailPage />
+                        <Route path=path!("verify-email") view=accounts::pages::VerifyEmailPage />
+                        <Route path=path!("login") view=accounts::pages::LogInPage />
+                        <Route path=path!("forgot-password") view=accounts::pages::ForgotPasswordPage />
+                        <Route path=path!("reset-password") view=accounts::pages::ResetPasswordPage />
+                        <Route path=path!("account") view=accounts::pages::AccountPage ssr=SsrMode::Async />
+                        <Route path=path!("account/sessions") view=accounts::pages::SessionsPage ssr=SsrMode::Async />
+                        <Route path=path!("account/security") view=accounts::pages::SecurityPage ssr=SsrMode::Async />
                         <Route path=path!("dev/mailbox") view=email::pages::DevMailboxPage />
                         <Route path=path!("dev/mailbox/:id") view=email::pages::DevMailboxEmailPage />
                     </Routes>

@@ -32,12 +32,37 @@ impl Actor {
 pub enum AuditAction {
     /// Database migrations were applied (`metadata.versions`).
     MigrationsApplied,
+    UserSignedUp,
+    UserEmailVerified,
+    UserSignedIn,
+    UserSignedOut,
+    /// Repeated failed sign-ins locked the address for a while (`metadata.seconds`).
+    UserSignInLocked,
+    UserPasswordReset,
+    UserPasswordChanged,
+    UserEmailChangeRequested,
+    UserEmailChanged,
+    UserProfileUpdated,
+    UserSessionRevoked,
+    UserDeleted,
 }
 
 impl AuditAction {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::MigrationsApplied => "system.migrations_applied",
+            Self::UserSignedUp => "user.signed_up",
+            Self::UserEmailVerified => "user.email_verified",
+            Self::UserSignedIn => "user.signed_in",
+            Self::UserSignedOut => "user.signed_out",
+            Self::UserSignInLocked => "user.sign_in_locked",
+            Self::UserPasswordReset => "user.password_reset",
+            Self::UserPasswordChanged => "user.password_changed",
+            Self::UserEmailChangeRequested => "user.email_change_requested",
+            Self::UserEmailChanged => "user.email_changed",
+            Self::UserProfileUpdated => "user.profile_updated",
+            Self::UserSessionRevoked => "user.session_revoked",
+            Self::UserDeleted => "user.deleted",
         }
     }
 }

@@ -41,7 +41,7 @@ fn entry(
     subject: String,
     template: String,
     status: super::queries::EmailStatus,
-    created_at: chrono::DateTime<chrono::Utc>,
+    created_at: time::OffsetDateTime,
 ) -> MailboxEntry {
     MailboxEntry {
         id: id.to_string(),
@@ -49,7 +49,11 @@ fn entry(
         subject,
         template,
         status: format!("{status:?}").to_lowercase(),
-        created_at: created_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        created_at: created_at
+            .replace_nanosecond(0)
+            .unwrap_or(created_at)
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default(),
     }
 }
 

@@ -52,7 +52,7 @@ pub struct OutboxEmail {
     pub backend: Option<String>,
     pub provider_message_id: Option<String>,
     pub last_error: Option<String>,
-    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub created_at: time::OffsetDateTime,
 }
 
 pub async fn get(pool: &PgPool, id: Uuid) -> Result<Option<OutboxEmail>, sqlx::Error> {
@@ -124,7 +124,7 @@ pub struct MailboxRow {
     pub subject: String,
     pub template: String,
     pub status: EmailStatus,
-    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub created_at: time::OffsetDateTime,
 }
 
 /// Newest first, one page.

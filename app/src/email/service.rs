@@ -20,10 +20,10 @@ use crate::{
 pub async fn queue(conn: &mut PgConnection, to: &str, category: &str, email: &Rendered) -> Result<Uuid, AppError> {
     let to = to.trim();
     if to.parse::<lettre::Address>().is_err() {
-        return Err(AppError::Validation {
-            field: Some("email".into()),
-            message: format!("{to:?} is not an email address"),
-        });
+        return Err(AppError::invalid_field(
+            "email",
+            format!("{to:?} is not an email address"),
+        ));
     }
     let id = Uuid::new_v4();
     queries::insert(conn, id, to, category, email).await?;

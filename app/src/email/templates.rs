@@ -61,6 +61,122 @@ email_templates!(
     TestHtml
 );
 
+/// Confirms the address of a new account.
+pub struct VerifyEmail {
+    pub app_url: String,
+    pub name: String,
+    pub email: String,
+    pub link: String,
+    pub valid_hours: u64,
+}
+
+email_templates!(
+    VerifyEmail,
+    "verify_email",
+    [
+        "email/verify_email/subject.txt",
+        "email/verify_email/body.txt",
+        "email/verify_email/body.html"
+    ],
+    VerifyEmailSubject,
+    VerifyEmailText,
+    VerifyEmailHtml
+);
+
+/// Sent instead of a verification link when someone signs up with an address that has an
+/// account, so the sign-up form never reveals which addresses are registered.
+pub struct AccountExists {
+    pub app_url: String,
+    pub name: String,
+    pub email: String,
+    pub login_url: String,
+    pub reset_url: String,
+}
+
+email_templates!(
+    AccountExists,
+    "account_exists",
+    [
+        "email/account_exists/subject.txt",
+        "email/account_exists/body.txt",
+        "email/account_exists/body.html"
+    ],
+    AccountExistsSubject,
+    AccountExistsText,
+    AccountExistsHtml
+);
+
+pub struct PasswordReset {
+    pub app_url: String,
+    pub name: String,
+    pub link: String,
+    pub valid_minutes: u64,
+}
+
+email_templates!(
+    PasswordReset,
+    "password_reset",
+    [
+        "email/password_reset/subject.txt",
+        "email/password_reset/body.txt",
+        "email/password_reset/body.html"
+    ],
+    PasswordResetSubject,
+    PasswordResetText,
+    PasswordResetHtml
+);
+
+/// Sent to the new address when a user changes their email.
+pub struct ConfirmNewEmail {
+    pub app_url: String,
+    pub name: String,
+    pub email: String,
+    pub link: String,
+    pub valid_hours: u64,
+}
+
+email_templates!(
+    ConfirmNewEmail,
+    "confirm_new_email",
+    [
+        "email/confirm_new_email/subject.txt",
+        "email/confirm_new_email/body.txt",
+        "email/confirm_new_email/body.html"
+    ],
+    ConfirmNewEmailSubject,
+    ConfirmNewEmailText,
+    ConfirmNewEmailHtml
+);
+
+/// A security change or a sign-in from somewhere new, with where it came from.
+pub struct SecurityAlert {
+    pub app_url: String,
+    pub name: String,
+    /// "Your password was changed": also the subject.
+    pub headline: String,
+    /// One sentence, lower-case start: it follows "Hi {name}, ".
+    pub explanation: String,
+    pub when: String,
+    pub device: String,
+    pub ip: String,
+    pub location: String,
+    pub reset_url: String,
+    pub sessions_url: String,
+}
+
+email_templates!(
+    SecurityAlert,
+    "security_alert",
+    [
+        "email/security_alert/subject.txt",
+        "email/security_alert/body.txt",
+        "email/security_alert/body.html"
+    ],
+    SecurityAlertSubject,
+    SecurityAlertText,
+    SecurityAlertHtml
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

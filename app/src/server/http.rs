@@ -37,6 +37,7 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics::metrics_endpoint))
         .route("/dev/mailbox/{id}/html", get(dev_mailbox_html))
+        .route("/account/export.json", get(crate::accounts::routes::export))
         .leptos_routes_with_context(
             &state,
             routes,
@@ -50,6 +51,8 @@ pub fn router(state: AppState) -> Router {
             },
             shell,
         ))
+        .layer(crate::accounts::session::layer(&state))
+        .layer(middleware::from_fn(server_fn_error_status))
         .layer(middleware::from_fn_with_state(state.clone(), guard_dev_routes))
         // CSRF first, so refused forgeries do not spend the victim's rate limit.
         .layer(middleware::from_fn_with_state(
@@ -149,6 +152,24 @@ async fn dev_mailbox_html(
             StatusCode::INTERNAL_SERVER_ERROR.into_response()
         }
     }
+}
+
+/// Server functions that fail before their body runs (unreadable or missing arguments) are
+/// answered 500 by the framework; the error inside says what it really was, so use its status.
+async fn server_fn_error_status(request: Request, next: Next) -> Response {
+    let is_server_fn = request.uri().path().starts_with("/api/");
+    let response = next.run(request).await;
+    if !is_server_fn || response.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    if let Ok(error) = serde_json::from_slice::<crate::error::AppError>(&bytes) {
+        parts.status = StatusCode::from_u16(error.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    }
+    Response::from_parts(parts, Body::from(bytes))
 }
 
 /// Headers every response carries. HTML pages bring their own Content-Security-Policy with a

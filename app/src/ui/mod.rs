@@ -3,6 +3,7 @@
 #[cfg(feature = "ssr")]
 pub mod csp;
 pub mod errors;
+pub mod forms;
 pub mod layout;
 pub mod theme;
 pub mod toast;

@@ -363,7 +363,7 @@ async fn writes_are_rate_limited_per_client_address() {
             retry_after_secs: retry
         }
     );
-    assert!(error.to_string().starts_with("Too many requests. Try again in"));
+    assert!(error.to_string().starts_with("Too many attempts. Try again in"));
 
     assert_eq!(
         send(&router, write_from("203.0.113.6", None)).await.0,

@@ -1,5 +1,6 @@
 //! Integration tests against a real PostgreSQL: one binary, one fresh database per test.
 
+mod accounts;
 mod audit;
 mod database;
 mod email;

@@ -10,6 +10,7 @@ pub(super) struct FileConfig {
     pub(super) database: FileDatabase,
     pub(super) jobs: FileJobs,
     pub(super) email: FileEmail,
+    pub(super) auth: FileAuth,
     pub(super) log: FileLog,
 }
 
@@ -124,6 +125,22 @@ impl Default for FileEmail {
             backend: "outbox".into(),
             from: "AudioTricks <no-reply@localhost>".into(),
             sendgrid_base_url: "https://api.sendgrid.com".into(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(super) struct FileAuth {
+    pub(super) session_idle_minutes: u64,
+    pub(super) session_lifetime_hours: u64,
+}
+
+impl Default for FileAuth {
+    fn default() -> Self {
+        Self {
+            session_idle_minutes: 24 * 60,
+            session_lifetime_hours: 30 * 24,
         }
     }
 }

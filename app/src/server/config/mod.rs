@@ -28,7 +28,16 @@ pub struct Config {
     pub database: DatabaseConfig,
     pub jobs: JobsConfig,
     pub email: EmailConfig,
+    pub auth: AuthConfig,
     pub log: LogConfig,
+}
+
+#[derive(Clone, Debug)]
+pub struct AuthConfig {
+    /// A session unused for this long is signed out.
+    pub session_idle: Duration,
+    /// A session ends this long after sign-in however active it is.
+    pub session_lifetime: Duration,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -290,6 +299,22 @@ impl Config {
                 sendgrid_api_key: env.get("SENDGRID_API_KEY").map(Secret::new),
                 sendgrid_base_url: over.string("SENDGRID_BASE_URL", file.email.sendgrid_base_url),
             },
+            auth: AuthConfig {
+                session_idle: Duration::from_secs(
+                    60 * over.parsed(
+                        "auth.session_idle_minutes",
+                        "SESSION_IDLE_MINUTES",
+                        file.auth.session_idle_minutes,
+                    )?,
+                ),
+                session_lifetime: Duration::from_secs(
+                    3600 * over.parsed(
+                        "auth.session_lifetime_hours",
+                        "SESSION_LIFETIME_HOURS",
+                        file.auth.session_lifetime_hours,
+                    )?,
+                ),
+            },
             log: LogConfig {
                 format: parse_log_format(&format_text)?,
                 filter: over.string("RUST_LOG", file.log.filter),
@@ -345,6 +370,22 @@ impl Config {
                 "jobs.heartbeat_seconds",
                 "JOBS_HEARTBEAT_SECONDS",
                 "must be at least 1",
+            ));
+        }
+        if !(5 * 60..=90 * 24 * 3600).contains(&self.auth.session_idle.as_secs()) {
+            return Err(invalid(
+                "auth.session_idle_minutes",
+                "SESSION_IDLE_MINUTES",
+                "must be between 5 minutes and 90 days",
+            ));
+        }
+        if !(3600..=365 * 24 * 3600).contains(&self.auth.session_lifetime.as_secs())
+            || self.auth.session_lifetime < self.auth.session_idle
+        {
+            return Err(invalid(
+                "auth.session_lifetime_hours",
+                "SESSION_LIFETIME_HOURS",
+                "must be between 1 hour and 365 days, and not shorter than the idle timeout",
             ));
         }
         if !(1..=1_000_000).contains(&self.rate_limit_per_minute) {

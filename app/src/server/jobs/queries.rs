@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};
+use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::{JobId, JobState, NewJob};
@@ -250,8 +250,8 @@ pub struct JobRecord {
     pub progress: i16,
     pub progress_message: String,
     pub last_error: Option<String>,
-    pub run_at: DateTime<Utc>,
-    pub finished_at: Option<DateTime<Utc>>,
+    pub run_at: OffsetDateTime,
+    pub finished_at: Option<OffsetDateTime>,
 }
 
 pub async fn get_job(pool: &PgPool, id: JobId) -> Result<Option<JobRecord>, sqlx::Error> {
@@ -322,8 +322,8 @@ pub struct LiveWorker {
     pub hostname: String,
     pub pid: i32,
     pub queues: Vec<String>,
-    pub started_at: DateTime<Utc>,
-    pub seen_at: DateTime<Utc>,
+    pub started_at: OffsetDateTime,
+    pub seen_at: OffsetDateTime,
 }
 
 pub async fn live_workers(pool: &PgPool, within: Duration) -> Result<Vec<LiveWorker>, sqlx::Error> {
@@ -373,7 +373,7 @@ pub struct ScheduleRow<'a> {
     pub kind: &'a str,
     pub payload: &'a serde_json::Value,
     pub max_attempts: i32,
-    pub next_run_at: DateTime<Utc>,
+    pub next_run_at: OffsetDateTime,
 }
 
 pub struct DueSchedule {
@@ -383,9 +383,9 @@ pub struct DueSchedule {
     pub kind: String,
     pub payload: serde_json::Value,
     pub max_attempts: i32,
-    pub next_run_at: DateTime<Utc>,
+    pub next_run_at: OffsetDateTime,
     /// The database's clock, which decides due-ness; the next run is computed from it too.
-    pub db_now: DateTime<Utc>,
+    pub db_now: OffsetDateTime,
 }
 
 pub async fn due_schedule_names(pool: &PgPool) -> Result<Vec<String>, sqlx::Error> {
@@ -414,7 +414,7 @@ pub async fn lock_due_schedule(conn: &mut PgConnection, name: &str) -> Result<Op
 pub async fn advance_schedule(
     conn: &mut PgConnection,
     name: &str,
-    next_run_at: DateTime<Utc>,
+    next_run_at: OffsetDateTime,
 ) -> Result<(), sqlx::Error> {
     sqlx::query!(
         "update job_schedules set last_run_at = now(), next_run_at = $2 where name = $1",

@@ -4,6 +4,7 @@ use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
+use time::OffsetDateTime;
 
 use super::{queries, Job, NewJob};
 
@@ -45,7 +46,7 @@ impl Schedule {
             kind: self.kind,
             payload: &self.payload,
             max_attempts: self.max_attempts,
-            next_run_at: self.next_after(Utc::now()).unwrap_or(DateTime::<Utc>::MAX_UTC),
+            next_run_at: to_db_time(self.next_after(Utc::now())),
         };
         queries::upsert_schedule(pool, &row).await
     }
@@ -78,15 +79,29 @@ async fn fire_one(pool: &PgPool, name: &str) -> Result<bool, sqlx::Error> {
         delay: std::time::Duration::ZERO,
         max_attempts: due.max_attempts,
         priority: 0,
-        idempotency_key: Some(format!("{}@{}", due.name, due.next_run_at.to_rfc3339())),
+        idempotency_key: Some(format!("{}@{}", due.name, due.next_run_at.unix_timestamp())),
     };
     queries::insert_job(&mut tx, &job).await?;
     // From the database's clock (which decides due-ness), never before the tick just fired.
     let next = cron::Schedule::from_str(&due.cron)
         .ok()
-        .and_then(|c| c.after(&due.db_now.max(due.next_run_at)).next())
-        .unwrap_or(DateTime::<Utc>::MAX_UTC);
+        .and_then(|c| c.after(&from_db_time(due.db_now.max(due.next_run_at))).next());
+    let next = to_db_time(next);
     queries::advance_schedule(&mut tx, &due.name, next).await?;
     tx.commit().await?;
     Ok(true)
+}
+
+/// Year 9999: "never" for a schedule whose cron has no next run.
+const NEVER_UNIX: i64 = 253_402_214_400;
+
+/// The cron crate works in chrono; the database layer in `time` (sqlx's choice when both exist).
+fn to_db_time(at: Option<DateTime<Utc>>) -> OffsetDateTime {
+    at.and_then(|at| OffsetDateTime::from_unix_timestamp(at.timestamp()).ok())
+        .filter(|at| at.unix_timestamp() < NEVER_UNIX)
+        .unwrap_or_else(|| OffsetDateTime::from_unix_timestamp(NEVER_UNIX).expect("year 9999 is representable"))
+}
+
+fn from_db_time(at: OffsetDateTime) -> DateTime<Utc> {
+    DateTime::<Utc>::from_timestamp(at.unix_timestamp(), at.nanosecond()).unwrap_or(DateTime::<Utc>::MAX_UTC)
 }

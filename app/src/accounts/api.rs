@@ -1,0 +1,220 @@
+//! Server functions for accounts. Each loads the request's session and origin, calls the
+//! service, and answers with the error's own HTTP status.
+
+use leptos::prelude::*;
+
+use super::{Me, SecurityEventInfo, SessionInfo};
+use crate::error::AppError;
+
+#[cfg(feature = "ssr")]
+use super::{service, session::RequestAuth};
+
+/// Redirects after a successful form: a real redirect for a plain form post, a client-side
+/// navigation for a hydrated one.
+#[cfg(feature = "ssr")]
+fn go_to(path: &str) {
+    leptos_axum::redirect(path);
+}
+
+#[server(endpoint = "account/me")]
+pub async fn get_me() -> Result<Option<Me>, AppError> {
+    let auth = RequestAuth::load().await.map_err(AppError::respond)?;
+    Ok(auth.user.map(|u| Me {
+        name: u.name,
+        email: u.email,
+        is_platform_admin: u.is_platform_admin,
+    }))
+}
+
+#[server(endpoint = "account/sign-up")]
+pub async fn sign_up(name: String, email: String, password: String) -> Result<(), AppError> {
+    let auth = RequestAuth::load().await.map_err(AppError::respond)?;
+    let email = service::sign_up(&auth, &name, &email, &password)
+        .await
+        .map_err(AppError::respond)?;
+    go_to(&format!("/check-email?email={}", urlencode(&email)));
+    Ok(())
+}
+
+#[server(endpoint = "account/resend-verification")]
+pub async fn resend_verification(email: String) -> Result<String, AppError> {
+    let auth = RequestAuth::load().await.map_err(AppError::respond)?;
+    service::resend_verification(&auth, &email)
+        .await
+        .map_err(AppError::respond)?;
+    Ok(format!(
+        "If {} has an account waiting for confirmation, a new link is on its way.",
+        service::normalize_email(&email)
+    ))
+}
+
+#[server(endpoint = "account/confirm-email")]
+pub async fn confirm_email(token: String) -> Result<String, AppError> {
+    let auth = RequestAuth::load().await.map_err(AppError::respond)?;
+    let done = service::confirm_email(&auth, &token).await.map_err(AppError::respond)?;
+    Ok(match done {
+        service::EmailConfirmed::AccountVerified => "Your email address is confirmed. You can log in now.".into(),
+        service::EmailConfirmed::AddressChanged => "Your new email address is confirmed and now in use.".into(),
+    })
+}
+
+#[server(endpoint = "account/log-in")]
+pub async fn log_in(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
+    let auth = RequestAuth::load().await.map_err(AppError::respond)?;
+    service::sign_in(&auth, &email, &password)
+        .await
+        .map_err(AppError::respond)?;
+    go_to(&super::safe_next(next.as_deref()));
+    Ok(())
+}
+
+#[server(endpoint = "account/log-out")]
+pub async fn log_out() -> Result<(), AppError> {
+    let auth = RequestAuth::load().await.map_err(AppError::respond)?;
+    service::sign_out(&auth).await.map_err(AppError::respond)?;
+    go_to("/login?signed_out=1");
+    Ok(())
+}
+
+#[server(endpoint = "account/forgot-password")]
+pub async fn forgot_password(email: String) -> Result<String, AppError> {
+    let auth = RequestAuth::load().await.map_err(AppError::respond)?;
+    service::request_password_reset(&auth, &email)
+        .await
+        .map_err(AppError::respond)?;
+    Ok(format!(
+        "If {} has an account, we have emailed it a link to choose a new password. The link works for {} minutes.",
+        service::normalize_email(&email),
+        service::RESET_VALID_MINUTES
+    ))
+}
+
+#[server(endpoint = "account/reset-password")]
+pub async fn reset_password(token: String, password: String) -> Result<(), AppError> {
+    let auth = RequestAuth::load().await.map_err(AppError::respond)?;
+    service::reset_password(&auth, &token, &password)
+        .await
+        .map_err(AppError::respond)?;
+    go_to("/login?reset=1");
+    Ok(())
+}
+
+#[server(endpoint = "account/change-password")]
+pub async fn change_password(current_password: String, new_password: String) -> Result<String, AppError> {
+    let auth = RequestAuth::load().await.map_err(AppError::respond)?;
+    service::change_password(&auth, &current_password, &new_password)
+        .await
+        .map_err(AppError::respond)?;
+    Ok("Password changed. Your other devices were signed out.".into())
+}
+
+#[server(endpoint = "account/change-email")]
+pub async fn change_email(current_password: String, new_email: String) -> Result<String, AppError> {
+    let auth = RequestAuth::load().await.map_err(AppError::respond)?;
+    let to = service::request_email_change(&auth, &current_password, &new_email)
+        .await
+        .map_err(AppError::respond)?;
+    Ok(format!(
+        "We sent a confirmation link to {to}. Your address changes when you open it."
+    ))
+}
+
+#[server(endpoint = "account/update-name")]
+pub async fn update_name(name: String) -> Result<String, AppError> {
+    let auth = RequestAuth::load().await.map_err(AppError::respond)?;
+    service::update_name(&auth, &name).await.map_err(AppError::respond)?;
+    Ok("Name saved.".into())
+}
+
+#[server(endpoint = "account/delete")]
+pub async fn delete_account(current_password: String, confirmation: String) -> Result<(), AppError> {
+    let auth = RequestAuth::load().await.map_err(AppError::respond)?;
+    service::delete_account(&auth, &current_password, &confirmation)
+        .await
+        .map_err(AppError::respond)?;
+    go_to("/?account_deleted=1");
+    Ok(())
+}
+
+#[server(endpoint = "account/sessions")]
+pub async fn list_sessions() -> Result<Vec<SessionInfo>, AppError> {
+    let auth = RequestAuth::load().await.map_err(AppError::respond)?;
+    let user = auth.user().map_err(|e| e.clone().respond())?;
+    let rows = super::queries::live_sessions(&auth.state.db, user.id, auth.state.config.auth.session_idle)
+        .await
+        .map_err(|e| AppError::from(e).respond())?;
+    Ok(rows
+        .into_iter()
+        .map(|s| SessionInfo {
+            id: s.id.to_string(),
+            device: super::device::describe(&s.user_agent),
+            ip: s.ip.unwrap_or_else(|| "unknown".into()),
+            location: if s.location.is_empty() {
+                "Unknown".into()
+            } else {
+                s.location
+            },
+            created_at: super::format_time(s.created_at),
+            last_seen_at: super::format_time(s.last_seen_at),
+            current: s.id == user.session_id,
+        })
+        .collect())
+}
+
+#[server(endpoint = "account/sessions/revoke")]
+pub async fn revoke_session(id: String) -> Result<String, AppError> {
+    let auth = RequestAuth::load().await.map_err(AppError::respond)?;
+    let id = id
+        .parse::<uuid::Uuid>()
+        .map_err(|_| AppError::NotFound("That session".into()).respond())?;
+    service::revoke_session(&auth, id).await.map_err(AppError::respond)?;
+    Ok("That session is signed out.".into())
+}
+
+#[server(endpoint = "account/sessions/revoke-others")]
+pub async fn revoke_other_sessions() -> Result<String, AppError> {
+    let auth = RequestAuth::load().await.map_err(AppError::respond)?;
+    let n = service::revoke_other_sessions(&auth).await.map_err(AppError::respond)?;
+    Ok(match n {
+        0 => "There were no other sessions.".into(),
+        1 => "Signed out 1 other session.".into(),
+        n => format!("Signed out {n} other sessions."),
+    })
+}
+
+pub const SECURITY_PAGE_SIZE: usize = 25;
+
+#[server(endpoint = "account/security-events")]
+pub async fn security_events(before: Option<i64>) -> Result<Vec<SecurityEventInfo>, AppError> {
+    let auth = RequestAuth::load().await.map_err(AppError::respond)?;
+    let user = auth.user().map_err(|e| e.clone().respond())?;
+    let rows = super::queries::security_events(&auth.state.db, user.id, before, SECURITY_PAGE_SIZE as i64)
+        .await
+        .map_err(|e| AppError::from(e).respond())?;
+    Ok(rows
+        .into_iter()
+        .map(|e| SecurityEventInfo {
+            id: e.id,
+            title: super::event_title(&e.kind).to_owned(),
+            kind: e.kind,
+            device: super::device::describe(&e.user_agent),
+            ip: e.ip.unwrap_or_else(|| "unknown".into()),
+            location: if e.location.is_empty() {
+                "Unknown".into()
+            } else {
+                e.location
+            },
+            at: super::format_time(e.created_at),
+        })
+        .collect())
+}
+
+#[cfg(feature = "ssr")]
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

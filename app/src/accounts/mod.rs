@@ -1,0 +1,111 @@
+//! Accounts: sign-up with email verification, sign-in with lockout, sessions a user can see and
+//! revoke, password and email changes, security events, and account deletion with export.
+
+pub mod api;
+pub mod pages;
+
+#[cfg(feature = "ssr")]
+pub mod device;
+#[cfg(feature = "ssr")]
+pub mod housekeeping;
+#[cfg(feature = "ssr")]
+pub mod password;
+#[cfg(feature = "ssr")]
+pub mod queries;
+#[cfg(feature = "ssr")]
+pub mod routes;
+#[cfg(feature = "ssr")]
+pub mod service;
+#[cfg(feature = "ssr")]
+pub mod session;
+#[cfg(feature = "ssr")]
+pub mod tokens;
+
+use serde::{Deserialize, Serialize};
+
+/// The signed-in user, as the browser sees them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Me {
+    pub name: String,
+    pub email: String,
+    pub is_platform_admin: bool,
+}
+
+/// One signed-in session on the Sessions page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    pub id: String,
+    pub device: String,
+    pub ip: String,
+    pub location: String,
+    pub created_at: String,
+    pub last_seen_at: String,
+    pub current: bool,
+}
+
+/// One entry on the Security page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecurityEventInfo {
+    pub id: i64,
+    pub kind: String,
+    pub title: String,
+    pub device: String,
+    pub ip: String,
+    pub location: String,
+    pub at: String,
+}
+
+/// What a security event kind means, in words.
+pub fn event_title(kind: &str) -> &'static str {
+    match kind {
+        "account_created" => "Account created",
+        "email_verified" => "Email address confirmed",
+        "signed_in" => "Signed in",
+        "new_device" => "Signed in from a new device",
+        "sign_in_failed" => "Failed sign-in (wrong password)",
+        "sign_in_locked" => "Sign-in paused after repeated failures",
+        "password_reset" => "Password reset by email link",
+        "password_changed" => "Password changed",
+        "email_changed" => "Email address changed",
+        "session_revoked" => "A session was signed out",
+        "sessions_revoked" => "All other sessions were signed out",
+        _ => "Security event",
+    }
+}
+
+/// `2026-11-25 21:46 UTC`: what the pages and emails show.
+#[cfg(feature = "ssr")]
+pub fn format_time(t: time::OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02} UTC",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute()
+    )
+}
+
+/// A same-site path to continue to after signing in; anything else (another site, a
+/// protocol-relative URL) falls back to the account page.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => path.to_owned(),
+        _ => "/account".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_local_paths_are_followed_after_sign_in() {
+        assert_eq!(safe_next(Some("/account/sessions")), "/account/sessions");
+        assert_eq!(safe_next(Some("//evil.example.com")), "/account");
+        assert_eq!(safe_next(Some("https://evil.example.com")), "/account");
+        assert_eq!(safe_next(Some("/\\evil.example.com")), "/account");
+        assert_eq!(safe_next(None), "/account");
+    }
+}

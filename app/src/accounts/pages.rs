@@ -1,0 +1,574 @@
+//! Account pages: sign up, log in, email confirmation, password reset, the account settings,
+//! Sessions and Security pages, and the signed-in state the layout shows.
+
+use leptos::prelude::*;
+use leptos_meta::{Meta, Title};
+use leptos_router::{
+    components::{Redirect, A},
+    hooks::{use_location, use_query_map},
+};
+
+use super::{api::*, Me};
+use crate::{
+    error::AppError,
+    ui::forms::{action_error, action_message, echoed, field_error, Field, FormAlert, FormNotice, SubmitButton},
+};
+
+/// Who is signed in, refetched on every navigation so that signing in or out, or a session
+/// revoked elsewhere, shows on the next page.
+#[derive(Clone, Copy)]
+pub struct MeResource(pub Resource<Result<Option<Me>, AppError>>);
+
+pub fn provide_me() -> MeResource {
+    let location = use_location();
+    let me = MeResource(Resource::new(move || location.pathname.get(), |_| get_me()));
+    provide_context(me);
+    me
+}
+
+pub fn use_me() -> MeResource {
+    expect_context::<MeResource>()
+}
+
+fn query(name: &'static str) -> Memo<Option<String>> {
+    let q = use_query_map();
+    Memo::new(move |_| q.with(|q| q.get(name)).filter(|v| !v.is_empty()))
+}
+
+/// Renders `children` for a signed-in user; everyone else is sent to log in and brought back.
+#[component]
+pub fn RequireUser(children: ChildrenFn) -> impl IntoView {
+    let me = use_me();
+    let location = use_location();
+    let children = StoredValue::new(children);
+    view! {
+        <Suspense fallback=|| view! { <PageLoading /> }>
+            {move || Suspend::new(async move {
+                match me.0.await {
+                    Ok(Some(_)) => children.with_value(|c| c()).into_any(),
+                    Ok(None) => {
+                        let next = location.pathname.get_untracked();
+                        view! { <Redirect path=format!("/login?next={next}") /> }.into_any()
+                    }
+                    Err(e) => view! { <FormAlert error=Signal::stored(Some(e)) /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+pub fn PageLoading() -> impl IntoView {
+    view! {
+        <div class="space-y-3" aria-busy="true" aria-label="Loading">
+            <div class="h-6 w-48 animate-pulse rounded bg-slate-200 dark:bg-slate-800"></div>
+            <div class="h-24 animate-pulse rounded-xl bg-slate-200 dark:bg-slate-800"></div>
+            <div class="h-24 animate-pulse rounded-xl bg-slate-200 dark:bg-slate-800"></div>
+        </div>
+    }
+}
+
+#[component]
+fn AuthCard(title: &'static str, subtitle: &'static str, children: Children) -> impl IntoView {
+    view! {
+        <Title text=title />
+        <Meta name="robots" content="noindex" />
+        <section class="mx-auto w-full max-w-md py-6 sm:py-12">
+            <div class="rounded-2xl border border-slate-200 bg-white p-6 shadow-sm sm:p-8 dark:border-slate-800 dark:bg-slate-900">
+                <h1 class="text-2xl font-bold tracking-tight">{title}</h1>
+                <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">{subtitle}</p>
+                <div class="mt-6">{children()}</div>
+            </div>
+        </section>
+    }
+}
+
+const LINK: &str = "font-medium text-indigo-600 hover:text-indigo-500 dark:text-indigo-400";
+
+#[component]
+pub fn SignUpPage() -> impl IntoView {
+    let action = ServerAction::<SignUp>::new();
+    let pending = action.pending();
+    view! {
+        <AuthCard title="Create your account" subtitle="Transcribe, search and share your recordings with your team.">
+            <ActionForm action=action attr:class="space-y-4">
+                <FormAlert error=action_error(action) />
+                <Field label="Your name" name="name" autocomplete="name" maxlength=100 error=field_error(action, "name") value=echoed(action, "name") />
+                <Field label="Email address" name="email" kind="email" autocomplete="email" error=field_error(action, "email") value=echoed(action, "email") />
+                <Field
+                    label="Password"
+                    name="password"
+                    kind="password"
+                    autocomplete="new-password"
+                    hint="At least 10 characters. A few unrelated words make a strong password."
+                    error=field_error(action, "password")
+                />
+                <SubmitButton label="Create account" pending />
+            </ActionForm>
+            <p class="mt-6 text-sm text-slate-600 dark:text-slate-400">
+                "Already have an account? " <A href="/login" attr:class=LINK>"Log in"</A>
+            </p>
+        </AuthCard>
+    }
+}
+
+#[component]
+pub fn CheckEmailPage() -> impl IntoView {
+    let email = query("email");
+    let resend = ServerAction::<ResendVerification>::new();
+    let pending = resend.pending();
+    let notice = action_message(resend);
+    view! {
+        <AuthCard title="Check your inbox" subtitle="One more step: confirm your email address.">
+            <div class="space-y-4 text-sm">
+                <p>
+                    "We sent a confirmation link to "
+                    <strong class="break-all">{move || email.get().unwrap_or_else(|| "your email address".into())}</strong>
+                    ". Open it to activate your account, then log in."
+                </p>
+                <p class="text-slate-600 dark:text-slate-400">"No email after a few minutes? Check your spam folder, or send it again."</p>
+                <ActionForm action=resend attr:class="space-y-3">
+                    <FormNotice message=notice />
+                    <FormAlert error=action_error(resend) />
+                    <Field label="Email address" name="email" kind="email" autocomplete="email" value=Signal::derive(move || email.get()) error=field_error(resend, "email") />
+                    <SubmitButton label="Send the link again" pending />
+                </ActionForm>
+                <p><A href="/login" attr:class=LINK>"Go to log in"</A></p>
+            </div>
+        </AuthCard>
+    }
+}
+
+#[component]
+pub fn VerifyEmailPage() -> impl IntoView {
+    let token = query("token");
+    let confirm = ServerAction::<ConfirmEmail>::new();
+    let pending = confirm.pending();
+    let done = action_message(confirm);
+    view! {
+        <AuthCard title="Confirm your email address" subtitle="Press the button to finish confirming your address.">
+            <Show
+                when=move || done.get().is_none()
+                fallback=move || {
+                    view! {
+                        <div class="space-y-4">
+                            <FormNotice message=done />
+                            <A href="/login" attr:class="inline-flex rounded-lg bg-indigo-600 px-4 py-2 text-sm font-semibold text-white hover:bg-indigo-500">"Log in"</A>
+                        </div>
+                    }
+                }
+            >
+                <ActionForm action=confirm attr:class="space-y-4">
+                    <FormAlert error=action_error(confirm) />
+                    <input type="hidden" name="token" value=move || token.get().unwrap_or_default() />
+                    <SubmitButton label="Confirm email address" pending />
+                    <Show when=move || action_error(confirm).get().is_some()>
+                        <p class="text-sm"><A href="/check-email" attr:class=LINK>"Send a new confirmation link"</A></p>
+                    </Show>
+                </ActionForm>
+            </Show>
+        </AuthCard>
+    }
+}
+
+#[component]
+pub fn LogInPage() -> impl IntoView {
+    let action = ServerAction::<LogIn>::new();
+    let pending = action.pending();
+    let next = query("next");
+    let notice = Signal::derive(move || {
+        let q = use_query_map().get();
+        if q.get("reset").is_some() {
+            Some("Your password is changed. Log in with the new one.".to_owned())
+        } else if q.get("signed_out").is_some() {
+            Some("You are logged out.".to_owned())
+        } else {
+            None
+        }
+    });
+    view! {
+        <AuthCard title="Log in" subtitle="Welcome back to AudioTricks.">
+            <ActionForm action=action attr:class="space-y-4">
+                <FormNotice message=notice />
+                <FormAlert error=action_error(action) />
+                <input type="hidden" name="next" value=move || next.get().unwrap_or_default() />
+                <Field label="Email address" name="email" kind="email" autocomplete="username" error=field_error(action, "email") value=echoed(action, "email") />
+                <Field label="Password" name="password" kind="password" autocomplete="current-password" error=field_error(action, "password") />
+                <div class="flex items-center justify-between gap-4">
+                    <SubmitButton label="Log in" pending />
+                    <A href="/forgot-password" attr:class=format!("text-sm {LINK}")>"Forgot your password?"</A>
+                </div>
+            </ActionForm>
+            <p class="mt-6 text-sm text-slate-600 dark:text-slate-400">
+                "New to AudioTricks? " <A href="/signup" attr:class=LINK>"Create an account"</A>
+            </p>
+        </AuthCard>
+    }
+}
+
+#[component]
+pub fn ForgotPasswordPage() -> impl IntoView {
+    let action = ServerAction::<ForgotPassword>::new();
+    let pending = action.pending();
+    let notice = action_message(action);
+    view! {
+        <AuthCard title="Forgot your password?" subtitle="We will email you a link to choose a new one.">
+            <ActionForm action=action attr:class="space-y-4">
+                <FormNotice message=notice />
+                <FormAlert error=action_error(action) />
+                <Field label="Email address" name="email" kind="email" autocomplete="email" error=field_error(action, "email") value=echoed(action, "email") />
+                <SubmitButton label="Email me a reset link" pending />
+            </ActionForm>
+            <p class="mt-6 text-sm"><A href="/login" attr:class=LINK>"Back to log in"</A></p>
+        </AuthCard>
+    }
+}
+
+#[component]
+pub fn ResetPasswordPage() -> impl IntoView {
+    let action = ServerAction::<ResetPassword>::new();
+    let pending = action.pending();
+    let token = query("token");
+    view! {
+        <AuthCard title="Choose a new password" subtitle="Every device signed in to your account will be signed out.">
+            <ActionForm action=action attr:class="space-y-4">
+                <FormAlert error=action_error(action) />
+                <input type="hidden" name="token" value=move || token.get().unwrap_or_default() />
+                <Field
+                    label="New password"
+                    name="password"
+                    kind="password"
+                    autocomplete="new-password"
+                    hint="At least 10 characters. A few unrelated words make a strong password."
+                    error=field_error(action, "password")
+                />
+                <SubmitButton label="Save new password" pending />
+            </ActionForm>
+            <p class="mt-6 text-sm"><A href="/forgot-password" attr:class=LINK>"Ask for a new link"</A></p>
+        </AuthCard>
+    }
+}
+
+/// The account area's heading and its tabs.
+#[component]
+fn AccountShell(title: &'static str, children: Children) -> impl IntoView {
+    let location = use_location();
+    let tab = move |href: &'static str, label: &'static str| {
+        let current = move || location.pathname.get() == href;
+        view! {
+            <A
+                href=href
+                attr:aria-current=move || current().then_some("page")
+                attr:class=move || {
+                    format!(
+                        "whitespace-nowrap border-b-2 px-1 pb-3 text-sm font-medium {}",
+                        if current() {
+                            "border-indigo-600 text-indigo-700 dark:border-indigo-400 dark:text-indigo-300"
+                        } else {
+                            "border-transparent text-slate-600 hover:text-slate-900 dark:text-slate-400 dark:hover:text-white"
+                        },
+                    )
+                }
+            >
+                {label}
+            </A>
+        }
+    };
+    view! {
+        <Title text=title />
+        <div class="mx-auto max-w-3xl">
+            <h1 class="text-2xl font-bold tracking-tight sm:text-3xl">"Your account"</h1>
+            <nav aria-label="Account" class="mt-6 flex gap-6 overflow-x-auto border-b border-slate-200 dark:border-slate-800">
+                {tab("/account", "Profile")}
+                {tab("/account/sessions", "Sessions")}
+                {tab("/account/security", "Security")}
+            </nav>
+            <div class="mt-8 space-y-8">{children()}</div>
+        </div>
+    }
+}
+
+#[component]
+fn Panel(title: &'static str, description: &'static str, children: Children) -> impl IntoView {
+    view! {
+        <section class="rounded-2xl border border-slate-200 bg-white p-6 shadow-sm dark:border-slate-800 dark:bg-slate-900">
+            <h2 class="text-lg font-semibold">{title}</h2>
+            <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">{description}</p>
+            <div class="mt-5">{children()}</div>
+        </section>
+    }
+}
+
+#[component]
+pub fn AccountPage() -> impl IntoView {
+    view! {
+        <RequireUser>
+            <AccountShell title="Your account">
+                <AccountForms />
+            </AccountShell>
+        </RequireUser>
+    }
+}
+
+#[component]
+fn AccountForms() -> impl IntoView {
+    let me = use_me();
+    let current = move || me.0.get().and_then(|r| r.ok()).flatten();
+    let name = ServerAction::<UpdateName>::new();
+    let email = ServerAction::<ChangeEmail>::new();
+    let password = ServerAction::<ChangePassword>::new();
+    let delete = ServerAction::<DeleteAccount>::new();
+    view! {
+        <Panel title="Profile" description="Your name is shown to the people you work with.">
+            <ActionForm action=name attr:class="space-y-4">
+                <FormNotice message=action_message(name) />
+                <FormAlert error=action_error(name) />
+                <Field
+                    label="Name"
+                    name="name"
+                    autocomplete="name"
+                    maxlength=100
+                    error=field_error(name, "name")
+                    value=Signal::derive(move || echoed(name, "name").get().or_else(|| current().map(|m| m.name)))
+                />
+                <SubmitButton label="Save name" pending=name.pending() />
+            </ActionForm>
+        </Panel>
+        <Panel title="Email address" description="We send a confirmation link to the new address; your old address is told about the change.">
+            <p class="mb-4 text-sm">"Current address: " <strong class="break-all">{move || current().map(|m| m.email)}</strong></p>
+            <ActionForm action=email attr:class="space-y-4">
+                <FormNotice message=action_message(email) />
+                <FormAlert error=action_error(email) />
+                <Field label="New email address" name="new_email" kind="email" autocomplete="email" error=field_error(email, "new_email") value=echoed(email, "new_email") />
+                <Field label="Current password" name="current_password" kind="password" autocomplete="current-password" error=field_error(email, "current_password") />
+                <SubmitButton label="Change email" pending=email.pending() />
+            </ActionForm>
+        </Panel>
+        <Panel title="Password" description="Changing your password signs out your other devices.">
+            <ActionForm action=password attr:class="space-y-4">
+                <FormNotice message=action_message(password) />
+                <FormAlert error=action_error(password) />
+                <Field label="Current password" name="current_password" kind="password" autocomplete="current-password" error=field_error(password, "current_password") />
+                <Field
+                    label="New password"
+                    name="new_password"
+                    kind="password"
+                    autocomplete="new-password"
+                    hint="At least 10 characters. A few unrelated words make a strong password."
+                    error=field_error(password, "new_password")
+                />
+                <SubmitButton label="Change password" pending=password.pending() />
+            </ActionForm>
+        </Panel>
+        <section class="rounded-2xl border border-rose-200 bg-white p-6 shadow-sm dark:border-rose-900 dark:bg-slate-900">
+            <h2 class="text-lg font-semibold text-rose-700 dark:text-rose-300">"Delete account"</h2>
+            <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">
+                "Deleting your account removes your profile, sessions and security history for good. Download a copy of your data first."
+            </p>
+            <a href="/account/export.json" download="audiotricks-account.json" rel="external" class="mt-4 inline-flex rounded-lg border border-slate-300 px-4 py-2 text-sm font-semibold hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800">
+                "Download my data (JSON)"
+            </a>
+            <ActionForm action=delete attr:class="mt-6 space-y-4">
+                <FormAlert error=action_error(delete) />
+                <Field label="Current password" name="current_password" kind="password" autocomplete="current-password" error=field_error(delete, "current_password") />
+                <Field label="Type DELETE to confirm" name="confirmation" autocomplete="off" error=field_error(delete, "confirmation") />
+                <SubmitButton label="Delete my account" pending=delete.pending() danger=true />
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+pub fn SessionsPage() -> impl IntoView {
+    view! {
+        <RequireUser>
+            <AccountShell title="Sessions">
+                <SessionList />
+            </AccountShell>
+        </RequireUser>
+    }
+}
+
+#[component]
+fn SessionList() -> impl IntoView {
+    let revoke = ServerAction::<RevokeSession>::new();
+    let revoke_others = ServerAction::<RevokeOtherSessions>::new();
+    let sessions = Resource::new(
+        move || (revoke.version().get(), revoke_others.version().get()),
+        |_| list_sessions(),
+    );
+    let notice = Signal::derive(move || {
+        revoke_others
+            .value()
+            .get()
+            .and_then(|r| r.ok())
+            .or_else(|| revoke.value().get().and_then(|r| r.ok()))
+    });
+    view! {
+        <Panel title="Where you are signed in" description="Sign out any session you do not recognise. It is refused on its next request.">
+            <div class="space-y-4">
+                <FormNotice message=notice />
+                <FormAlert error=action_error(revoke) />
+                <Transition fallback=|| view! { <PageLoading /> }>
+                    {move || Suspend::new(async move {
+                        match sessions.await {
+                            Err(e) => view! { <FormAlert error=Signal::stored(Some(e)) /> }.into_any(),
+                            Ok(list) => {
+                                let others = list.iter().filter(|s| !s.current).count();
+                                view! {
+                                    <ul class="divide-y divide-slate-200 rounded-xl border border-slate-200 dark:divide-slate-800 dark:border-slate-800" data-testid="sessions">
+                                        {list
+                                            .into_iter()
+                                            .map(|s| view! { <SessionRow session=s revoke /> })
+                                            .collect_view()}
+                                    </ul>
+                                    <Show when=move || { others > 0 }>
+                                        <ActionForm action=revoke_others attr:class="mt-4">
+                                            <SubmitButton label="Sign out all other sessions" pending=revoke_others.pending() danger=true />
+                                        </ActionForm>
+                                    </Show>
+                                }
+                                    .into_any()
+                            }
+                        }
+                    })}
+                </Transition>
+            </div>
+        </Panel>
+    }
+}
+
+#[component]
+fn SessionRow(session: super::SessionInfo, revoke: ServerAction<RevokeSession>) -> impl IntoView {
+    let current = session.current;
+    let id = session.id.clone();
+    view! {
+        <li class="flex flex-col gap-3 p-4 sm:flex-row sm:items-center sm:justify-between" data-session-id=session.id.clone()>
+            <div class="min-w-0">
+                <p class="flex items-center gap-2 font-medium">
+                    {session.device}
+                    <Show when=move || current>
+                        <span class="rounded-full bg-emerald-100 px-2 py-0.5 text-xs font-semibold text-emerald-800 dark:bg-emerald-900 dark:text-emerald-200">"This device"</span>
+                    </Show>
+                </p>
+                <dl class="mt-1 grid grid-cols-1 gap-x-6 gap-y-0.5 text-xs text-slate-600 sm:grid-cols-2 dark:text-slate-400">
+                    <div><dt class="inline">"IP: "</dt><dd class="inline">{session.ip}</dd></div>
+                    <div><dt class="inline">"Location: "</dt><dd class="inline">{session.location}</dd></div>
+                    <div><dt class="inline">"Signed in: "</dt><dd class="inline">{session.created_at}</dd></div>
+                    <div><dt class="inline">"Last active: "</dt><dd class="inline">{session.last_seen_at}</dd></div>
+                </dl>
+            </div>
+            {(!current).then(|| view! {
+                <ActionForm action=revoke>
+                    <input type="hidden" name="id" value=id />
+                    <button type="submit" class="rounded-lg border border-slate-300 px-3 py-1.5 text-sm font-semibold hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800">
+                        "Sign out"
+                    </button>
+                </ActionForm>
+            })}
+        </li>
+    }
+}
+
+#[component]
+pub fn SecurityPage() -> impl IntoView {
+    view! {
+        <RequireUser>
+            <AccountShell title="Security">
+                <SecurityEvents />
+            </AccountShell>
+        </RequireUser>
+    }
+}
+
+#[component]
+fn SecurityEvents() -> impl IntoView {
+    let before = query("before");
+    let events = Resource::new(
+        move || before.get().and_then(|b| b.parse::<i64>().ok()),
+        security_events,
+    );
+    view! {
+        <Panel title="Security activity" description="Sign-ins, failed attempts and changes to your account, newest first. We also email you about each change.">
+            <Transition fallback=|| view! { <PageLoading /> }>
+                {move || Suspend::new(async move {
+                    match events.await {
+                        Err(e) => view! { <FormAlert error=Signal::stored(Some(e)) /> }.into_any(),
+                        Ok(list) if list.is_empty() => view! {
+                            <p class="rounded-xl border border-dashed border-slate-300 p-6 text-center text-sm text-slate-600 dark:border-slate-700 dark:text-slate-400">
+                                "Nothing here yet."
+                            </p>
+                        }.into_any(),
+                        Ok(list) => {
+                            let older = (list.len() == SECURITY_PAGE_SIZE).then(|| list.last().map(|e| e.id)).flatten();
+                            view! {
+                                <ol class="divide-y divide-slate-200 rounded-xl border border-slate-200 dark:divide-slate-800 dark:border-slate-800" data-testid="security-events">
+                                    {list.into_iter().map(|e| view! {
+                                        <li class="p-4" data-kind=e.kind.clone()>
+                                            <p class="font-medium">{e.title}</p>
+                                            <p class="mt-0.5 text-xs text-slate-600 dark:text-slate-400">
+                                                <time>{e.at}</time> " · " {e.device} " · IP " {e.ip} " · " {e.location}
+                                            </p>
+                                        </li>
+                                    }).collect_view()}
+                                </ol>
+                                {older.map(|id| view! {
+                                    <A href=format!("/account/security?before={id}") attr:class=format!("mt-4 inline-block text-sm {LINK}")>"Older activity"</A>
+                                })}
+                            }.into_any()
+                        }
+                    }
+                })}
+            </Transition>
+        </Panel>
+    }
+}
+
+/// The top bar's account corner: log in / sign up, or the user's name with their menu.
+#[component]
+pub fn AccountMenu() -> impl IntoView {
+    let me = use_me();
+    let log_out = ServerAction::<LogOut>::new();
+    let open = RwSignal::new(false);
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                match me.0.await {
+                    Ok(Some(user)) => view! {
+                        <div class="relative">
+                            <button
+                                type="button"
+                                class="flex items-center gap-2 rounded-lg border border-slate-200 px-3 py-1.5 text-sm font-medium hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800"
+                                aria-haspopup="menu"
+                                aria-expanded=move || open.get().to_string()
+                                on:click=move |_| open.update(|o| *o = !*o)
+                            >
+                                <span class="grid h-6 w-6 place-items-center rounded-full bg-indigo-600 text-xs font-bold text-white" aria-hidden="true">
+                                    {user.name.chars().next().map(|c| c.to_uppercase().to_string()).unwrap_or_default()}
+                                </span>
+                                <span class="hidden max-w-[10rem] truncate sm:inline" data-testid="signed-in-as">{user.name.clone()}</span>
+                            </button>
+                            <Show when=move || open.get()>
+                                <div role="menu" class="absolute right-0 mt-2 w-56 rounded-xl border border-slate-200 bg-white p-1 shadow-lg dark:border-slate-700 dark:bg-slate-900" on:click=move |_| open.set(false)>
+                                    <p class="truncate px-3 py-2 text-xs text-slate-500 dark:text-slate-400">{user.email.clone()}</p>
+                                    <A href="/account" attr:role="menuitem" attr:class="block rounded-lg px-3 py-2 text-sm hover:bg-slate-100 dark:hover:bg-slate-800">"Account"</A>
+                                    <A href="/account/sessions" attr:role="menuitem" attr:class="block rounded-lg px-3 py-2 text-sm hover:bg-slate-100 dark:hover:bg-slate-800">"Sessions"</A>
+                                    <A href="/account/security" attr:role="menuitem" attr:class="block rounded-lg px-3 py-2 text-sm hover:bg-slate-100 dark:hover:bg-slate-800">"Security"</A>
+                                </div>
+                            </Show>
+                        </div>
+                        <ActionForm action=log_out>
+                            <button type="submit" class="rounded-lg px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-100 dark:text-slate-200 dark:hover:bg-slate-800">
+                                "Log out"
+                            </button>
+                        </ActionForm>
+                    }.into_any(),
+                    _ => view! {
+                        <A href="/login" attr:class="rounded-lg px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-100 dark:text-slate-200 dark:hover:bg-slate-800">"Log in"</A>
+                        <A href="/signup" attr:class="rounded-lg bg-indigo-600 px-3 py-1.5 text-sm font-semibold text-white hover:bg-indigo-500">"Sign up"</A>
+                    }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
