@@ -39,3 +39,16 @@ use_fresh_database() {
   psql -X -q -v ON_ERROR_STOP=1 "$DATABASE_URL" -c "drop database if exists \"$1\" with (force)" -c "create database \"$1\""
   export DATABASE_URL="${DATABASE_URL%/*}/$1" APP_DATABASE_URL="${APP_DATABASE_URL%/*}/$1"
 }
+
+# Secrets at rest need MASTER_KEY. Unless one is given, use a key generated once for this
+# clone and kept in .data/master.key (owner-readable only). Production sets its own.
+use_master_key() {
+  [ -z "${MASTER_KEY:-}" ] || return 0
+  local file="$ROOT/.data/master.key"
+  if [ ! -s "$file" ]; then
+    mkdir -p "$ROOT/.data"
+    (umask 077 && printf 'dev:%s\n' "$(head -c 32 /dev/urandom | base64 -w0)" > "$file")
+  fi
+  MASTER_KEY="$(cat "$file")"
+  export MASTER_KEY
+}

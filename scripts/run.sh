@@ -7,6 +7,7 @@ ADDR="${LEPTOS_SITE_ADDR:-127.0.0.1:3000}"
 
 scripts/toolchain.sh
 use_database
+use_master_key
 trap stop_database_if_started EXIT
 cargo leptos build
 if port_in_use "$ADDR"; then

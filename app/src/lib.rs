@@ -71,6 +71,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("check-email") view=accounts::pages::CheckEmailPage />
                         <Route path=path!("verify-email") view=accounts::pages::VerifyEmailPage />
                         <Route path=path!("login") view=accounts::pages::LogInPage />
+                        <Route path=path!("login/code") view=accounts::pages::LogInCodePage />
                         <Route path=path!("forgot-password") view=accounts::pages::ForgotPasswordPage />
                         <Route path=path!("reset-password") view=accounts::pages::ResetPasswordPage />
                         <Route path=path!("account") view=accounts::pages::AccountPage ssr=SsrMode::Async />

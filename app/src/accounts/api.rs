@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use super::{Me, SecurityEventInfo, SessionInfo};
+use super::{Me, SecurityEventInfo, SessionInfo, TwoFactorEnrolment, TwoFactorStatus};
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
@@ -61,11 +61,64 @@ pub async fn confirm_email(token: String) -> Result<String, AppError> {
 #[server(endpoint = "account/log-in")]
 pub async fn log_in(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
     let auth = RequestAuth::load().await.map_err(AppError::respond)?;
-    service::sign_in(&auth, &email, &password)
+    let step = service::sign_in(&auth, &email, &password)
+        .await
+        .map_err(AppError::respond)?;
+    let next = super::safe_next(next.as_deref());
+    match step {
+        service::SignInStep::SignedIn => go_to(&next),
+        service::SignInStep::SecondFactor => go_to(&format!("/login/code?next={}", urlencode(&next))),
+    }
+    Ok(())
+}
+
+#[server(endpoint = "account/log-in-code")]
+pub async fn log_in_code(code: String, next: Option<String>) -> Result<(), AppError> {
+    let auth = RequestAuth::load().await.map_err(AppError::respond)?;
+    service::sign_in_second_factor(&auth, &code)
         .await
         .map_err(AppError::respond)?;
     go_to(&super::safe_next(next.as_deref()));
     Ok(())
+}
+
+#[server(endpoint = "account/two-factor")]
+pub async fn get_two_factor() -> Result<TwoFactorStatus, AppError> {
+    let auth = RequestAuth::load().await.map_err(AppError::respond)?;
+    let status = super::two_factor::status(&auth).await.map_err(AppError::respond)?;
+    Ok(TwoFactorStatus {
+        enabled_since: status.enabled_at.map(super::format_time),
+        recovery_codes_left: status.recovery_left,
+        available: status.available,
+    })
+}
+
+#[server(endpoint = "account/two-factor/start")]
+pub async fn start_two_factor() -> Result<TwoFactorEnrolment, AppError> {
+    let auth = RequestAuth::load().await.map_err(AppError::respond)?;
+    let enrolment = super::two_factor::start(&auth).await.map_err(AppError::respond)?;
+    Ok(TwoFactorEnrolment {
+        secret: enrolment.secret_base32,
+        qr_svg: enrolment.qr_svg,
+        otpauth_url: enrolment.otpauth_url,
+    })
+}
+
+#[server(endpoint = "account/two-factor/confirm")]
+pub async fn confirm_two_factor(code: String) -> Result<Vec<String>, AppError> {
+    let auth = RequestAuth::load().await.map_err(AppError::respond)?;
+    super::two_factor::confirm(&auth, &code)
+        .await
+        .map_err(AppError::respond)
+}
+
+#[server(endpoint = "account/two-factor/disable")]
+pub async fn disable_two_factor(current_password: String, code: String) -> Result<String, AppError> {
+    let auth = RequestAuth::load().await.map_err(AppError::respond)?;
+    super::two_factor::disable(&auth, &current_password, &code)
+        .await
+        .map_err(AppError::respond)?;
+    Ok("Two-factor sign-in is off.".into())
 }
 
 #[server(endpoint = "account/log-out")]

@@ -20,6 +20,8 @@ pub mod service;
 pub mod session;
 #[cfg(feature = "ssr")]
 pub mod tokens;
+#[cfg(feature = "ssr")]
+pub mod two_factor;
 
 use serde::{Deserialize, Serialize};
 
@@ -55,6 +57,24 @@ pub struct SecurityEventInfo {
     pub at: String,
 }
 
+/// Two-factor sign-in as the Security page shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TwoFactorStatus {
+    pub enabled_since: Option<String>,
+    pub recovery_codes_left: i64,
+    /// False when the server cannot store secrets (no master key).
+    pub available: bool,
+}
+
+/// A started enrolment: scan the QR code, or type the secret.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TwoFactorEnrolment {
+    pub secret: String,
+    pub qr_svg: String,
+    /// Opens the authenticator app directly on a phone.
+    pub otpauth_url: String,
+}
+
 /// What a security event kind means, in words.
 pub fn event_title(kind: &str) -> &'static str {
     match kind {
@@ -62,13 +82,17 @@ pub fn event_title(kind: &str) -> &'static str {
         "email_verified" => "Email address confirmed",
         "signed_in" => "Signed in",
         "new_device" => "Signed in from a new device",
-        "sign_in_failed" => "Failed sign-in (wrong password)",
+        "sign_in_failed" => "Failed sign-in",
         "sign_in_locked" => "Sign-in paused after repeated failures",
         "password_reset" => "Password reset by email link",
         "password_changed" => "Password changed",
         "email_changed" => "Email address changed",
         "session_revoked" => "A session was signed out",
         "sessions_revoked" => "All other sessions were signed out",
+        "two_factor_enabled" => "Two-factor sign-in turned on",
+        "two_factor_disabled" => "Two-factor sign-in turned off",
+        "recovery_code_used" => "Signed in with a recovery code",
+        "second_factor_failed" => "Wrong two-factor code",
         _ => "Security event",
     }
 }

@@ -207,6 +207,32 @@ pub fn LogInPage() -> impl IntoView {
 }
 
 #[component]
+pub fn LogInCodePage() -> impl IntoView {
+    let action = ServerAction::<LogInCode>::new();
+    let pending = action.pending();
+    let next = query("next");
+    view! {
+        <AuthCard title="Two-factor sign-in" subtitle="Enter the 6-digit code from your authenticator app.">
+            <ActionForm action=action attr:class="space-y-4">
+                <FormAlert error=action_error(action) />
+                <input type="hidden" name="next" value=move || next.get().unwrap_or_default() />
+                <Field
+                    label="Code"
+                    name="code"
+                    autocomplete="one-time-code"
+                    inputmode="numeric"
+                    maxlength=11
+                    hint="Lost your phone? Enter one of your recovery codes instead (like k7mq2-x9fdr)."
+                    error=field_error(action, "code")
+                />
+                <SubmitButton label="Verify and log in" pending />
+            </ActionForm>
+            <p class="mt-6 text-sm"><A href="/login" attr:class=LINK>"Start again"</A></p>
+        </AuthCard>
+    }
+}
+
+#[component]
 pub fn ForgotPasswordPage() -> impl IntoView {
     let action = ServerAction::<ForgotPassword>::new();
     let pending = action.pending();
@@ -475,9 +501,101 @@ pub fn SecurityPage() -> impl IntoView {
     view! {
         <RequireUser>
             <AccountShell title="Security">
+                <TwoFactorPanel />
                 <SecurityEvents />
             </AccountShell>
         </RequireUser>
+    }
+}
+
+#[component]
+fn TwoFactorPanel() -> impl IntoView {
+    let start = ServerAction::<StartTwoFactor>::new();
+    let confirm = ServerAction::<ConfirmTwoFactor>::new();
+    let disable = ServerAction::<DisableTwoFactor>::new();
+    let status = Resource::new(
+        move || (confirm.version().get(), disable.version().get()),
+        |_| get_two_factor(),
+    );
+    let recovery_codes = Signal::derive(move || confirm.value().get().and_then(|r| r.ok()));
+    view! {
+        <Panel title="Two-factor sign-in" description="Ask for a code from an authenticator app (such as Aegis, 1Password or Google Authenticator) whenever you log in.">
+            <Show when=move || recovery_codes.get().is_some()>
+                <div class="mb-6 rounded-xl border border-amber-300 bg-amber-50 p-4 dark:border-amber-700 dark:bg-amber-950">
+                    <p class="font-semibold">"Save your recovery codes now"</p>
+                    <p class="mt-1 text-sm">"Each code signs you in once if you lose your phone. They are shown only this time."</p>
+                    <ul class="mt-3 grid grid-cols-2 gap-2 font-mono text-sm" data-testid="recovery-codes">
+                        {move || recovery_codes.get().unwrap_or_default().into_iter().map(|c| view! { <li>{c}</li> }).collect_view()}
+                    </ul>
+                </div>
+            </Show>
+            <Transition fallback=|| view! { <PageLoading /> }>
+                {move || Suspend::new(async move {
+                    match status.await {
+                        Err(e) => view! { <FormAlert error=Signal::stored(Some(e)) /> }.into_any(),
+                        Ok(s) if !s.available => view! {
+                            <p class="text-sm text-slate-600 dark:text-slate-400">
+                                "Two-factor sign-in is not available on this server yet: its operator has to set a master key (MASTER_KEY)."
+                            </p>
+                        }.into_any(),
+                        Ok(s) => match s.enabled_since {
+                            Some(since) => view! {
+                                <p class="text-sm" data-testid="two-factor-on">
+                                    <span class="mr-2 rounded-full bg-emerald-100 px-2 py-0.5 text-xs font-semibold text-emerald-800 dark:bg-emerald-900 dark:text-emerald-200">"On"</span>
+                                    "Since " {since} ". " {s.recovery_codes_left} " unused recovery codes."
+                                </p>
+                                <ActionForm action=disable attr:class="mt-4 space-y-4">
+                                    <FormNotice message=action_message(disable) />
+                                    <FormAlert error=action_error(disable) />
+                                    <Field label="Current password" name="current_password" kind="password" autocomplete="current-password" error=field_error(disable, "current_password") />
+                                    <Field label="Code from your app (or a recovery code)" name="code" autocomplete="one-time-code" inputmode="numeric" error=field_error(disable, "code") />
+                                    <SubmitButton label="Turn off two-factor sign-in" pending=disable.pending() danger=true />
+                                </ActionForm>
+                            }.into_any(),
+                            None => view! { <TwoFactorSetup start confirm /> }.into_any(),
+                        },
+                    }
+                })}
+            </Transition>
+        </Panel>
+    }
+}
+
+#[component]
+fn TwoFactorSetup(start: ServerAction<StartTwoFactor>, confirm: ServerAction<ConfirmTwoFactor>) -> impl IntoView {
+    let enrolment = Signal::derive(move || start.value().get().and_then(|r| r.ok()));
+    view! {
+        <FormAlert error=action_error(start) />
+        <Show
+            when=move || enrolment.get().is_some()
+            fallback=move || view! {
+                <ActionForm action=start>
+                    <SubmitButton label="Set up two-factor sign-in" pending=start.pending() />
+                </ActionForm>
+            }
+        >
+            {move || enrolment.get().map(|e| view! {
+                <ol class="space-y-5 text-sm">
+                    <li>
+                        <p class="font-medium">"1. Scan this QR code with your authenticator app"</p>
+                        <div class="mt-3 inline-block rounded-xl border border-slate-200 bg-white p-2" role="img" aria-label="QR code for your authenticator app" inner_html=e.qr_svg></div>
+                        <p class="mt-2">
+                            "Or type this key: "
+                            <code class="break-all rounded bg-slate-100 px-1.5 py-0.5 font-mono dark:bg-slate-800" data-testid="totp-secret">{e.secret}</code>
+                        </p>
+                        <p class="mt-1"><a href=e.otpauth_url class=LINK>"Open in an authenticator app on this device"</a></p>
+                    </li>
+                    <li>
+                        <p class="font-medium">"2. Enter the code it shows"</p>
+                        <ActionForm action=confirm attr:class="mt-3 space-y-4">
+                            <FormAlert error=action_error(confirm) />
+                            <Field label="Code" name="code" autocomplete="one-time-code" inputmode="numeric" maxlength=6 error=field_error(confirm, "code") />
+                            <SubmitButton label="Turn on two-factor sign-in" pending=confirm.pending() />
+                        </ActionForm>
+                    </li>
+                </ol>
+            })}
+        </Show>
     }
 }
 

@@ -13,12 +13,14 @@ pub struct UserRow {
     pub is_platform_admin: bool,
     pub locked_at: Option<OffsetDateTime>,
     pub created_at: OffsetDateTime,
+    pub totp_enabled_at: Option<OffsetDateTime>,
 }
 
 pub async fn user_by_email(conn: &mut PgConnection, email: &str) -> Result<Option<UserRow>, sqlx::Error> {
     sqlx::query_as!(
         UserRow,
-        "select id, email, name, password_hash, email_verified_at, is_platform_admin, locked_at, created_at
+        "select id, email, name, password_hash, email_verified_at, is_platform_admin, locked_at, created_at,
+                totp_enabled_at
          from users where email = $1",
         email
     )
@@ -29,7 +31,8 @@ pub async fn user_by_email(conn: &mut PgConnection, email: &str) -> Result<Optio
 pub async fn user_by_id(conn: &mut PgConnection, id: Uuid) -> Result<Option<UserRow>, sqlx::Error> {
     sqlx::query_as!(
         UserRow,
-        "select id, email, name, password_hash, email_verified_at, is_platform_admin, locked_at, created_at
+        "select id, email, name, password_hash, email_verified_at, is_platform_admin, locked_at, created_at,
+                totp_enabled_at
          from users where id = $1",
         id
     )
@@ -448,4 +451,104 @@ pub async fn clear_failures(conn: &mut PgConnection, email: &str) -> Result<(), 
         .execute(conn)
         .await?;
     Ok(())
+}
+
+// Two-factor
+
+pub struct TotpRow {
+    pub secret: Option<String>,
+    pub pending: Option<String>,
+    pub enabled_at: Option<OffsetDateTime>,
+    pub recovery_left: i64,
+}
+
+pub async fn totp(conn: &mut PgConnection, user_id: Uuid) -> Result<Option<TotpRow>, sqlx::Error> {
+    sqlx::query_as!(
+        TotpRow,
+        r#"select totp_secret as secret, totp_pending as pending, totp_enabled_at as enabled_at,
+                  (select count(*) from recovery_codes r where r.user_id = u.id and r.used_at is null) as "recovery_left!"
+           from users u where id = $1"#,
+        user_id
+    )
+    .fetch_optional(conn)
+    .await
+}
+
+pub async fn set_totp_pending(conn: &mut PgConnection, user_id: Uuid, sealed: &str) -> Result<(), sqlx::Error> {
+    sqlx::query!("update users set totp_pending = $2 where id = $1", user_id, sealed)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn enable_totp(conn: &mut PgConnection, user_id: Uuid, sealed: &str, step: i64) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "update users set totp_secret = $2, totp_pending = null, totp_enabled_at = now(), totp_last_step = $3
+         where id = $1",
+        user_id,
+        sealed,
+        step
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn disable_totp(conn: &mut PgConnection, user_id: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "update users set totp_secret = null, totp_pending = null, totp_enabled_at = null, totp_last_step = null
+         where id = $1",
+        user_id
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query!("delete from recovery_codes where user_id = $1", user_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Records `step` as used; false when it (or a later one) was used already: a code works once.
+pub async fn claim_totp_step(conn: &mut PgConnection, user_id: Uuid, step: i64) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query!(
+        "update users set totp_last_step = $2 where id = $1 and (totp_last_step is null or totp_last_step < $2)",
+        user_id,
+        step
+    )
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn replace_recovery_codes(
+    conn: &mut PgConnection,
+    user_id: Uuid,
+    digests: &[Vec<u8>],
+) -> Result<(), sqlx::Error> {
+    sqlx::query!("delete from recovery_codes where user_id = $1", user_id)
+        .execute(&mut *conn)
+        .await?;
+    for digest in digests {
+        sqlx::query!(
+            "insert into recovery_codes (id, user_id, code_hash) values ($1, $2, $3)",
+            Uuid::new_v4(),
+            user_id,
+            digest
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Uses up a recovery code; false when it is not one of the user's unused codes.
+pub async fn use_recovery_code(conn: &mut PgConnection, user_id: Uuid, digest: &[u8]) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query!(
+        "update recovery_codes set used_at = now() where user_id = $1 and code_hash = $2 and used_at is null",
+        user_id,
+        digest
+    )
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }

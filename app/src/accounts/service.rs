@@ -320,9 +320,49 @@ pub async fn confirm_email(auth: &RequestAuth, token: &str) -> Result<EmailConfi
 
 const WRONG_CREDENTIALS: &str = "That email and password do not match an account.";
 
+/// A security change the user made: their event, the audit entry and an email, in `tx`.
+pub(super) async fn record_security_change(
+    tx: &mut PgConnection,
+    auth: &RequestAuth,
+    user: &CurrentUser,
+    kind: &str,
+    action: AuditAction,
+    headline: &str,
+    explanation: &str,
+) -> Result<(), AppError> {
+    security_event(tx, user.id, kind, &auth.meta, serde_json::json!({})).await?;
+    audit::service::record(tx, audit(user.id, action, &auth.meta)).await?;
+    alert(
+        tx,
+        &auth.state,
+        (&user.name, &user.email),
+        headline,
+        explanation,
+        &auth.meta,
+    )
+    .await
+}
+
+/// Where a correct password leads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SignInStep {
+    SignedIn,
+    /// Two-factor sign-in is on: a code must follow within `SECOND_FACTOR_WINDOW_SECS`.
+    SecondFactor,
+}
+
+const SECOND_FACTOR: &str = "second_factor";
+pub const SECOND_FACTOR_WINDOW_SECS: i64 = 300;
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct PendingSecondFactor {
+    user_id: Uuid,
+    since: i64,
+}
+
 /// Signs in with email and password. Unknown addresses cost the same hashing time as known ones,
 /// and both get the same message; repeated failures lock the address (known or not).
-pub async fn sign_in(auth: &RequestAuth, email: &str, password: &str) -> Result<(), AppError> {
+pub async fn sign_in(auth: &RequestAuth, email: &str, password: &str) -> Result<SignInStep, AppError> {
     let email = normalize_email(email);
     let mut errors = FieldErrors::new();
     check_email(&mut errors, "email", &email);
@@ -357,6 +397,80 @@ pub async fn sign_in(auth: &RequestAuth, email: &str, password: &str) -> Result<
         return Err(AppError::invalid(format!(
             "Confirm your email address first: we have sent a link to {email}. Open it, then log in."
         )));
+    }
+    if user.totp_enabled_at.is_some() {
+        let pending = PendingSecondFactor {
+            user_id: user.id,
+            since: time::OffsetDateTime::now_utc().unix_timestamp(),
+        };
+        auth.session
+            .insert(SECOND_FACTOR, pending)
+            .await
+            .map_err(|e| AppError::internal(format!("writing the session: {e}")))?;
+        return Ok(SignInStep::SecondFactor);
+    }
+    complete_sign_in(auth, &user).await?;
+    Ok(SignInStep::SignedIn)
+}
+
+/// The second step of a two-factor sign-in: a code from the app, or a recovery code. Wrong codes
+/// count towards the same lock as wrong passwords.
+pub async fn sign_in_second_factor(auth: &RequestAuth, code: &str) -> Result<(), AppError> {
+    let expired = || AppError::invalid("Your sign-in timed out. Log in with your password again.");
+    let pending: PendingSecondFactor = auth
+        .session
+        .get(SECOND_FACTOR)
+        .await
+        .map_err(|e| AppError::internal(format!("reading the session: {e}")))?
+        .ok_or_else(expired)?;
+    if time::OffsetDateTime::now_utc().unix_timestamp() - pending.since > SECOND_FACTOR_WINDOW_SECS {
+        let _ = auth.session.remove_value(SECOND_FACTOR).await;
+        return Err(expired());
+    }
+    if code.trim().is_empty() {
+        return Err(AppError::invalid_field("code", "Enter the code from your app."));
+    }
+    limit_client(auth).await?;
+    let state = &auth.state;
+    let mut conn = state.db.acquire().await?;
+    let user = queries::user_by_id(&mut conn, pending.user_id)
+        .await?
+        .ok_or_else(expired)?;
+    if let Some(secs) = queries::locked_for(&state.db, &user.email).await? {
+        return Err(AppError::RateLimited {
+            retry_after_secs: secs.ceil().max(1.0) as u64,
+        });
+    }
+    let factor = super::two_factor::verify(&mut conn, auth, user.id, &user.email, code).await?;
+    drop(conn);
+    let Some(factor) = factor else {
+        return Err(match failed_sign_in(auth, &user.email).await? {
+            AppError::Validation(_) => AppError::invalid_field("code", "That code does not match. Codes work once."),
+            other => other,
+        });
+    };
+    let _ = auth.session.remove_value(SECOND_FACTOR).await;
+    if factor == super::two_factor::Factor::RecoveryCode {
+        let mut tx = state.db.begin().await?;
+        security_event(
+            &mut tx,
+            user.id,
+            "recovery_code_used",
+            &auth.meta,
+            serde_json::json!({}),
+        )
+        .await?;
+        audit::service::record(&mut tx, audit(user.id, AuditAction::UserRecoveryCodeUsed, &auth.meta)).await?;
+        alert(
+            &mut tx,
+            state,
+            (&user.name, &user.email),
+            "A recovery code was used",
+            "one of your recovery codes was just used to sign in to your AudioTricks account. Each code works once; set up two-factor sign-in again if you are running low.",
+            &auth.meta,
+        )
+        .await?;
+        tx.commit().await?;
     }
     complete_sign_in(auth, &user).await
 }
@@ -568,7 +682,7 @@ pub async fn reset_password(auth: &RequestAuth, token: &str, new_password: &str)
 }
 
 /// Checks the signed-in user's current password; a wrong one counts towards the lock.
-async fn confirm_password(auth: &RequestAuth, user: &CurrentUser, password: &str) -> Result<(), AppError> {
+pub(super) async fn confirm_password(auth: &RequestAuth, user: &CurrentUser, password: &str) -> Result<(), AppError> {
     if let Some(secs) = queries::locked_for(&auth.state.db, &user.email).await? {
         return Err(AppError::RateLimited {
             retry_after_secs: secs.ceil().max(1.0) as u64,

@@ -45,6 +45,9 @@ pub enum AuditAction {
     UserProfileUpdated,
     UserSessionRevoked,
     UserDeleted,
+    UserTwoFactorEnabled,
+    UserTwoFactorDisabled,
+    UserRecoveryCodeUsed,
 }
 
 impl AuditAction {
@@ -63,6 +66,9 @@ impl AuditAction {
             Self::UserProfileUpdated => "user.profile_updated",
             Self::UserSessionRevoked => "user.session_revoked",
             Self::UserDeleted => "user.deleted",
+            Self::UserTwoFactorEnabled => "user.two_factor_enabled",
+            Self::UserTwoFactorDisabled => "user.two_factor_disabled",
+            Self::UserRecoveryCodeUsed => "user.recovery_code_used",
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod http;
 pub mod jobs;
 pub mod metrics;
 pub mod rate_limit;
+pub mod secrets;
 pub mod state;
 pub mod telemetry;
 

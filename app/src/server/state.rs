@@ -14,6 +14,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub metrics: Arc<Metrics>,
     pub rate_limiter: Arc<RateLimiter>,
+    /// Present when `MASTER_KEY` is configured.
+    pub secrets: Option<Arc<super::secrets::SecretBox>>,
     pub started_at: Instant,
 }
 
@@ -26,7 +28,13 @@ impl AppState {
             .site_addr(config.addr)
             .reload_port(config.site.reload_port)
             .build();
+        let secrets = config
+            .master_key
+            .as_ref()
+            .and_then(|k| super::secrets::SecretBox::parse(k.expose()).ok())
+            .map(Arc::new);
         Self {
+            secrets,
             leptos_options,
             db,
             config: Arc::new(config),

@@ -808,3 +808,116 @@ async fn account_pages_send_visitors_to_log_in_and_back() {
     let security = browser.get("/account/security").await;
     assert!(security.body.contains("Email address confirmed"));
 }
+
+/// What an authenticator app shows for `secret` (base32) at `offset` steps from now.
+fn authenticator_code(secret: &str, offset: i64) -> String {
+    let bytes = totp_rs::Secret::Encoded(secret.to_owned()).to_bytes().unwrap();
+    let totp = totp_rs::TOTP::new_unchecked(totp_rs::Algorithm::SHA1, 6, 1, 30, bytes, None, String::new());
+    let now = std::time::UNIX_EPOCH.elapsed().unwrap().as_secs() as i64;
+    totp.generate((now + offset * 30) as u64)
+}
+
+#[tokio::test]
+async fn two_factor_sign_in_with_codes_once_each_and_recovery_codes() {
+    let site = Site::new().await;
+    let mut ada = site.verified_account("Ada", "ada@example.com").await;
+    ada.log_in("ada@example.com", PASSWORD).await;
+    let enrolment = ada.call("two-factor/start", &[]).await.json();
+    let secret = enrolment["secret"].as_str().unwrap().to_owned();
+    assert!(
+        enrolment["qr_svg"].as_str().unwrap().starts_with("<?xml")
+            || enrolment["qr_svg"].as_str().unwrap().contains("<svg")
+    );
+    assert!(enrolment["otpauth_url"]
+        .as_str()
+        .unwrap()
+        .starts_with("otpauth://totp/AudioTricks:ada%40example.com?"));
+    let stored: String = sqlx::query_scalar("select totp_pending from users")
+        .fetch_one(&site.db.owner)
+        .await
+        .unwrap();
+    assert!(
+        stored.starts_with("v1:test:") && !stored.contains(&secret),
+        "sealed at rest"
+    );
+
+    let wrong = ada.call("two-factor/confirm", &[("code", "000000")]).await;
+    assert_eq!(
+        wrong.error().field("code").unwrap(),
+        "That code does not match. Enter the 6 digits your app shows now."
+    );
+    let before = ada.session_cookie().unwrap();
+    let codes = ada
+        .call("two-factor/confirm", &[("code", &authenticator_code(&secret, 0))])
+        .await
+        .json();
+    let codes: Vec<String> = serde_json::from_value(codes).unwrap();
+    assert_eq!(codes.len(), 10);
+    assert_ne!(
+        ada.session_cookie().unwrap(),
+        before,
+        "session id rotated on the privilege change"
+    );
+    let status = ada.call("two-factor", &[]).await.json();
+    assert_eq!(status["recovery_codes_left"], 10);
+    assert!(status["enabled_since"].is_string());
+    assert_eq!(site.emails_to("ada@example.com", "security_alert").await, 1);
+
+    // The password alone no longer signs in.
+    ada.call("log-out", &[]).await;
+    let step_one = ada.log_in("ada@example.com", PASSWORD).await;
+    assert_eq!(step_one.status, StatusCode::OK);
+    assert_eq!(step_one.location(), Some("/login/code?next=%2Faccount"));
+    assert_eq!(ada.me().await, serde_json::Value::Null);
+    let replay = ada
+        .call("log-in-code", &[("code", &authenticator_code(&secret, 0))])
+        .await;
+    assert_eq!(
+        replay.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "the code used to enrol is spent"
+    );
+    let reply = ada
+        .call(
+            "log-in-code",
+            &[("code", &authenticator_code(&secret, 1)), ("next", "/account/security")],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(reply.location(), Some("/account/security"));
+    assert_eq!(ada.me().await["email"], "ada@example.com");
+
+    // A code without the password step first is refused.
+    let mut stranger = site.browser(FIREFOX, "198.51.100.7");
+    let reply = stranger.call("log-in-code", &[("code", &codes[0])]).await;
+    assert!(reply.error().to_string().contains("timed out"));
+
+    // A recovery code works once, and the owner hears of it.
+    let mut phone = site.browser(FIREFOX, "198.51.100.7");
+    phone.log_in("ada@example.com", PASSWORD).await;
+    let reply = phone.call("log-in-code", &[("code", &codes[0].to_uppercase())]).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert!(site
+        .events("ada@example.com")
+        .await
+        .contains(&"recovery_code_used".to_owned()));
+    let mut tablet = site.browser(FIREFOX, "198.51.100.8");
+    tablet.log_in("ada@example.com", PASSWORD).await;
+    let reuse = tablet.call("log-in-code", &[("code", &codes[0])]).await;
+    assert_eq!(reuse.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Off again with the password and a code.
+    let reply = ada
+        .call(
+            "two-factor/disable",
+            &[("current_password", PASSWORD), ("code", &codes[1])],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(site.count("select count(*) from recovery_codes").await, 0);
+    let mut laptop = site.browser(CHROME, "203.0.113.10");
+    assert_eq!(
+        laptop.log_in("ada@example.com", PASSWORD).await.location(),
+        Some("/account")
+    );
+}

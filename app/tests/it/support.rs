@@ -150,6 +150,11 @@ impl TestDb {
         let mut env: HashMap<String, String> = HashMap::from([
             ("DATABASE_URL".into(), self.owner_url.clone()),
             ("APP_DATABASE_URL".into(), self.app_url.clone()),
+            // 32 bytes of 0x07: a fixed test key for secrets at rest.
+            (
+                "MASTER_KEY".into(),
+                "test:BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=".into(),
+            ),
         ]);
         env.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
         Config::from_sources(Path::new("test"), "", &env).expect("test config is valid")

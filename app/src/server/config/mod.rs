@@ -22,6 +22,9 @@ pub struct Config {
     pub rate_limit_per_minute: u32,
     /// Shared rate-limit counters for several instances; in-process without it.
     pub redis_url: Option<Secret>,
+    /// Keys that encrypt secrets at rest (see `server::secrets`); features that store secrets
+    /// are unavailable without it.
+    pub master_key: Option<Secret>,
     /// When set, `/metrics` requires `Authorization: Bearer <token>`.
     pub metrics_token: Option<Secret>,
     pub site: SiteConfig,
@@ -256,6 +259,7 @@ impl Config {
             )?,
             redis_url: env.get("REDIS_URL").map(Secret::new),
             metrics_token: env.get("METRICS_TOKEN").map(Secret::new),
+            master_key: env.get("MASTER_KEY").map(Secret::new),
             site: SiteConfig {
                 root: over.string("LEPTOS_SITE_ROOT", file.site.root),
                 pkg_dir: over.string("LEPTOS_SITE_PKG_DIR", file.site.pkg_dir),
@@ -401,6 +405,11 @@ impl Config {
             .is_some_and(|u| !u.expose().starts_with("redis://") && !u.expose().starts_with("rediss://"))
         {
             return Err(invalid("redis_url", "REDIS_URL", "must be a redis:// or rediss:// URL"));
+        }
+        if let Some(key) = &self.master_key {
+            if let Err(message) = crate::server::secrets::SecretBox::parse(key.expose()) {
+                return Err(invalid("master_key", "MASTER_KEY", &message));
+            }
         }
         if self.metrics_token.as_ref().is_some_and(|t| t.expose().len() < 16) {
             return Err(invalid(

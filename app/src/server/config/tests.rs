@@ -177,7 +177,11 @@ fn session_timeouts_come_from_the_file_or_env_and_must_be_sane() {
     let c = load("[auth]\nsession_idle_minutes = 30\n", &with(&[])).unwrap();
     assert_eq!(c.auth.session_idle, Duration::from_secs(30 * 60));
     assert_eq!(c.auth.session_lifetime, Duration::from_secs(720 * 3600));
-    let c = load("", &with(&[("SESSION_LIFETIME_HOURS", "12"), ("SESSION_IDLE_MINUTES", "60")])).unwrap();
+    let c = load(
+        "",
+        &with(&[("SESSION_LIFETIME_HOURS", "12"), ("SESSION_IDLE_MINUTES", "60")]),
+    )
+    .unwrap();
     assert_eq!(c.auth.session_lifetime, Duration::from_secs(12 * 3600));
     let err = load("", &with(&[("SESSION_IDLE_MINUTES", "1")]))
         .unwrap_err()
