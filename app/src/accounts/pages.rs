@@ -85,6 +85,17 @@ fn AuthCard(title: &'static str, subtitle: &'static str, children: Children) -> 
 
 const LINK: &str = "font-medium text-indigo-600 hover:text-indigo-500 dark:text-indigo-400";
 
+/// DB-IP's licence asks pages that show its locations to credit it.
+#[component]
+fn GeoCredit() -> impl IntoView {
+    view! {
+        <p class="mt-4 text-xs text-slate-500 dark:text-slate-400">
+            "Approximate locations: "
+            <a href="https://db-ip.com" rel="noopener" target="_blank" class="underline">"IP Geolocation by DB-IP"</a>
+        </p>
+    }
+}
+
 #[component]
 pub fn SignUpPage() -> impl IntoView {
     let action = ServerAction::<SignUp>::new();
@@ -453,6 +464,7 @@ fn SessionList() -> impl IntoView {
                                             <SubmitButton label="Sign out all other sessions" pending=revoke_others.pending() danger=true />
                                         </ActionForm>
                                     </Show>
+                                    <GeoCredit />
                                 }
                                     .into_any()
                             }
@@ -633,6 +645,7 @@ fn SecurityEvents() -> impl IntoView {
                                 {older.map(|id| view! {
                                     <A href=format!("/account/security?before={id}") attr:class=format!("mt-4 inline-block text-sm {LINK}")>"Older activity"</A>
                                 })}
+                                <GeoCredit />
                             }.into_any()
                         }
                     }

@@ -183,19 +183,21 @@ pub struct NewSession<'a> {
     pub user_agent: &'a str,
     pub ip: Option<String>,
     pub location: &'a str,
+    pub country: Option<&'a str>,
     pub lifetime: std::time::Duration,
 }
 
 pub async fn insert_session(conn: &mut PgConnection, s: &NewSession<'_>) -> Result<OffsetDateTime, sqlx::Error> {
     sqlx::query_scalar!(
-        "insert into user_sessions (id, user_id, user_agent, ip, location, expires_at)
-         values ($1, $2, $3, $4, $5, now() + make_interval(secs => $6))
+        "insert into user_sessions (id, user_id, user_agent, ip, location, country, expires_at)
+         values ($1, $2, $3, $4, $5, $6, now() + make_interval(secs => $7))
          returning expires_at",
         s.id,
         s.user_id,
         s.user_agent,
         s.ip,
         s.location,
+        s.country,
         s.lifetime.as_secs_f64(),
     )
     .fetch_one(conn)
@@ -326,6 +328,16 @@ pub async fn live_sessions(
 pub async fn distinct_user_agents(conn: &mut PgConnection, user_id: Uuid) -> Result<Vec<String>, sqlx::Error> {
     sqlx::query_scalar!(
         "select distinct user_agent from user_sessions where user_id = $1 limit 200",
+        user_id
+    )
+    .fetch_all(conn)
+    .await
+}
+
+/// Countries this user has signed in from before.
+pub async fn known_countries(conn: &mut PgConnection, user_id: Uuid) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"select distinct country as "country!" from user_sessions where user_id = $1 and country is not null"#,
         user_id
     )
     .fetch_all(conn)

@@ -108,17 +108,12 @@ async fn security_event(
             kind,
             ip: meta.ip_text(),
             user_agent: &meta.user_agent,
-            location: &location(meta),
+            location: &meta.location,
             detail,
         },
     )
     .await?;
     Ok(())
-}
-
-/// Approximate location of the request; geolocation is not configured yet, so it is unknown.
-fn location(_meta: &RequestMeta) -> String {
-    String::new()
 }
 
 async fn alert(
@@ -131,7 +126,7 @@ async fn alert(
 ) -> Result<(), AppError> {
     let (name, email) = to;
     let base = state.config.public_url.as_str();
-    let loc = location(meta);
+    let loc = meta.location.clone();
     let rendered = templates::SecurityAlert {
         app_url: base.to_owned(),
         name: name.to_owned(),
@@ -534,6 +529,11 @@ async fn complete_sign_in(auth: &RequestAuth, user: &queries::UserRow) -> Result
     let seen_before = queries::distinct_user_agents(&mut tx, user.id).await?;
     let first_sign_in = seen_before.is_empty();
     let new_device = !first_sign_in && !seen_before.iter().any(|ua| device::family(ua) == family);
+    let countries = queries::known_countries(&mut tx, user.id).await?;
+    let new_country = meta
+        .country
+        .as_ref()
+        .is_some_and(|c| !countries.is_empty() && !countries.contains(c));
     queries::insert_session(
         &mut tx,
         &queries::NewSession {
@@ -541,7 +541,8 @@ async fn complete_sign_in(auth: &RequestAuth, user: &queries::UserRow) -> Result
             user_id: user.id,
             user_agent: &meta.user_agent,
             ip: meta.ip_text(),
-            location: &location(meta),
+            location: &meta.location,
+            country: meta.country.as_deref(),
             lifetime: state.config.auth.session_lifetime,
         },
     )
@@ -556,20 +557,32 @@ async fn complete_sign_in(auth: &RequestAuth, user: &queries::UserRow) -> Result
     )
     .await?;
     if new_device {
-        security_event(
-            &mut tx,
-            user.id,
-            "new_device",
-            meta,
-            serde_json::json!({ "device": device_name }),
-        )
-        .await?;
+        let detail = serde_json::json!({ "device": device_name });
+        security_event(&mut tx, user.id, "new_device", meta, detail).await?;
+    }
+    if new_country {
+        let detail = serde_json::json!({ "country": meta.country });
+        security_event(&mut tx, user.id, "new_country", meta, detail).await?;
+    }
+    let what = match (new_device, new_country) {
+        (true, true) => Some(format!(
+            "a device and a country it has not been used from before ({device_name}, {})",
+            meta.location
+        )),
+        (true, false) => Some(format!("a device it has not been used on before ({device_name})")),
+        (false, true) => Some(format!(
+            "a country it has not been used from before ({})",
+            meta.location
+        )),
+        (false, false) => None,
+    };
+    if let Some(what) = what {
         alert(
             &mut tx,
             state,
             (&user.name, &user.email),
             "New sign-in to your account",
-            &format!("your AudioTricks account was just signed in to from a device it has not been used on before ({device_name})."),
+            &format!("your AudioTricks account was just signed in to from {what}."),
             meta,
         )
         .await?;

@@ -48,6 +48,9 @@ pub fn layer(state: &AppState) -> SessionManagerLayer<PostgresStore> {
 pub struct RequestMeta {
     pub ip: Option<IpAddr>,
     pub user_agent: String,
+    /// "Sydney, New South Wales, AU", or empty when unknown.
+    pub location: String,
+    pub country: Option<String>,
 }
 
 impl RequestMeta {
@@ -64,9 +67,13 @@ impl RequestMeta {
             .chars()
             .take(512)
             .collect();
+        let ip = client_ip(peer, &parts.headers, &state.config.trusted_proxies);
+        let place = ip.and_then(|ip| state.geoip.locate(ip));
         Self {
-            ip: client_ip(peer, &parts.headers, &state.config.trusted_proxies),
+            ip,
             user_agent,
+            location: place.as_ref().map(|p| p.label.clone()).unwrap_or_default(),
+            country: place.and_then(|p| p.country),
         }
     }
 

@@ -5,6 +5,7 @@ pub mod client_ip;
 pub mod config;
 pub mod csrf;
 pub mod db;
+pub mod geoip;
 pub mod http;
 pub mod jobs;
 pub mod metrics;

@@ -16,6 +16,7 @@ pub struct AppState {
     pub rate_limiter: Arc<RateLimiter>,
     /// Present when `MASTER_KEY` is configured.
     pub secrets: Option<Arc<super::secrets::SecretBox>>,
+    pub geoip: Arc<super::geoip::GeoIp>,
     pub started_at: Instant,
 }
 
@@ -35,6 +36,7 @@ impl AppState {
             .map(Arc::new);
         Self {
             secrets,
+            geoip: Arc::new(super::geoip::GeoIp::load(&config.geoip_dir)),
             leptos_options,
             db,
             config: Arc::new(config),

@@ -921,3 +921,85 @@ async fn two_factor_sign_in_with_codes_once_each_and_recovery_codes() {
         Some("/account")
     );
 }
+
+fn geoip_dir() -> String {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../.data/geoip");
+    assert!(
+        dir.join(app::server::geoip::V4_FILE).exists(),
+        "the DB-IP databases are missing: run scripts/toolchain.sh (make test does)"
+    );
+    dir.display().to_string()
+}
+
+#[tokio::test]
+async fn sign_ins_are_located_offline_and_a_new_country_is_flagged() {
+    let geo = app::server::geoip::GeoIp::load(std::path::Path::new(&geoip_dir()));
+    let place = |ip: &str| {
+        geo.locate(ip.parse().unwrap())
+            .map(|p| (p.label, p.country.unwrap_or_default()))
+    };
+    assert_eq!(
+        place("1.1.1.1"),
+        Some(("Sydney, New South Wales, AU".into(), "AU".into()))
+    );
+    assert_eq!(
+        place("::ffff:8.8.8.8"),
+        Some(("Mountain View, California, US".into(), "US".into())),
+        "v4-mapped"
+    );
+    assert_eq!(
+        place("2001:4860:4860::8888").unwrap().1,
+        "CA",
+        "IPv6 uses its own database"
+    );
+    assert_eq!(
+        geo.locate("10.0.0.1".parse().unwrap()),
+        None,
+        "private addresses have no place"
+    );
+    let missing = app::server::geoip::GeoIp::load(std::path::Path::new("/nonexistent"));
+    assert!(!missing.is_loaded());
+    assert_eq!(
+        missing.locate("8.8.8.8".parse().unwrap()),
+        None,
+        "no database means unknown, not an error"
+    );
+
+    let site = Site::with(&[("GEOIP_DIR", &geoip_dir())]).await;
+    let mut sydney = site.verified_account("Ada", "ada@example.com").await;
+    sydney.ip = "1.1.1.1";
+    assert_eq!(sydney.log_in("ada@example.com", PASSWORD).await.status, StatusCode::OK);
+    let mut california = site.browser(CHROME, "8.8.8.8");
+    assert_eq!(
+        california.log_in("ada@example.com", PASSWORD).await.status,
+        StatusCode::OK
+    );
+    assert!(site.events("ada@example.com").await.contains(&"new_country".to_owned()));
+    assert!(
+        !site.events("ada@example.com").await.contains(&"new_device".to_owned()),
+        "same browser and system"
+    );
+    let alert: String = sqlx::query_scalar("select text_body from email_outbox where template = 'security_alert'")
+        .fetch_one(&site.db.owner)
+        .await
+        .unwrap();
+    assert!(
+        alert.contains("a country it has not been used from before (Mountain View, California, US)"),
+        "{alert}"
+    );
+    assert!(alert.contains("Approximate location: Mountain View, California, US"));
+    let sessions = sydney.call("sessions", &[]).await.json();
+    let mine = sessions
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["current"] == true)
+        .unwrap()
+        .clone();
+    assert_eq!(mine["location"], "Sydney, New South Wales, AU");
+    let page = sydney.get("/account/sessions").await;
+    assert!(
+        page.body.contains("IP Geolocation by DB-IP"),
+        "DB-IP is credited where locations show"
+    );
+}

@@ -24,6 +24,7 @@ pub(super) struct FileServer {
     pub(super) run_workers: bool,
     pub(super) trusted_proxies: Vec<String>,
     pub(super) rate_limit_per_minute: u32,
+    pub(super) geoip_dir: String,
 }
 
 impl Default for FileServer {
@@ -36,6 +37,7 @@ impl Default for FileServer {
             run_workers: true,
             trusted_proxies: Vec::new(),
             rate_limit_per_minute: 120,
+            geoip_dir: ".data/geoip".into(),
         }
     }
 }

@@ -25,6 +25,8 @@ pub struct Config {
     /// Keys that encrypt secrets at rest (see `server::secrets`); features that store secrets
     /// are unavailable without it.
     pub master_key: Option<Secret>,
+    /// Directory holding the DB-IP city databases; missing files mean unknown locations.
+    pub geoip_dir: std::path::PathBuf,
     /// When set, `/metrics` requires `Authorization: Bearer <token>`.
     pub metrics_token: Option<Secret>,
     pub site: SiteConfig,
@@ -260,6 +262,7 @@ impl Config {
             redis_url: env.get("REDIS_URL").map(Secret::new),
             metrics_token: env.get("METRICS_TOKEN").map(Secret::new),
             master_key: env.get("MASTER_KEY").map(Secret::new),
+            geoip_dir: over.string("GEOIP_DIR", file.server.geoip_dir).into(),
             site: SiteConfig {
                 root: over.string("LEPTOS_SITE_ROOT", file.site.root),
                 pkg_dir: over.string("LEPTOS_SITE_PKG_DIR", file.site.pkg_dir),
