@@ -1,12 +1,15 @@
 # The project's commands. See README.md.
 SHELL := /bin/bash
-.PHONY: run test db-url bench sqlx-prepare fmt check db-stop db-reset
+.PHONY: run test admin db-url bench sqlx-prepare fmt check db-stop db-reset
 
 run:           ## set up everything, build, serve on http://127.0.0.1:3000
 	@scripts/run.sh
 
 test:          ## set up everything, run unit, integration and browser tests
 	@scripts/test.sh
+
+admin:         ## create a platform admin: make admin EMAIL=you@example.com [NAME="Your Name"]
+	@scripts/admin.sh
 
 db-url:        ## print the local database's owner URL (for psql and tools)
 	@scripts/postgres.sh owner-url

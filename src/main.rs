@@ -1,4 +1,4 @@
-//! The AudioTricks server binary: `serve` (default), `worker`, `migrate`.
+//! The AudioTricks server binary: `serve` (default), `worker`, `migrate`, and operator tools.
 
 use clap::{Parser, Subcommand};
 
@@ -30,6 +30,24 @@ enum Command {
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
+    },
+    /// Platform administration.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create a confirmed platform admin account, or make an existing account one. The password
+    /// comes from ADMIN_PASSWORD or, in a terminal, a prompt (unused for an existing account).
+    Create {
+        #[arg(long)]
+        email: String,
+        /// Display name of a new account.
+        #[arg(long, default_value = "Administrator")]
+        name: String,
     },
 }
 
@@ -73,6 +91,12 @@ async fn main() -> std::process::ExitCode {
         Command::Audit {
             command: AuditCommand::Verify,
         } => checked(app::server::audit_verify(&config).await),
+        Command::Admin {
+            command: AdminCommand::Create { email, name },
+        } => match admin_password() {
+            Ok(password) => checked(app::server::admin_create(&config, &email, &name, &password).await),
+            Err(e) => Err(e),
+        },
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -103,4 +127,19 @@ fn checked(result: anyhow::Result<bool>) -> anyhow::Result<()> {
         true => Ok(()),
         false => Err(CheckFailed.into()),
     }
+}
+
+/// ADMIN_PASSWORD, or asked for (twice, without echo) when a person is at the terminal.
+fn admin_password() -> anyhow::Result<String> {
+    if let Ok(password) = std::env::var("ADMIN_PASSWORD") {
+        return Ok(password);
+    }
+    use std::io::IsTerminal;
+    if !std::io::stdin().is_terminal() {
+        anyhow::bail!("set ADMIN_PASSWORD, or run `audiotricks admin create` in a terminal to be asked for it");
+    }
+    let first = rpassword::prompt_password("Password for the admin account: ")?;
+    let second = rpassword::prompt_password("The same password again: ")?;
+    anyhow::ensure!(first == second, "the two passwords differ; nothing was changed");
+    Ok(first)
 }

@@ -262,3 +262,48 @@ fn a_busy_port_gets_a_clear_message() {
     assert_eq!(output.status.code(), Some(1));
     assert!(stderr_of(&output).contains("already in use"), "{}", stderr_of(&output));
 }
+
+#[test]
+fn admin_create_takes_the_password_from_the_environment_and_refuses_weak_ones() {
+    let database = Database::migrated();
+    let [owner, app] = database.vars();
+    let weak = audiotricks(
+        &["admin", "create", "--email", "ops@example.com"],
+        &[owner, app, ("ADMIN_PASSWORD", "password")],
+    )
+    .output()
+    .unwrap();
+    assert_eq!(weak.status.code(), Some(1), "{}", stderr_of(&weak));
+    assert!(stderr_of(&weak).contains("password: "), "{}", stderr_of(&weak));
+
+    let no_password = audiotricks(&["admin", "create", "--email", "ops@example.com"], &[owner, app])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!no_password.status.success());
+    assert!(
+        stderr_of(&no_password).contains("set ADMIN_PASSWORD"),
+        "{}",
+        stderr_of(&no_password)
+    );
+
+    let created = audiotricks(
+        &["admin", "create", "--email", "ops@example.com", "--name", "Ops Team"],
+        &[owner, app, ("ADMIN_PASSWORD", "violet tractor under 42 lanterns")],
+    )
+    .output()
+    .unwrap();
+    assert!(created.status.success(), "{}", stderr_of(&created));
+    assert!(String::from_utf8_lossy(&created.stdout).contains("created platform admin ops@example.com"));
+    let admins = Command::new("psql")
+        .args([
+            database.owner_url.as_str(),
+            "-X",
+            "-tA",
+            "-c",
+            "select count(*) from users where is_platform_admin and email_verified_at is not null",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&admins.stdout).trim(), "1");
+}

@@ -2,6 +2,7 @@
 //! AudioTricks: the Leptos app (UI, server functions) and, behind `ssr`, the server side.
 
 pub mod accounts;
+pub mod admin;
 #[cfg(feature = "ssr")]
 pub mod audit;
 pub mod email;
@@ -77,6 +78,8 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("account") view=accounts::pages::AccountPage ssr=SsrMode::Async />
                         <Route path=path!("account/sessions") view=accounts::pages::SessionsPage ssr=SsrMode::Async />
                         <Route path=path!("account/security") view=accounts::pages::SecurityPage ssr=SsrMode::Async />
+                        <Route path=path!("admin/users") view=admin::pages::AdminUsersPage ssr=SsrMode::Async />
+                        <Route path=path!("admin/users/:id") view=admin::pages::AdminUserPage ssr=SsrMode::Async />
                         <Route path=path!("dev/mailbox") view=email::pages::DevMailboxPage />
                         <Route path=path!("dev/mailbox/:id") view=email::pages::DevMailboxEmailPage />
                     </Routes>

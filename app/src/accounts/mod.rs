@@ -93,7 +93,9 @@ pub fn event_title(kind: &str) -> &'static str {
         "two_factor_enabled" => "Two-factor sign-in turned on",
         "two_factor_disabled" => "Two-factor sign-in turned off",
         "recovery_code_used" => "Signed in with a recovery code",
-        "second_factor_failed" => "Wrong two-factor code",
+        "locked_by_admin" => "Account locked by an administrator",
+        "unlocked_by_admin" => "Account unlocked by an administrator",
+        "signed_out_by_admin" => "Signed out everywhere by an administrator",
         _ => "Security event",
     }
 }

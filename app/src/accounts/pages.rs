@@ -685,6 +685,9 @@ pub fn AccountMenu() -> impl IntoView {
                                     <A href="/account" attr:role="menuitem" attr:class="block rounded-lg px-3 py-2 text-sm hover:bg-slate-100 dark:hover:bg-slate-800">"Account"</A>
                                     <A href="/account/sessions" attr:role="menuitem" attr:class="block rounded-lg px-3 py-2 text-sm hover:bg-slate-100 dark:hover:bg-slate-800">"Sessions"</A>
                                     <A href="/account/security" attr:role="menuitem" attr:class="block rounded-lg px-3 py-2 text-sm hover:bg-slate-100 dark:hover:bg-slate-800">"Security"</A>
+                                    {user.is_platform_admin.then(|| view! {
+                                        <A href="/admin/users" attr:role="menuitem" attr:class="block rounded-lg px-3 py-2 text-sm hover:bg-slate-100 dark:hover:bg-slate-800">"Admin: users"</A>
+                                    })}
                                 </div>
                             </Show>
                         </div>

@@ -42,7 +42,7 @@ pub fn normalize_email(raw: &str) -> String {
     raw.trim().to_lowercase()
 }
 
-fn check_email(errors: &mut FieldErrors, field: &str, email: &str) {
+pub(crate) fn check_email(errors: &mut FieldErrors, field: &str, email: &str) {
     if email.is_empty() {
         errors.add(field, "Enter your email address.");
     } else if email.len() > 254 || email.parse::<lettre::Address>().is_err() || !email.contains('.') {
@@ -94,7 +94,7 @@ fn audit(actor: Uuid, action: AuditAction, meta: &RequestMeta) -> AuditEvent {
         .origin(meta.ip, Some(&meta.user_agent))
 }
 
-async fn security_event(
+pub(crate) async fn security_event(
     conn: &mut PgConnection,
     user_id: Uuid,
     kind: &str,
@@ -145,7 +145,7 @@ async fn alert(
     Ok(())
 }
 
-async fn send_verification(
+pub(crate) async fn send_verification(
     conn: &mut PgConnection,
     state: &AppState,
     user_id: Uuid,
@@ -381,7 +381,10 @@ pub async fn sign_in(auth: &RequestAuth, email: &str, password: &str) -> Result<
         return Err(failed_sign_in(auth, &email).await?);
     };
     if user.locked_at.is_some() {
-        return Err(AppError::Forbidden);
+        // Said only after the right password, so it reveals nothing to a guesser.
+        return Err(AppError::invalid(
+            "This account is locked by an administrator. Contact support to have it unlocked.",
+        ));
     }
     if user.email_verified_at.is_none() {
         if may_email(state, "verify", &email).await {

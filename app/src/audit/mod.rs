@@ -48,6 +48,12 @@ pub enum AuditAction {
     UserTwoFactorEnabled,
     UserTwoFactorDisabled,
     UserRecoveryCodeUsed,
+    /// A user became a platform admin (`audiotricks admin create`).
+    AdminGranted,
+    AdminUserLocked,
+    AdminUserUnlocked,
+    AdminUserSignedOut,
+    AdminVerificationResent,
 }
 
 impl AuditAction {
@@ -69,6 +75,11 @@ impl AuditAction {
             Self::UserTwoFactorEnabled => "user.two_factor_enabled",
             Self::UserTwoFactorDisabled => "user.two_factor_disabled",
             Self::UserRecoveryCodeUsed => "user.recovery_code_used",
+            Self::AdminGranted => "admin.granted",
+            Self::AdminUserLocked => "admin.user_locked",
+            Self::AdminUserUnlocked => "admin.user_unlocked",
+            Self::AdminUserSignedOut => "admin.user_signed_out",
+            Self::AdminVerificationResent => "admin.verification_resent",
         }
     }
 }

@@ -63,6 +63,29 @@ pub async fn audit_verify(config: &Config) -> anyhow::Result<bool> {
     }
 }
 
+/// `audiotricks admin create --email ADDRESS`: Ok(false) when the input was refused.
+pub async fn admin_create(config: &Config, email: &str, name: &str, password: &str) -> anyhow::Result<bool> {
+    use crate::admin::service::{create_admin, AdminCreated};
+    let pool = db::connect_app_pool(&config.database).await?;
+    let outcome = create_admin(&pool, email, name, password).await;
+    pool.close().await;
+    match outcome {
+        Ok(AdminCreated::New) => println!("created platform admin {email}; they can log in now"),
+        Ok(AdminCreated::Promoted) => {
+            println!("{email} already had an account: it is now a platform admin (its password is unchanged)")
+        }
+        Ok(AdminCreated::AlreadyAdmin) => println!("{email} is already a platform admin; nothing changed"),
+        Err(crate::error::AppError::Validation(invalid)) => {
+            for (field, message) in &invalid.fields {
+                eprintln!("{field}: {message}");
+            }
+            return Ok(false);
+        }
+        Err(e) => anyhow::bail!("{e}"),
+    }
+    Ok(true)
+}
+
 /// `audiotricks email test --to ADDRESS`: sends the test email now through the configured backend
 /// and reports what happened; a retryable failure is left to the delivery job.
 pub async fn email_test(config: &Config, to: &str) -> anyhow::Result<bool> {

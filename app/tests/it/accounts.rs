@@ -12,35 +12,35 @@ use tower::ServiceExt;
 
 use crate::support::TestDb;
 
-const CHROME: &str =
+pub(crate) const CHROME: &str =
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
-const FIREFOX: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0";
-const PASSWORD: &str = "violet tractor under 42 lanterns";
+pub(crate) const FIREFOX: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0";
+pub(crate) const PASSWORD: &str = "violet tractor under 42 lanterns";
 
-struct Reply {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: String,
+pub(crate) struct Reply {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: String,
 }
 
 impl Reply {
-    fn json(&self) -> serde_json::Value {
+    pub(crate) fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
-    fn error(&self) -> app::error::AppError {
+    pub(crate) fn error(&self) -> app::error::AppError {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not an AppError ({e}): {}", self.body))
     }
-    fn location(&self) -> Option<&str> {
+    pub(crate) fn location(&self) -> Option<&str> {
         self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok())
     }
 }
 
 /// One browser: its own cookie jar, user agent and address.
-struct Browser {
+pub(crate) struct Browser {
     router: Router,
-    cookies: BTreeMap<String, String>,
+    pub(crate) cookies: BTreeMap<String, String>,
     user_agent: &'static str,
-    ip: &'static str,
+    pub(crate) ip: &'static str,
     origin: String,
 }
 
@@ -62,7 +62,7 @@ fn form(fields: &[(&str, &str)]) -> String {
 }
 
 impl Browser {
-    fn new(router: &Router, user_agent: &'static str, ip: &'static str) -> Self {
+    pub(crate) fn new(router: &Router, user_agent: &'static str, ip: &'static str) -> Self {
         Self {
             router: router.clone(),
             cookies: BTreeMap::new(),
@@ -72,11 +72,11 @@ impl Browser {
         }
     }
 
-    fn session_cookie(&self) -> Option<String> {
+    pub(crate) fn session_cookie(&self) -> Option<String> {
         self.cookies.get("audiotricks_session").cloned()
     }
 
-    async fn send(&mut self, mut request: Request<Body>) -> Reply {
+    pub(crate) async fn send(&mut self, mut request: Request<Body>) -> Reply {
         let cookie = self
             .cookies
             .iter()
@@ -112,9 +112,13 @@ impl Browser {
     }
 
     /// A server function call as the hydrated app makes it.
-    async fn call(&mut self, endpoint: &str, fields: &[(&str, &str)]) -> Reply {
+    pub(crate) async fn call(&mut self, endpoint: &str, fields: &[(&str, &str)]) -> Reply {
+        self.post(&format!("/api/account/{endpoint}"), fields).await
+    }
+
+    pub(crate) async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Reply {
         let body = form(fields);
-        let request = Request::post(format!("/api/account/{endpoint}"))
+        let request = Request::post(path)
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .header(header::ACCEPT, "application/json")
             .header(header::ORIGIN, self.origin.clone())
@@ -123,7 +127,7 @@ impl Browser {
         self.send(request).await
     }
 
-    async fn get(&mut self, path: &str) -> Reply {
+    pub(crate) async fn get(&mut self, path: &str) -> Reply {
         let request = Request::get(path)
             .header(header::ACCEPT, "text/html,application/xhtml+xml")
             .body(Body::empty())
@@ -131,29 +135,29 @@ impl Browser {
         self.send(request).await
     }
 
-    async fn me(&mut self) -> serde_json::Value {
+    pub(crate) async fn me(&mut self) -> serde_json::Value {
         let reply = self.call("me", &[]).await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
         reply.json()
     }
 
-    async fn log_in(&mut self, email: &str, password: &str) -> Reply {
+    pub(crate) async fn log_in(&mut self, email: &str, password: &str) -> Reply {
         self.call("log-in", &[("email", email), ("password", password)]).await
     }
 }
 
-struct Site {
-    db: TestDb,
+pub(crate) struct Site {
+    pub(crate) db: TestDb,
     router: Router,
     origin: String,
 }
 
 impl Site {
-    async fn new() -> Self {
+    pub(crate) async fn new() -> Self {
         Self::with(&[]).await
     }
 
-    async fn with(extra: &[(&str, &str)]) -> Self {
+    pub(crate) async fn with(extra: &[(&str, &str)]) -> Self {
         let db = TestDb::new().await;
         let state = db.state(extra);
         let origin = state.config.public_url.as_str().to_owned();
@@ -161,14 +165,14 @@ impl Site {
         Self { db, router, origin }
     }
 
-    fn browser(&self, user_agent: &'static str, ip: &'static str) -> Browser {
+    pub(crate) fn browser(&self, user_agent: &'static str, ip: &'static str) -> Browser {
         let mut browser = Browser::new(&self.router, user_agent, ip);
         browser.origin = self.origin.clone();
         browser
     }
 
     /// The link in the newest email to `to` whose text contains `marker`.
-    async fn link_in_email(&self, to: &str, marker: &str) -> String {
+    pub(crate) async fn link_in_email(&self, to: &str, marker: &str) -> String {
         let text: String = sqlx::query_scalar(
             "select text_body from email_outbox where to_address = $1 and text_body like '%' || $2 || '%'
              order by created_at desc limit 1",
@@ -186,7 +190,7 @@ impl Site {
         link.trim_start_matches(&self.origin).to_owned()
     }
 
-    async fn emails_to(&self, to: &str, template: &str) -> i64 {
+    pub(crate) async fn emails_to(&self, to: &str, template: &str) -> i64 {
         sqlx::query_scalar("select count(*) from email_outbox where to_address = $1 and template = $2")
             .bind(to)
             .bind(template)
@@ -195,11 +199,11 @@ impl Site {
             .unwrap()
     }
 
-    async fn count(&self, sql: &str) -> i64 {
+    pub(crate) async fn count(&self, sql: &str) -> i64 {
         sqlx::query_scalar(sql).fetch_one(&self.db.owner).await.unwrap()
     }
 
-    async fn events(&self, email: &str) -> Vec<String> {
+    pub(crate) async fn events(&self, email: &str) -> Vec<String> {
         sqlx::query_scalar(
             "select kind from security_events e join users u on u.id = e.user_id where u.email = $1 order by e.id",
         )
@@ -210,7 +214,7 @@ impl Site {
     }
 
     /// Signs up and confirms the address; returns a browser that is not yet signed in.
-    async fn verified_account(&self, name: &str, email: &str) -> Browser {
+    pub(crate) async fn verified_account(&self, name: &str, email: &str) -> Browser {
         let mut browser = self.browser(CHROME, "203.0.113.10");
         let reply = browser
             .call("sign-up", &[("name", name), ("email", email), ("password", PASSWORD)])
