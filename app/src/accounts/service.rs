@@ -28,8 +28,7 @@ pub const FREE_FAILURES: i32 = 5;
 pub const LOCK_BASE_SECS: f64 = 30.0;
 pub const LOCK_MAX_SECS: f64 = 3600.0;
 
-/// Sign-in, sign-up, reset and resend requests one client address may make per window, together.
-const AUTH_PER_IP: u32 = 30;
+/// The window of `auth.attempts_per_ip`.
 const AUTH_IP_WINDOW: Duration = Duration::from_secs(600);
 /// Emails (verification, reset) one address may be sent per hour.
 const EMAILS_PER_ADDRESS: u32 = 3;
@@ -72,7 +71,8 @@ async fn limit(state: &AppState, bucket: String, max: u32, window: Duration) -> 
 
 async fn limit_client(auth: &RequestAuth) -> Result<(), AppError> {
     let ip = auth.meta.ip_text().unwrap_or_else(|| "unknown".into());
-    limit(&auth.state, format!("auth:{ip}"), AUTH_PER_IP, AUTH_IP_WINDOW).await
+    let max = auth.state.config.auth.attempts_per_ip;
+    limit(&auth.state, format!("auth:{ip}"), max, AUTH_IP_WINDOW).await
 }
 
 /// Whether another email may go to `email` for `purpose` now. Over the limit the request still

@@ -1007,3 +1007,23 @@ async fn sign_ins_are_located_offline_and_a_new_country_is_flagged() {
         "DB-IP is credited where locations show"
     );
 }
+
+#[tokio::test]
+async fn one_address_gets_a_limited_number_of_sign_in_attempts() {
+    let site = Site::with(&[("AUTH_ATTEMPTS_PER_IP", "3")]).await;
+    let mut browser = site.browser(CHROME, "203.0.113.99");
+    for n in 0..3 {
+        let email = format!("nobody{n}@example.com");
+        let reply = browser.log_in(&email, "whatever it is").await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let reply = browser.log_in("someone@example.com", "whatever it is").await;
+    assert_eq!(reply.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(reply.headers.contains_key(header::RETRY_AFTER));
+    let mut elsewhere = site.browser(CHROME, "203.0.113.100");
+    assert_eq!(
+        elsewhere.log_in("someone@example.com", "whatever it is").await.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "other addresses are not affected"
+    );
+}

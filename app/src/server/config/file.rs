@@ -136,6 +136,7 @@ impl Default for FileEmail {
 pub(super) struct FileAuth {
     pub(super) session_idle_minutes: u64,
     pub(super) session_lifetime_hours: u64,
+    pub(super) attempts_per_ip: u32,
 }
 
 impl Default for FileAuth {
@@ -143,6 +144,7 @@ impl Default for FileAuth {
         Self {
             session_idle_minutes: 24 * 60,
             session_lifetime_hours: 30 * 24,
+            attempts_per_ip: 30,
         }
     }
 }

@@ -43,6 +43,8 @@ pub struct AuthConfig {
     pub session_idle: Duration,
     /// A session ends this long after sign-in however active it is.
     pub session_lifetime: Duration,
+    /// Sign-in, sign-up, reset and resend requests one client address may make per 10 minutes.
+    pub attempts_per_ip: u32,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -321,6 +323,11 @@ impl Config {
                         file.auth.session_lifetime_hours,
                     )?,
                 ),
+                attempts_per_ip: over.parsed(
+                    "auth.attempts_per_ip",
+                    "AUTH_ATTEMPTS_PER_IP",
+                    file.auth.attempts_per_ip,
+                )?,
             },
             log: LogConfig {
                 format: parse_log_format(&format_text)?,
@@ -393,6 +400,13 @@ impl Config {
                 "auth.session_lifetime_hours",
                 "SESSION_LIFETIME_HOURS",
                 "must be between 1 hour and 365 days, and not shorter than the idle timeout",
+            ));
+        }
+        if !(1..=1_000_000).contains(&self.auth.attempts_per_ip) {
+            return Err(invalid(
+                "auth.attempts_per_ip",
+                "AUTH_ATTEMPTS_PER_IP",
+                "must be between 1 and 1000000",
             ));
         }
         if !(1..=1_000_000).contains(&self.rate_limit_per_minute) {
