@@ -79,12 +79,16 @@ test("sign up, confirm, enrol 2FA, log in with a code, and revoke a session from
   await expect(page).toHaveURL(/\/check-email\?email=/);
   await expect(page.getByRole("heading", { name: "Check your inbox" })).toBeVisible();
 
-  // Confirm the address with the link from the mailbox.
+  // Confirm the address with the link from the mailbox and the password; that signs in.
   const verify = await linkFromMailbox(page, email, "Confirm your email address for AudioTricks", "/verify-email?token=");
   await page.goto(verify);
   await hydrated(page);
+  await page.getByLabel("Password").fill(PASSWORD);
   await page.getByRole("button", { name: "Confirm email address" }).click();
-  await expect(page.getByRole("status")).toContainText("Your email address is confirmed");
+  await expect(page).toHaveURL(/\/account\?welcome=1/);
+  await expect(page.getByRole("status").first()).toContainText("Welcome to AudioTricks");
+  await page.getByRole("button", { name: "Log out" }).click();
+  await expect(page).toHaveURL(/\/login\?signed_out=1/);
 
   // Log in, then turn on two-factor sign-in with a code computed from the shown secret.
   await logIn(page, email);
@@ -96,6 +100,7 @@ test("sign up, confirm, enrol 2FA, log in with a code, and revoke a session from
   const secret = (await page.getByTestId("totp-secret").textContent())!.trim();
   await expect(page.getByRole("img", { name: "QR code for your authenticator app" }).locator("svg")).toBeVisible();
   await page.getByLabel("Code", { exact: true }).fill(totp(secret));
+  await page.getByLabel("Current password").fill(PASSWORD);
   await page.getByRole("button", { name: "Turn on two-factor sign-in" }).click();
   const recovery = page.getByTestId("recovery-codes").getByRole("listitem");
   await expect(recovery).toHaveCount(10);

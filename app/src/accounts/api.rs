@@ -9,13 +9,6 @@ use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use super::{service, session::RequestAuth};
 
-/// Redirects after a successful form: a real redirect for a plain form post, a client-side
-/// navigation for a hydrated one.
-#[cfg(feature = "ssr")]
-fn go_to(path: &str) {
-    leptos_axum::redirect(path);
-}
-
 #[server(endpoint = "account/me")]
 pub async fn get_me() -> Result<Option<Me>, AppError> {
     let auth = RequestAuth::load().await.map_err(AppError::respond)?;
@@ -32,30 +25,33 @@ pub async fn sign_up(name: String, email: String, password: String) -> Result<()
     let email = service::sign_up(&auth, &name, &email, &password)
         .await
         .map_err(AppError::respond)?;
-    go_to(&format!("/check-email?email={}", urlencode(&email)));
+    leptos_axum::redirect(&format!("/check-email?email={}", crate::ui::url_encode(&email)));
     Ok(())
 }
 
 #[server(endpoint = "account/resend-verification")]
-pub async fn resend_verification(email: String) -> Result<String, AppError> {
+pub async fn resend_verification(email: String) -> Result<(), AppError> {
     let auth = RequestAuth::load().await.map_err(AppError::respond)?;
     service::resend_verification(&auth, &email)
         .await
         .map_err(AppError::respond)?;
-    Ok(format!(
-        "If {} has an account waiting for confirmation, a new link is on its way.",
-        service::normalize_email(&email)
-    ))
+    // A redirect rather than a returned message, so the page says it without JavaScript too.
+    let email = service::normalize_email(&email);
+    leptos_axum::redirect(&format!("/check-email?email={}&sent=1", crate::ui::url_encode(&email)));
+    Ok(())
 }
 
 #[server(endpoint = "account/confirm-email")]
-pub async fn confirm_email(token: String) -> Result<String, AppError> {
+pub async fn confirm_email(token: String, password: String) -> Result<(), AppError> {
     let auth = RequestAuth::load().await.map_err(AppError::respond)?;
-    let done = service::confirm_email(&auth, &token).await.map_err(AppError::respond)?;
-    Ok(match done {
-        service::EmailConfirmed::AccountVerified => "Your email address is confirmed. You can log in now.".into(),
-        service::EmailConfirmed::AddressChanged => "Your new email address is confirmed and now in use.".into(),
-    })
+    let done = service::confirm_email(&auth, &token, &password)
+        .await
+        .map_err(AppError::respond)?;
+    leptos_axum::redirect(match done {
+        service::EmailConfirmed::AccountVerified => "/account?welcome=1",
+        service::EmailConfirmed::AddressChanged => "/account?email_changed=1",
+    });
+    Ok(())
 }
 
 #[server(endpoint = "account/log-in")]
@@ -66,8 +62,10 @@ pub async fn log_in(email: String, password: String, next: Option<String>) -> Re
         .map_err(AppError::respond)?;
     let next = super::safe_next(next.as_deref());
     match step {
-        service::SignInStep::SignedIn => go_to(&next),
-        service::SignInStep::SecondFactor => go_to(&format!("/login/code?next={}", urlencode(&next))),
+        service::SignInStep::SignedIn => leptos_axum::redirect(&next),
+        service::SignInStep::SecondFactor => {
+            leptos_axum::redirect(&format!("/login/code?next={}", crate::ui::url_encode(&next)))
+        }
     }
     Ok(())
 }
@@ -78,7 +76,7 @@ pub async fn log_in_code(code: String, next: Option<String>) -> Result<(), AppEr
     service::sign_in_second_factor(&auth, &code)
         .await
         .map_err(AppError::respond)?;
-    go_to(&super::safe_next(next.as_deref()));
+    leptos_axum::redirect(&super::safe_next(next.as_deref()));
     Ok(())
 }
 
@@ -105,9 +103,9 @@ pub async fn start_two_factor() -> Result<TwoFactorEnrolment, AppError> {
 }
 
 #[server(endpoint = "account/two-factor/confirm")]
-pub async fn confirm_two_factor(code: String) -> Result<Vec<String>, AppError> {
+pub async fn confirm_two_factor(current_password: String, code: String) -> Result<Vec<String>, AppError> {
     let auth = RequestAuth::load().await.map_err(AppError::respond)?;
-    super::two_factor::confirm(&auth, &code)
+    super::two_factor::confirm(&auth, &current_password, &code)
         .await
         .map_err(AppError::respond)
 }
@@ -125,21 +123,18 @@ pub async fn disable_two_factor(current_password: String, code: String) -> Resul
 pub async fn log_out() -> Result<(), AppError> {
     let auth = RequestAuth::load().await.map_err(AppError::respond)?;
     service::sign_out(&auth).await.map_err(AppError::respond)?;
-    go_to("/login?signed_out=1");
+    leptos_axum::redirect("/login?signed_out=1");
     Ok(())
 }
 
 #[server(endpoint = "account/forgot-password")]
-pub async fn forgot_password(email: String) -> Result<String, AppError> {
+pub async fn forgot_password(email: String) -> Result<(), AppError> {
     let auth = RequestAuth::load().await.map_err(AppError::respond)?;
     service::request_password_reset(&auth, &email)
         .await
         .map_err(AppError::respond)?;
-    Ok(format!(
-        "If {} has an account, we have emailed it a link to choose a new password. The link works for {} minutes.",
-        service::normalize_email(&email),
-        service::RESET_VALID_MINUTES
-    ))
+    leptos_axum::redirect("/forgot-password?sent=1");
+    Ok(())
 }
 
 #[server(endpoint = "account/reset-password")]
@@ -148,7 +143,7 @@ pub async fn reset_password(token: String, password: String) -> Result<(), AppEr
     service::reset_password(&auth, &token, &password)
         .await
         .map_err(AppError::respond)?;
-    go_to("/login?reset=1");
+    leptos_axum::redirect("/login?reset=1");
     Ok(())
 }
 
@@ -185,7 +180,7 @@ pub async fn delete_account(current_password: String, confirmation: String) -> R
     service::delete_account(&auth, &current_password, &confirmation)
         .await
         .map_err(AppError::respond)?;
-    go_to("/?account_deleted=1");
+    leptos_axum::redirect("/?account_deleted=1");
     Ok(())
 }
 
@@ -260,14 +255,4 @@ pub async fn security_events(before: Option<i64>) -> Result<Vec<SecurityEventInf
             at: super::format_time(e.created_at),
         })
         .collect())
-}
-
-#[cfg(feature = "ssr")]
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }

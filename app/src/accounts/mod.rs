@@ -115,10 +115,18 @@ pub fn format_time(t: time::OffsetDateTime) -> String {
 }
 
 /// A same-site path to continue to after signing in; anything else (another site, a
-/// protocol-relative URL) falls back to the account page.
+/// protocol-relative URL, whitespace or control characters that browsers strip) falls back to
+/// the account page.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => path.to_owned(),
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && path.len() <= 2000
+                && path.chars().all(|c| c.is_ascii_graphic() && c != '\\') =>
+        {
+            path.to_owned()
+        }
         _ => "/account".to_owned(),
     }
 }
@@ -133,6 +141,16 @@ mod tests {
         assert_eq!(safe_next(Some("//evil.example.com")), "/account");
         assert_eq!(safe_next(Some("https://evil.example.com")), "/account");
         assert_eq!(safe_next(Some("/\\evil.example.com")), "/account");
+        assert_eq!(
+            safe_next(Some("/\t/evil.example.com")),
+            "/account",
+            "browsers drop tabs: //evil"
+        );
+        assert_eq!(safe_next(Some("/\n")), "/account", "never an invalid Location header");
+        assert_eq!(
+            safe_next(Some("/account/security?before=12")),
+            "/account/security?before=12"
+        );
         assert_eq!(safe_next(None), "/account");
     }
 }

@@ -128,7 +128,11 @@ pub fn CheckEmailPage() -> impl IntoView {
     let email = query("email");
     let resend = ServerAction::<ResendVerification>::new();
     let pending = resend.pending();
-    let notice = action_message(resend);
+    let sent = query("sent");
+    let notice = Signal::derive(move || {
+        sent.get()
+            .map(|_| "If that address has an account waiting for confirmation, a new link is on its way.".to_owned())
+    });
     view! {
         <AuthCard title="Check your inbox" subtitle="One more step: confirm your email address.">
             <div class="space-y-4 text-sm">
@@ -155,29 +159,18 @@ pub fn VerifyEmailPage() -> impl IntoView {
     let token = query("token");
     let confirm = ServerAction::<ConfirmEmail>::new();
     let pending = confirm.pending();
-    let done = action_message(confirm);
     view! {
-        <AuthCard title="Confirm your email address" subtitle="Press the button to finish confirming your address.">
-            <Show
-                when=move || done.get().is_none()
-                fallback=move || {
-                    view! {
-                        <div class="space-y-4">
-                            <FormNotice message=done />
-                            <A href="/login" attr:class="inline-flex rounded-lg bg-indigo-600 px-4 py-2 text-sm font-semibold text-white hover:bg-indigo-500">"Log in"</A>
-                        </div>
-                    }
-                }
-            >
-                <ActionForm action=confirm attr:class="space-y-4">
-                    <FormAlert error=action_error(confirm) />
-                    <input type="hidden" name="token" value=move || token.get().unwrap_or_default() />
-                    <SubmitButton label="Confirm email address" pending />
-                    <Show when=move || action_error(confirm).get().is_some()>
-                        <p class="text-sm"><A href="/check-email" attr:class=LINK>"Send a new confirmation link"</A></p>
-                    </Show>
-                </ActionForm>
-            </Show>
+        <AuthCard title="Confirm your email address" subtitle="Enter your AudioTricks password to confirm this address is yours.">
+            <ActionForm action=confirm attr:class="space-y-4">
+                <FormAlert error=action_error(confirm) />
+                <input type="hidden" name="token" value=move || token.get().unwrap_or_default() />
+                <Field label="Password" name="password" kind="password" autocomplete="current-password" error=field_error(confirm, "password") />
+                <SubmitButton label="Confirm email address" pending />
+            </ActionForm>
+            <p class="mt-6 text-sm text-slate-600 dark:text-slate-400">
+                "Link expired? " <A href="/check-email" attr:class=LINK>"Send a new one"</A>
+                ". Forgot the password? " <A href="/forgot-password" attr:class=LINK>"Reset it"</A> "."
+            </p>
         </AuthCard>
     }
 }
@@ -231,7 +224,6 @@ pub fn LogInCodePage() -> impl IntoView {
                     label="Code"
                     name="code"
                     autocomplete="one-time-code"
-                    inputmode="numeric"
                     maxlength=11
                     hint="Lost your phone? Enter one of your recovery codes instead (like k7mq2-x9fdr)."
                     error=field_error(action, "code")
@@ -247,7 +239,13 @@ pub fn LogInCodePage() -> impl IntoView {
 pub fn ForgotPasswordPage() -> impl IntoView {
     let action = ServerAction::<ForgotPassword>::new();
     let pending = action.pending();
-    let notice = action_message(action);
+    let sent = query("sent");
+    let notice = Signal::derive(move || {
+        sent.get().map(|_| {
+            "If that address has an account, we have emailed it a link to choose a new password. The link works for 60 minutes."
+                .to_owned()
+        })
+    });
     view! {
         <AuthCard title="Forgot your password?" subtitle="We will email you a link to choose a new one.">
             <ActionForm action=action attr:class="space-y-4">
@@ -355,7 +353,24 @@ fn AccountForms() -> impl IntoView {
     let email = ServerAction::<ChangeEmail>::new();
     let password = ServerAction::<ChangePassword>::new();
     let delete = ServerAction::<DeleteAccount>::new();
+    // The top bar shows the name too.
+    Effect::new(move |_| {
+        if name.value().get().is_some_and(|r| r.is_ok()) {
+            me.0.refetch();
+        }
+    });
+    let arrived = Signal::derive(move || {
+        let q = use_query_map().get();
+        if q.get("welcome").is_some() {
+            Some("Your email address is confirmed and you are logged in. Welcome to AudioTricks!".to_owned())
+        } else if q.get("email_changed").is_some() {
+            Some("Your new email address is confirmed and now in use.".to_owned())
+        } else {
+            None
+        }
+    });
     view! {
+        <FormNotice message=arrived />
         <Panel title="Profile" description="Your name is shown to the people you work with.">
             <ActionForm action=name attr:class="space-y-4">
                 <FormNotice message=action_message(name) />
@@ -377,7 +392,7 @@ fn AccountForms() -> impl IntoView {
                 <FormNotice message=action_message(email) />
                 <FormAlert error=action_error(email) />
                 <Field label="New email address" name="new_email" kind="email" autocomplete="email" error=field_error(email, "new_email") value=echoed(email, "new_email") />
-                <Field label="Current password" name="current_password" kind="password" autocomplete="current-password" error=field_error(email, "current_password") />
+                <Field label="Current password" name="current_password" id="email-current-password" kind="password" autocomplete="current-password" error=field_error(email, "current_password") />
                 <SubmitButton label="Change email" pending=email.pending() />
             </ActionForm>
         </Panel>
@@ -385,7 +400,7 @@ fn AccountForms() -> impl IntoView {
             <ActionForm action=password attr:class="space-y-4">
                 <FormNotice message=action_message(password) />
                 <FormAlert error=action_error(password) />
-                <Field label="Current password" name="current_password" kind="password" autocomplete="current-password" error=field_error(password, "current_password") />
+                <Field label="Current password" name="current_password" id="password-current-password" kind="password" autocomplete="current-password" error=field_error(password, "current_password") />
                 <Field
                     label="New password"
                     name="new_password"
@@ -407,7 +422,7 @@ fn AccountForms() -> impl IntoView {
             </a>
             <ActionForm action=delete attr:class="mt-6 space-y-4">
                 <FormAlert error=action_error(delete) />
-                <Field label="Current password" name="current_password" kind="password" autocomplete="current-password" error=field_error(delete, "current_password") />
+                <Field label="Current password" name="current_password" id="delete-current-password" kind="password" autocomplete="current-password" error=field_error(delete, "current_password") />
                 <Field label="Type DELETE to confirm" name="confirmation" autocomplete="off" error=field_error(delete, "confirmation") />
                 <SubmitButton label="Delete my account" pending=delete.pending() danger=true />
             </ActionForm>
@@ -434,18 +449,25 @@ fn SessionList() -> impl IntoView {
         move || (revoke.version().get(), revoke_others.version().get()),
         |_| list_sessions(),
     );
-    let notice = Signal::derive(move || {
-        revoke_others
-            .value()
-            .get()
-            .and_then(|r| r.ok())
-            .or_else(|| revoke.value().get().and_then(|r| r.ok()))
+    // Whichever of the two actions finished last speaks.
+    let outcome = RwSignal::new(None::<Result<String, AppError>>);
+    Effect::new(move |_| {
+        if let Some(result) = revoke.value().get() {
+            outcome.set(Some(result));
+        }
     });
+    Effect::new(move |_| {
+        if let Some(result) = revoke_others.value().get() {
+            outcome.set(Some(result));
+        }
+    });
+    let notice = Signal::derive(move || outcome.get().and_then(|r| r.ok()));
+    let error = Signal::derive(move || outcome.get().and_then(|r| r.err()));
     view! {
         <Panel title="Where you are signed in" description="Sign out any session you do not recognise. It is refused on its next request.">
             <div class="space-y-4">
                 <FormNotice message=notice />
-                <FormAlert error=action_error(revoke) />
+                <FormAlert error=error />
                 <Transition fallback=|| view! { <PageLoading /> }>
                     {move || Suspend::new(async move {
                         match sessions.await {
@@ -530,8 +552,16 @@ fn TwoFactorPanel() -> impl IntoView {
         |_| get_two_factor(),
     );
     let recovery_codes = Signal::derive(move || confirm.value().get().and_then(|r| r.ok()));
+    // Once it is off, the old enrolment and its recovery codes are history.
+    Effect::new(move |_| {
+        if disable.value().get().is_some_and(|r| r.is_ok()) {
+            start.value().set(None);
+            confirm.value().set(None);
+        }
+    });
     view! {
         <Panel title="Two-factor sign-in" description="Ask for a code from an authenticator app (such as Aegis, 1Password or Google Authenticator) whenever you log in.">
+            <FormNotice message=action_message(disable) />
             <Show when=move || recovery_codes.get().is_some()>
                 <div class="mb-6 rounded-xl border border-amber-300 bg-amber-50 p-4 dark:border-amber-700 dark:bg-amber-950">
                     <p class="font-semibold">"Save your recovery codes now"</p>
@@ -557,10 +587,9 @@ fn TwoFactorPanel() -> impl IntoView {
                                     "Since " {since} ". " {s.recovery_codes_left} " unused recovery codes."
                                 </p>
                                 <ActionForm action=disable attr:class="mt-4 space-y-4">
-                                    <FormNotice message=action_message(disable) />
                                     <FormAlert error=action_error(disable) />
-                                    <Field label="Current password" name="current_password" kind="password" autocomplete="current-password" error=field_error(disable, "current_password") />
-                                    <Field label="Code from your app (or a recovery code)" name="code" autocomplete="one-time-code" inputmode="numeric" error=field_error(disable, "code") />
+                                    <Field label="Current password" name="current_password" id="disable-password" kind="password" autocomplete="current-password" error=field_error(disable, "current_password") />
+                                    <Field label="Code from your app (or a recovery code)" name="code" id="disable-code" autocomplete="one-time-code" error=field_error(disable, "code") />
                                     <SubmitButton label="Turn off two-factor sign-in" pending=disable.pending() danger=true />
                                 </ActionForm>
                             }.into_any(),
@@ -601,7 +630,8 @@ fn TwoFactorSetup(start: ServerAction<StartTwoFactor>, confirm: ServerAction<Con
                         <p class="font-medium">"2. Enter the code it shows"</p>
                         <ActionForm action=confirm attr:class="mt-3 space-y-4">
                             <FormAlert error=action_error(confirm) />
-                            <Field label="Code" name="code" autocomplete="one-time-code" inputmode="numeric" maxlength=6 error=field_error(confirm, "code") />
+                            <Field label="Code" name="code" id="enrol-code" autocomplete="one-time-code" inputmode="numeric" maxlength=6 error=field_error(confirm, "code") />
+                            <Field label="Current password" name="current_password" id="enrol-password" kind="password" autocomplete="current-password" error=field_error(confirm, "current_password") />
                             <SubmitButton label="Turn on two-factor sign-in" pending=confirm.pending() />
                         </ActionForm>
                     </li>

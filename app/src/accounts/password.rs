@@ -20,8 +20,17 @@ fn argon2() -> Argon2<'static> {
     )
 }
 
+/// At most this many hashes run at once (each holds 19 MiB), whatever the request load.
+const CONCURRENT_HASHES: usize = 4;
+static HASHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(CONCURRENT_HASHES);
+
+async fn permit() -> tokio::sync::SemaphorePermit<'static> {
+    HASHING.acquire().await.expect("the hashing semaphore is never closed")
+}
+
 /// Hashes on a blocking thread: one hash takes tens of milliseconds of CPU.
 pub async fn hash(password: String) -> anyhow::Result<String> {
+    let _turn = permit().await;
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
         argon2()
@@ -35,6 +44,7 @@ pub async fn hash(password: String) -> anyhow::Result<String> {
 /// Checks `password` against a stored hash. Without a hash (no such account), a dummy hash is
 /// checked instead so that the answer takes the same time either way.
 pub async fn verify(stored: Option<String>, password: String) -> anyhow::Result<bool> {
+    let _turn = permit().await;
     tokio::task::spawn_blocking(move || {
         let stored = stored.as_deref().unwrap_or(DUMMY_HASH.as_str());
         let parsed =

@@ -167,6 +167,24 @@ pub async fn redeem_token(
     .await
 }
 
+pub struct LiveToken {
+    pub user_id: Uuid,
+    pub purpose: TokenPurpose,
+    pub email: Option<String>,
+}
+
+/// A token that is unused and unexpired, without using it.
+pub async fn live_token(conn: &mut PgConnection, digest: &[u8]) -> Result<Option<LiveToken>, sqlx::Error> {
+    sqlx::query_as!(
+        LiveToken,
+        r#"select user_id, purpose as "purpose: TokenPurpose", email from account_tokens
+           where token_hash = $1 and used_at is null and expires_at > now()"#,
+        digest
+    )
+    .fetch_optional(conn)
+    .await
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, sqlx::Type)]
 #[sqlx(type_name = "account_token_purpose", rename_all = "snake_case")]
 pub enum TokenPurpose {
@@ -344,15 +362,6 @@ pub async fn known_countries(conn: &mut PgConnection, user_id: Uuid) -> Result<V
     .await
 }
 
-pub async fn has_sessions(conn: &mut PgConnection, user_id: Uuid) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar!(
-        r#"select exists (select 1 from user_sessions where user_id = $1) as "any!""#,
-        user_id
-    )
-    .fetch_one(conn)
-    .await
-}
-
 // Security events
 
 pub struct SecurityEventRow {
@@ -411,22 +420,31 @@ pub async fn security_events(
 
 // Sign-in throttling
 
-/// Seconds the address stays locked, if it is.
-pub async fn locked_for(pool: &PgPool, email: &str) -> Result<Option<f64>, sqlx::Error> {
-    sqlx::query_scalar!(
-        r#"select extract(epoch from locked_until - now())::float8 as "secs!" from sign_in_throttles
-           where email = $1 and locked_until > now()"#,
+/// Takes the address's throttle row for this transaction (creating it if needed), so concurrent
+/// attempts on one address wait for each other. Returns the seconds it stays locked, if it is.
+pub async fn lock_throttle(conn: &mut PgConnection, email: &str) -> Result<Option<f64>, sqlx::Error> {
+    sqlx::query!(
+        "insert into sign_in_throttles (email, failures, last_failure_at) values ($1, 0, now())
+         on conflict (email) do nothing",
         email
     )
-    .fetch_optional(pool)
-    .await
+    .execute(&mut *conn)
+    .await?;
+    let secs = sqlx::query_scalar!(
+        r#"select extract(epoch from locked_until - now())::float8 as "secs" from sign_in_throttles
+           where email = $1 for update"#,
+        email
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(secs.filter(|s| *s > 0.0))
 }
 
 /// Counts a failure (the count restarts after a quiet day) and locks the address from the
 /// `free`th failure on, for `base` seconds doubling with each further failure up to `max`.
 /// Returns (failures, seconds locked).
 pub async fn record_failure(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     email: &str,
     free: i32,
     base_secs: f64,
@@ -442,7 +460,7 @@ pub async fn record_failure(
         "#,
         email
     )
-    .fetch_one(pool)
+    .fetch_one(&mut *conn)
     .await?;
     if row.failures < free {
         return Ok((row.failures, None));
@@ -453,7 +471,7 @@ pub async fn record_failure(
         email,
         secs
     )
-    .execute(pool)
+    .execute(&mut *conn)
     .await?;
     Ok((row.failures, Some(secs)))
 }
@@ -493,17 +511,18 @@ pub async fn set_totp_pending(conn: &mut PgConnection, user_id: Uuid, sealed: &s
     Ok(())
 }
 
-pub async fn enable_totp(conn: &mut PgConnection, user_id: Uuid, sealed: &str, step: i64) -> Result<(), sqlx::Error> {
-    sqlx::query!(
+/// False when another request turned it on first.
+pub async fn enable_totp(conn: &mut PgConnection, user_id: Uuid, sealed: &str, step: i64) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query!(
         "update users set totp_secret = $2, totp_pending = null, totp_enabled_at = now(), totp_last_step = $3
-         where id = $1",
+         where id = $1 and totp_enabled_at is null",
         user_id,
         sealed,
         step
     )
     .execute(conn)
     .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
 pub async fn disable_totp(conn: &mut PgConnection, user_id: Uuid) -> Result<(), sqlx::Error> {

@@ -49,7 +49,7 @@ pub(crate) fn check_email(errors: &mut FieldErrors, field: &str, email: &str) {
     }
 }
 
-fn check_name(errors: &mut FieldErrors, name: &str) {
+pub(crate) fn check_name(errors: &mut FieldErrors, name: &str) {
     if name.is_empty() {
         errors.add("name", "Enter your name.");
     } else if name.chars().count() > NAME_MAX {
@@ -70,7 +70,11 @@ async fn limit(state: &AppState, bucket: String, max: u32, window: Duration) -> 
 }
 
 async fn limit_client(auth: &RequestAuth) -> Result<(), AppError> {
-    let ip = auth.meta.ip_text().unwrap_or_else(|| "unknown".into());
+    let ip = auth
+        .meta
+        .ip
+        .map(crate::server::rate_limit::client_key)
+        .unwrap_or_else(|| "unknown".into());
     let max = auth.state.config.auth.attempts_per_ip;
     limit(&auth.state, format!("auth:{ip}"), max, AUTH_IP_WINDOW).await
 }
@@ -200,8 +204,13 @@ pub async fn sign_up(auth: &RequestAuth, name: &str, email: &str, password: &str
             .await?
             .ok_or_else(|| AppError::internal("an address that conflicted has no account"))?;
         if existing.email_verified_at.is_none() {
-            // Probably the same person again: a fresh link is the helpful answer.
-            send_verification(&mut tx, state, existing.id, &existing.name, &email).await?;
+            // Nobody has proved this mailbox yet, so the latest sign-up's name and password
+            // replace the earlier ones and the earlier links stop working. Confirming asks for
+            // the password, so a stranger who signed up first cannot keep the account: the
+            // mailbox's owner confirms with their own password.
+            queries::set_password(&mut tx, existing.id, &hash).await?;
+            queries::set_name(&mut tx, existing.id, name).await?;
+            send_verification(&mut tx, state, existing.id, name, &email).await?;
         } else {
             let base = state.config.public_url.as_str();
             let rendered = templates::AccountExists {
@@ -244,73 +253,133 @@ pub async fn resend_verification(auth: &RequestAuth, email: &str) -> Result<(), 
 /// What a confirmed email link did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EmailConfirmed {
+    /// The new account's address is confirmed and the user is now signed in.
     AccountVerified,
     AddressChanged,
 }
 
 const BAD_LINK: &str = "This link is invalid or has expired. Links work once; ask for a new one below.";
 
-/// Redeems an emailed confirmation link: a new account's address, or a changed address.
-pub async fn confirm_email(auth: &RequestAuth, token: &str) -> Result<EmailConfirmed, AppError> {
+/// Redeems an emailed confirmation link (a new account's address, or a changed address) with
+/// the account's password: the mailbox and the password together prove the account is theirs,
+/// so nobody can confirm an account someone else signed up for. A wrong password leaves the
+/// link unspent and counts towards the address's lock.
+pub async fn confirm_email(auth: &RequestAuth, token: &str, password: &str) -> Result<EmailConfirmed, AppError> {
     let token = token.trim();
     if !tokens::looks_valid(token) {
         return Err(AppError::invalid(BAD_LINK));
     }
+    if password.is_empty() {
+        return Err(AppError::invalid_field("password", "Enter your password."));
+    }
     limit_client(auth).await?;
     let digest = tokens::digest(token);
+    let mut conn = auth.state.db.acquire().await?;
+    let live = queries::live_token(&mut conn, &digest)
+        .await?
+        .ok_or_else(|| AppError::invalid(BAD_LINK))?;
+    let purpose = live.purpose;
+    if !matches!(purpose, TokenPurpose::VerifyEmail | TokenPurpose::ChangeEmail) {
+        return Err(AppError::invalid(BAD_LINK));
+    }
+    let user = queries::user_by_id(&mut conn, live.user_id)
+        .await?
+        .ok_or_else(|| AppError::invalid(BAD_LINK))?;
+    drop(conn);
+    let Some(address) = live.email else {
+        return Err(AppError::invalid(BAD_LINK));
+    };
+    // A link for an address the account no longer has must not confirm the new one.
+    if purpose == TokenPurpose::VerifyEmail && address != user.email {
+        return Err(AppError::invalid(BAD_LINK));
+    }
+    let email = user.email.clone();
+    let user = check_password(auth, &email, Some(user), password)
+        .await
+        .map_err(|e| field_instead(e, "password", "That is not the password of this account."))?;
+    if user.locked_at.is_some() {
+        return Err(AppError::invalid(ACCOUNT_LOCKED));
+    }
     let mut tx = auth.state.db.begin().await?;
-    if let Some(redeemed) = queries::redeem_token(&mut tx, TokenPurpose::VerifyEmail, &digest).await? {
-        let user = queries::user_by_id(&mut tx, redeemed.user_id).await?;
-        // A link for an address the account no longer has must not verify the new one.
-        if user.is_none_or(|u| Some(u.email) != redeemed.email) {
-            return Err(AppError::invalid(BAD_LINK));
-        }
-        queries::mark_verified(&mut tx, redeemed.user_id).await?;
-        security_event(
-            &mut tx,
-            redeemed.user_id,
-            "email_verified",
-            &auth.meta,
-            serde_json::json!({}),
-        )
-        .await?;
-        audit::service::record(
-            &mut tx,
-            audit(redeemed.user_id, AuditAction::UserEmailVerified, &auth.meta),
-        )
-        .await?;
+    if queries::redeem_token(&mut tx, purpose, &digest).await?.is_none() {
+        return Err(AppError::invalid(BAD_LINK));
+    }
+    if purpose == TokenPurpose::VerifyEmail {
+        queries::mark_verified(&mut tx, user.id).await?;
+        security_event(&mut tx, user.id, "email_verified", &auth.meta, serde_json::json!({})).await?;
+        audit::service::record(&mut tx, audit(user.id, AuditAction::UserEmailVerified, &auth.meta)).await?;
         tx.commit().await?;
+        let mut tx = auth.state.db.begin().await?;
+        let session_id = open_session(&mut tx, auth, &user).await?;
+        tx.commit().await?;
+        session::start(
+            &auth.session,
+            session_id,
+            user.id,
+            auth.state.config.auth.session_lifetime,
+        )
+        .await?;
         return Ok(EmailConfirmed::AccountVerified);
     }
-    let Some(redeemed) = queries::redeem_token(&mut tx, TokenPurpose::ChangeEmail, &digest).await? else {
-        return Err(AppError::invalid(BAD_LINK));
-    };
-    let (Some(user), Some(new_email)) = (queries::user_by_id(&mut tx, redeemed.user_id).await?, redeemed.email) else {
-        return Err(AppError::invalid(BAD_LINK));
-    };
-    if !queries::set_email(&mut tx, user.id, &new_email).await? {
-        return Err(AppError::Conflict(
-            "Another account now uses that address, so your email was not changed.".into(),
-        ));
+    match queries::set_email(&mut tx, user.id, &address).await {
+        Ok(true) => {}
+        Ok(false) => return Err(address_taken()),
+        Err(e) if is_unique_violation(&e) => return Err(address_taken()),
+        Err(e) => return Err(e.into()),
     }
-    let detail = serde_json::json!({ "from": user.email, "to": new_email });
+    // Reset links sent to the old address stop working.
+    queries::retire_tokens(&mut tx, user.id, TokenPurpose::ResetPassword).await?;
+    let detail = serde_json::json!({ "from": user.email, "to": address });
     security_event(&mut tx, user.id, "email_changed", &auth.meta, detail.clone()).await?;
-    audit::service::record(
-        &mut tx,
-        audit(user.id, AuditAction::UserEmailChanged, &auth.meta).metadata(detail),
-    )
-    .await?;
     alert(
         &mut tx,
         &auth.state,
         (&user.name, &user.email),
         "Your email address was changed",
-        &format!("the email address of your AudioTricks account was changed from {} to {new_email}. Emails now go to the new address.", user.email),
+        &format!(
+            "the email address of your AudioTricks account was changed from {} to {address}. Emails now go to the new address.",
+            user.email
+        ),
         &auth.meta,
+    )
+    .await?;
+    audit::service::record(
+        &mut tx,
+        audit(user.id, AuditAction::UserEmailChanged, &auth.meta).metadata(detail),
     )
     .await?;
     tx.commit().await?;
     Ok(EmailConfirmed::AddressChanged)
+}
+
+fn address_taken() -> AppError {
+    AppError::Conflict("Another account now uses that address, so your email was not changed.".into())
+}
+
+fn is_unique_violation(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(db) if db.code().as_deref() == Some("23505"))
+}
+
+/// A wrong-password answer turned into an error on `field`; other errors (a lock) pass through.
+pub(super) fn field_instead(error: AppError, field: &str, message: &str) -> AppError {
+    match error {
+        AppError::Validation(_) => AppError::invalid_field(field, message),
+        other => other,
+    }
+}
+
+const ACCOUNT_LOCKED: &str = "This account is locked by an administrator. Contact support to have it unlocked.";
+
+fn locked_error(secs: f64) -> AppError {
+    AppError::RateLimited {
+        retry_after_secs: secs.ceil().max(1.0) as u64,
+    }
+}
+
+/// Passwords beyond the maximum length are cut there before hashing, so an oversized one costs
+/// no more than a long one.
+fn bounded(password: &str) -> String {
+    password.chars().take(password::MAX_LENGTH).collect()
 }
 
 const WRONG_CREDENTIALS: &str = "That email and password do not match an account.";
@@ -326,7 +395,6 @@ pub(super) async fn record_security_change(
     explanation: &str,
 ) -> Result<(), AppError> {
     security_event(tx, user.id, kind, &auth.meta, serde_json::json!({})).await?;
-    audit::service::record(tx, audit(user.id, action, &auth.meta)).await?;
     alert(
         tx,
         &auth.state,
@@ -335,7 +403,9 @@ pub(super) async fn record_security_change(
         explanation,
         &auth.meta,
     )
-    .await
+    .await?;
+    audit::service::record(tx, audit(user.id, action, &auth.meta)).await?;
+    Ok(())
 }
 
 /// Where a correct password leads.
@@ -365,26 +435,11 @@ pub async fn sign_in(auth: &RequestAuth, email: &str, password: &str) -> Result<
     errors.finish(&[("email", &email)])?;
     limit_client(auth).await?;
     let state = &auth.state;
-    if let Some(secs) = queries::locked_for(&state.db, &email).await? {
-        return Err(AppError::RateLimited {
-            retry_after_secs: secs.ceil().max(1.0) as u64,
-        });
-    }
-    let mut conn = state.db.acquire().await?;
-    let user = queries::user_by_email(&mut conn, &email).await?;
-    drop(conn);
-    let password = password.chars().take(password::MAX_LENGTH).collect::<String>();
-    let matches = password::verify(user.as_ref().map(|u| u.password_hash.clone()), password)
-        .await
-        .map_err(AppError::internal)?;
-    let Some(user) = user.filter(|_| matches) else {
-        return Err(failed_sign_in(auth, &email).await?);
-    };
+    let user = queries::user_by_email(&mut *state.db.acquire().await?, &email).await?;
+    let user = check_password(auth, &email, user, password).await?;
     if user.locked_at.is_some() {
         // Said only after the right password, so it reveals nothing to a guesser.
-        return Err(AppError::invalid(
-            "This account is locked by an administrator. Contact support to have it unlocked.",
-        ));
+        return Err(AppError::invalid(ACCOUNT_LOCKED));
     }
     if user.email_verified_at.is_none() {
         if may_email(state, "verify", &email).await {
@@ -407,12 +462,47 @@ pub async fn sign_in(auth: &RequestAuth, email: &str, password: &str) -> Result<
             .map_err(|e| AppError::internal(format!("writing the session: {e}")))?;
         return Ok(SignInStep::SecondFactor);
     }
-    complete_sign_in(auth, &user).await?;
+    let mut tx = state.db.begin().await?;
+    let session_id = open_session(&mut tx, auth, &user).await?;
+    tx.commit().await?;
+    session::start(&auth.session, session_id, user.id, state.config.auth.session_lifetime).await?;
     Ok(SignInStep::SignedIn)
 }
 
+/// Checks a password for `email` while holding that address's throttle row, so parallel guesses
+/// take turns and each sees the lock the one before it set. Returns the account when the
+/// password is its own; otherwise counts the failure. Without an account a dummy hash is checked,
+/// so both answers take the same time.
+async fn check_password(
+    auth: &RequestAuth,
+    email: &str,
+    user: Option<queries::UserRow>,
+    password: &str,
+) -> Result<queries::UserRow, AppError> {
+    let mut tx = auth.state.db.begin().await?;
+    if let Some(secs) = queries::lock_throttle(&mut tx, email).await? {
+        return Err(locked_error(secs));
+    }
+    let matches = password::verify(user.as_ref().map(|u| u.password_hash.clone()), bounded(password))
+        .await
+        .map_err(AppError::internal)?;
+    match user.filter(|_| matches) {
+        Some(user) => {
+            queries::clear_failures(&mut tx, email).await?;
+            tx.commit().await?;
+            Ok(user)
+        }
+        None => {
+            let error = count_failure(&mut tx, auth, email).await?;
+            tx.commit().await?;
+            Err(error)
+        }
+    }
+}
+
 /// The second step of a two-factor sign-in: a code from the app, or a recovery code. Wrong codes
-/// count towards the same lock as wrong passwords.
+/// count towards the same lock as wrong passwords. The code's use, its events and the new
+/// session commit together.
 pub async fn sign_in_second_factor(auth: &RequestAuth, code: &str) -> Result<(), AppError> {
     let expired = || AppError::invalid("Your sign-in timed out. Log in with your password again.");
     let pending: PendingSecondFactor = auth
@@ -430,26 +520,27 @@ pub async fn sign_in_second_factor(auth: &RequestAuth, code: &str) -> Result<(),
     }
     limit_client(auth).await?;
     let state = &auth.state;
-    let mut conn = state.db.acquire().await?;
-    let user = queries::user_by_id(&mut conn, pending.user_id)
+    let mut tx = state.db.begin().await?;
+    let user = queries::user_by_id(&mut tx, pending.user_id)
         .await?
         .ok_or_else(expired)?;
-    if let Some(secs) = queries::locked_for(&state.db, &user.email).await? {
-        return Err(AppError::RateLimited {
-            retry_after_secs: secs.ceil().max(1.0) as u64,
-        });
+    if let Some(secs) = queries::lock_throttle(&mut tx, &user.email).await? {
+        return Err(locked_error(secs));
     }
-    let factor = super::two_factor::verify(&mut conn, auth, user.id, &user.email, code).await?;
-    drop(conn);
-    let Some(factor) = factor else {
-        return Err(match failed_sign_in(auth, &user.email).await? {
-            AppError::Validation(_) => AppError::invalid_field("code", "That code does not match. Codes work once."),
-            other => other,
-        });
+    if user.locked_at.is_some() {
+        return Err(AppError::invalid(ACCOUNT_LOCKED));
+    }
+    let Some(factor) = super::two_factor::verify(&mut tx, auth, user.id, &user.email, code).await? else {
+        let error = count_failure(&mut tx, auth, &user.email).await?;
+        tx.commit().await?;
+        return Err(field_instead(
+            error,
+            "code",
+            "That code does not match. Codes work once.",
+        ));
     };
-    let _ = auth.session.remove_value(SECOND_FACTOR).await;
+    queries::clear_failures(&mut tx, &user.email).await?;
     if factor == super::two_factor::Factor::RecoveryCode {
-        let mut tx = state.db.begin().await?;
         security_event(
             &mut tx,
             user.id,
@@ -458,7 +549,6 @@ pub async fn sign_in_second_factor(auth: &RequestAuth, code: &str) -> Result<(),
             serde_json::json!({}),
         )
         .await?;
-        audit::service::record(&mut tx, audit(user.id, AuditAction::UserRecoveryCodeUsed, &auth.meta)).await?;
         alert(
             &mut tx,
             state,
@@ -468,41 +558,37 @@ pub async fn sign_in_second_factor(auth: &RequestAuth, code: &str) -> Result<(),
             &auth.meta,
         )
         .await?;
+        audit::service::record(&mut tx, audit(user.id, AuditAction::UserRecoveryCodeUsed, &auth.meta)).await?;
         tx.commit().await?;
+        tx = state.db.begin().await?;
     }
-    complete_sign_in(auth, &user).await
+    let session_id = open_session(&mut tx, auth, &user).await?;
+    tx.commit().await?;
+    let _ = auth.session.remove_value(SECOND_FACTOR).await;
+    session::start(&auth.session, session_id, user.id, state.config.auth.session_lifetime).await
 }
 
-/// Counts the failure and turns it into the error to show; a lock is also recorded for the
-/// account owner (if there is one) and they are told by email.
-async fn failed_sign_in(auth: &RequestAuth, email: &str) -> Result<AppError, AppError> {
-    let state = &auth.state;
+/// Counts a failed sign-in for `email` in `tx` and returns the error to show. When it starts or
+/// extends a lock, the account owner (if there is one) gets an event, the audit log an entry,
+/// and at the start of a lock one email.
+pub(super) async fn count_failure(
+    tx: &mut PgConnection,
+    auth: &RequestAuth,
+    email: &str,
+) -> Result<AppError, AppError> {
     let (failures, locked) =
-        queries::record_failure(&state.db, email, FREE_FAILURES, LOCK_BASE_SECS, LOCK_MAX_SECS).await?;
-    let mut tx = state.db.begin().await?;
-    if let Some(user) = queries::user_by_email(&mut tx, email).await? {
+        queries::record_failure(&mut *tx, email, FREE_FAILURES, LOCK_BASE_SECS, LOCK_MAX_SECS).await?;
+    if let Some(user) = queries::user_by_email(&mut *tx, email).await? {
         let detail = serde_json::json!({ "failures": failures });
-        security_event(&mut tx, user.id, "sign_in_failed", &auth.meta, detail).await?;
+        security_event(&mut *tx, user.id, "sign_in_failed", &auth.meta, detail).await?;
         if let Some(secs) = locked {
-            security_event(
-                &mut tx,
-                user.id,
-                "sign_in_locked",
-                &auth.meta,
-                serde_json::json!({ "seconds": secs }),
-            )
-            .await?;
-            audit::service::record(
-                &mut tx,
-                audit(user.id, AuditAction::UserSignInLocked, &auth.meta)
-                    .metadata(serde_json::json!({ "seconds": secs, "failures": failures })),
-            )
-            .await?;
+            let detail = serde_json::json!({ "seconds": secs });
+            security_event(&mut *tx, user.id, "sign_in_locked", &auth.meta, detail).await?;
             // One email when the lock starts, not one per further failure.
             if failures == FREE_FAILURES {
                 alert(
-                    &mut tx,
-                    state,
+                    &mut *tx,
+                    &auth.state,
                     (&user.name, &user.email),
                     "Sign-in to your account was paused",
                     "several sign-ins with a wrong password were tried on your account, so we paused sign-in for a while. If it was not you, choose a new password.",
@@ -510,35 +596,44 @@ async fn failed_sign_in(auth: &RequestAuth, email: &str) -> Result<AppError, App
                 )
                 .await?;
             }
+            audit::service::record(
+                &mut *tx,
+                audit(user.id, AuditAction::UserSignInLocked, &auth.meta)
+                    .metadata(serde_json::json!({ "seconds": secs, "failures": failures })),
+            )
+            .await?;
         }
     }
-    tx.commit().await?;
     Ok(match locked {
-        Some(secs) => AppError::RateLimited {
-            retry_after_secs: secs.ceil() as u64,
-        },
+        Some(secs) => locked_error(secs),
         None => AppError::invalid(WRONG_CREDENTIALS),
     })
 }
 
-/// The password (and second factor, when there is one) checked out: open the session.
-async fn complete_sign_in(auth: &RequestAuth, user: &queries::UserRow) -> Result<(), AppError> {
+/// The password (and second factor, when there is one) checked out: records the new session,
+/// its events and any new-device email in `tx`. The caller commits, then starts the cookie
+/// session with the returned id.
+async fn open_session(tx: &mut PgConnection, auth: &RequestAuth, user: &queries::UserRow) -> Result<Uuid, AppError> {
     let state = &auth.state;
     let meta = &auth.meta;
     let session_id = Uuid::new_v4();
-    let mut tx = state.db.begin().await?;
-    queries::clear_failures(&mut tx, &user.email).await?;
+    // A pending two-factor step of this browser is over either way, and a session this browser
+    // already had is replaced rather than left behind as a live row.
+    let _ = auth.session.remove_value(SECOND_FACTOR).await;
+    if let Some(previous) = &auth.user {
+        queries::revoke_session(&mut *tx, previous.id, previous.session_id, "replaced by a new sign-in").await?;
+    }
     let family = device::family(&meta.user_agent);
-    let seen_before = queries::distinct_user_agents(&mut tx, user.id).await?;
+    let seen_before = queries::distinct_user_agents(&mut *tx, user.id).await?;
     let first_sign_in = seen_before.is_empty();
     let new_device = !first_sign_in && !seen_before.iter().any(|ua| device::family(ua) == family);
-    let countries = queries::known_countries(&mut tx, user.id).await?;
+    let countries = queries::known_countries(&mut *tx, user.id).await?;
     let new_country = meta
         .country
         .as_ref()
         .is_some_and(|c| !countries.is_empty() && !countries.contains(c));
     queries::insert_session(
-        &mut tx,
+        &mut *tx,
         &queries::NewSession {
             id: session_id,
             user_id: user.id,
@@ -552,7 +647,7 @@ async fn complete_sign_in(auth: &RequestAuth, user: &queries::UserRow) -> Result
     .await?;
     let device_name = device::describe(&meta.user_agent);
     security_event(
-        &mut tx,
+        &mut *tx,
         user.id,
         "signed_in",
         meta,
@@ -561,11 +656,11 @@ async fn complete_sign_in(auth: &RequestAuth, user: &queries::UserRow) -> Result
     .await?;
     if new_device {
         let detail = serde_json::json!({ "device": device_name });
-        security_event(&mut tx, user.id, "new_device", meta, detail).await?;
+        security_event(&mut *tx, user.id, "new_device", meta, detail).await?;
     }
     if new_country {
         let detail = serde_json::json!({ "country": meta.country });
-        security_event(&mut tx, user.id, "new_country", meta, detail).await?;
+        security_event(&mut *tx, user.id, "new_country", meta, detail).await?;
     }
     let what = match (new_device, new_country) {
         (true, true) => Some(format!(
@@ -581,7 +676,7 @@ async fn complete_sign_in(auth: &RequestAuth, user: &queries::UserRow) -> Result
     };
     if let Some(what) = what {
         alert(
-            &mut tx,
+            &mut *tx,
             state,
             (&user.name, &user.email),
             "New sign-in to your account",
@@ -591,12 +686,11 @@ async fn complete_sign_in(auth: &RequestAuth, user: &queries::UserRow) -> Result
         .await?;
     }
     audit::service::record(
-        &mut tx,
+        &mut *tx,
         audit(user.id, AuditAction::UserSignedIn, meta).metadata(serde_json::json!({ "session": session_id })),
     )
     .await?;
-    tx.commit().await?;
-    session::start(&auth.session, session_id, user.id, state.config.auth.session_lifetime).await
+    Ok(session_id)
 }
 
 pub async fn sign_out(auth: &RequestAuth) -> Result<(), AppError> {
@@ -630,7 +724,15 @@ pub async fn request_password_reset(auth: &RequestAuth, email: &str) -> Result<(
         queries::retire_tokens(&mut tx, user.id, TokenPurpose::ResetPassword).await?;
         let (token, digest) = tokens::new_token();
         let valid = Duration::from_secs(RESET_VALID_MINUTES * 60);
-        queries::insert_token(&mut tx, user.id, TokenPurpose::ResetPassword, &digest, None, valid).await?;
+        queries::insert_token(
+            &mut tx,
+            user.id,
+            TokenPurpose::ResetPassword,
+            &digest,
+            Some(&email),
+            valid,
+        )
+        .await?;
         let base = state.config.public_url.as_str();
         let rendered = templates::PasswordReset {
             app_url: base.to_owned(),
@@ -662,6 +764,7 @@ pub async fn reset_password(auth: &RequestAuth, token: &str, new_password: &str)
     };
     let user = queries::user_by_id(&mut tx, redeemed.user_id)
         .await?
+        .filter(|u| Some(&u.email) == redeemed.email.as_ref())
         .ok_or_else(|| AppError::invalid(BAD_LINK))?;
     if let Some(weak) = password::weakness(new_password, &[&user.name, &user.email]) {
         // Nothing is spent: the transaction (and the token's use) rolls back.
@@ -683,7 +786,6 @@ pub async fn reset_password(auth: &RequestAuth, token: &str, new_password: &str)
         serde_json::json!({ "sessions_ended": ended }),
     )
     .await?;
-    audit::service::record(&mut tx, audit(user.id, AuditAction::UserPasswordReset, &auth.meta)).await?;
     alert(
         &mut tx,
         state,
@@ -693,36 +795,18 @@ pub async fn reset_password(auth: &RequestAuth, token: &str, new_password: &str)
         &auth.meta,
     )
     .await?;
+    audit::service::record(&mut tx, audit(user.id, AuditAction::UserPasswordReset, &auth.meta)).await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// Checks the signed-in user's current password; a wrong one counts towards the lock.
 pub(super) async fn confirm_password(auth: &RequestAuth, user: &CurrentUser, password: &str) -> Result<(), AppError> {
-    if let Some(secs) = queries::locked_for(&auth.state.db, &user.email).await? {
-        return Err(AppError::RateLimited {
-            retry_after_secs: secs.ceil().max(1.0) as u64,
-        });
-    }
-    let mut conn = auth.state.db.acquire().await?;
-    let row = queries::user_by_id(&mut conn, user.id)
-        .await?
-        .ok_or(AppError::Unauthorized)?;
-    drop(conn);
-    let password = password.chars().take(password::MAX_LENGTH).collect::<String>();
-    if password::verify(Some(row.password_hash), password)
+    let row = queries::user_by_id(&mut *auth.state.db.acquire().await?, user.id).await?;
+    check_password(auth, &user.email, row.filter(|r| r.email == user.email), password)
         .await
-        .map_err(AppError::internal)?
-    {
-        return Ok(());
-    }
-    match failed_sign_in(auth, &user.email).await? {
-        AppError::Validation(_) => Err(AppError::invalid_field(
-            "current_password",
-            "That is not your current password.",
-        )),
-        other => Err(other),
-    }
+        .map(|_| ())
+        .map_err(|e| field_instead(e, "current_password", "That is not your current password."))
 }
 
 pub async fn change_password(auth: &RequestAuth, current: &str, new_password: &str) -> Result<(), AppError> {
@@ -744,6 +828,7 @@ pub async fn change_password(auth: &RequestAuth, current: &str, new_password: &s
         .map_err(AppError::internal)?;
     let mut tx = auth.state.db.begin().await?;
     queries::set_password(&mut tx, user.id, &hash).await?;
+    queries::retire_tokens(&mut tx, user.id, TokenPurpose::ResetPassword).await?;
     let ended = queries::revoke_sessions_except(&mut tx, user.id, Some(user.session_id), "password changed").await?;
     security_event(
         &mut tx,
@@ -753,7 +838,6 @@ pub async fn change_password(auth: &RequestAuth, current: &str, new_password: &s
         serde_json::json!({ "other_sessions_ended": ended }),
     )
     .await?;
-    audit::service::record(&mut tx, audit(user.id, AuditAction::UserPasswordChanged, &auth.meta)).await?;
     alert(
         &mut tx,
         &auth.state,
@@ -763,6 +847,7 @@ pub async fn change_password(auth: &RequestAuth, current: &str, new_password: &s
         &auth.meta,
     )
     .await?;
+    audit::service::record(&mut tx, audit(user.id, AuditAction::UserPasswordChanged, &auth.meta)).await?;
     tx.commit().await?;
     session::rotate(&auth.session).await
 }
@@ -874,7 +959,7 @@ pub async fn export(state: &AppState, user_id: Uuid) -> Result<serde_json::Value
         .await?
         .ok_or(AppError::Unauthorized)?;
     drop(conn);
-    let sessions = queries::live_sessions(&state.db, user_id, state.config.auth.session_lifetime).await?;
+    let sessions = queries::live_sessions(&state.db, user_id, state.config.auth.session_idle).await?;
     let events = queries::security_events(&state.db, user_id, None, 10_000).await?;
     let ts = |t: time::OffsetDateTime| super::format_time(t);
     Ok(serde_json::json!({
@@ -948,8 +1033,8 @@ pub async fn revoke_other_sessions(auth: &RequestAuth) -> Result<u64, AppError> 
         .await?;
         audit::service::record(
             &mut tx,
-            audit(user.id, AuditAction::UserSessionRevoked, &auth.meta)
-                .metadata(serde_json::json!({ "all_others": true, "count": ended })),
+            audit(user.id, AuditAction::UserOtherSessionsRevoked, &auth.meta)
+                .metadata(serde_json::json!({ "count": ended })),
         )
         .await?;
     }

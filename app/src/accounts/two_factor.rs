@@ -87,10 +87,16 @@ pub async fn start(auth: &RequestAuth) -> Result<Enrolment, AppError> {
     })
 }
 
-/// Confirms enrolment with a code from the app; returns the recovery codes, shown this once.
-pub async fn confirm(auth: &RequestAuth, code: &str) -> Result<Vec<String>, AppError> {
+/// Confirms enrolment with the password and a code from the app; returns the recovery codes,
+/// shown this once.
+pub async fn confirm(auth: &RequestAuth, password: &str, code: &str) -> Result<Vec<String>, AppError> {
     let user = auth.user()?.clone();
     let keys = secrets(auth)?;
+    let mut errors = crate::error::FieldErrors::new();
+    errors.check(!password.is_empty(), "current_password", "Enter your current password.");
+    errors.check(!code.trim().is_empty(), "code", "Enter the 6 digits your app shows.");
+    errors.finish(&[])?;
+    super::service::confirm_password(auth, &user, password).await?;
     let mut tx = auth.state.db.begin().await?;
     let row = queries::totp(&mut tx, user.id).await?.ok_or(AppError::Unauthorized)?;
     if row.enabled_at.is_some() {
@@ -108,7 +114,9 @@ pub async fn confirm(auth: &RequestAuth, code: &str) -> Result<Vec<String>, AppE
             "That code does not match. Enter the 6 digits your app shows now.",
         )
     })?;
-    queries::enable_totp(&mut tx, user.id, &keys.seal(&secret, &purpose(user.id)), step).await?;
+    if !queries::enable_totp(&mut tx, user.id, &keys.seal(&secret, &purpose(user.id)), step).await? {
+        return Err(AppError::Conflict("Two-factor sign-in is already on.".into()));
+    }
     let codes = new_recovery_codes(&mut tx, user.id).await?;
     super::service::record_security_change(
         &mut tx,
@@ -139,7 +147,13 @@ pub async fn disable(auth: &RequestAuth, password: &str, code: &str) -> Result<(
     super::service::confirm_password(auth, &user, password).await?;
     let mut tx = auth.state.db.begin().await?;
     if verify(&mut tx, auth, user.id, &user.email, code).await?.is_none() {
-        return Err(AppError::invalid_field("code", "That code does not match."));
+        let error = super::service::count_failure(&mut tx, auth, &user.email).await?;
+        tx.commit().await?;
+        return Err(super::service::field_instead(
+            error,
+            "code",
+            "That code does not match.",
+        ));
     }
     queries::disable_totp(&mut tx, user.id).await?;
     super::service::record_security_change(

@@ -8,6 +8,9 @@ pub mod service;
 
 use serde::{Deserialize, Serialize};
 
+/// Accounts per page of the Admin users list.
+pub const PAGE_SIZE: usize = 50;
+
 /// One account in the Admin users list.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AdminUser {

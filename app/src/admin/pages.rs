@@ -99,8 +99,12 @@ fn AdminUsers() -> impl IntoView {
                             </p>
                         }.into_any(),
                         Ok(list) => {
-                            let more = list.len() as i64 == 50;
-                            let next = format!("/admin/users?q={}&page={}", search.get_untracked(), page.get_untracked() + 1);
+                            let more = list.len() == super::PAGE_SIZE;
+                            let next = format!(
+                                "/admin/users?q={}&page={}",
+                                crate::ui::url_encode(&search.get_untracked()),
+                                page.get_untracked() + 1
+                            );
                             view! {
                                 <div class="mt-6 overflow-x-auto rounded-xl border border-slate-200 dark:border-slate-800">
                                     <table class="min-w-full divide-y divide-slate-200 text-sm dark:divide-slate-800">

@@ -8,14 +8,14 @@ use super::AdminUser;
 use crate::{
     accounts::{
         device, format_time, password, queries as account_queries,
-        service::{check_email, normalize_email, security_event, send_verification},
+        service::{check_email, check_name, normalize_email, security_event, send_verification},
         session::{CurrentUser, RequestAuth},
     },
     audit::{self, Actor, AuditAction, AuditEvent},
     error::{AppError, FieldErrors},
 };
 
-pub const PAGE_SIZE: i64 = 50;
+const PAGE_SIZE: i64 = super::PAGE_SIZE as i64;
 
 /// The signed-in platform admin, or why not.
 pub fn require_admin(auth: &RequestAuth) -> Result<&CurrentUser, AppError> {
@@ -230,7 +230,9 @@ pub enum AdminCreated {
     AlreadyAdmin,
 }
 
-/// Creates a confirmed platform admin account, or makes an existing account one.
+/// Creates a confirmed platform admin account, or makes an existing confirmed account one. An
+/// existing account whose address was never confirmed gets the given password first: whoever
+/// signed up with it never proved the mailbox, so their password must not become an admin's.
 pub async fn create_admin(pool: &PgPool, email: &str, name: &str, password: &str) -> Result<AdminCreated, AppError> {
     let email = normalize_email(email);
     let name = name.trim();
@@ -238,9 +240,10 @@ pub async fn create_admin(pool: &PgPool, email: &str, name: &str, password: &str
     check_email(&mut errors, "email", &email);
     let mut tx = pool.begin().await?;
     let existing = account_queries::user_by_email(&mut tx, &email).await?;
-    if existing.is_none() {
-        if name.is_empty() || name.chars().count() > crate::accounts::service::NAME_MAX {
-            errors.add("name", "Give a name of 1 to 100 characters (--name).");
+    let confirmed = existing.as_ref().is_some_and(|u| u.email_verified_at.is_some());
+    if !confirmed {
+        if existing.is_none() {
+            check_name(&mut errors, name);
         }
         if let Some(weak) = password::weakness(password, &[name, &email]) {
             errors.add("password", weak);
@@ -248,26 +251,31 @@ pub async fn create_admin(pool: &PgPool, email: &str, name: &str, password: &str
     }
     errors.finish(&[])?;
     let (id, outcome) = match existing {
-        Some(user) if user.is_platform_admin => return Ok(AdminCreated::AlreadyAdmin),
+        Some(user) if confirmed && user.is_platform_admin => return Ok(AdminCreated::AlreadyAdmin),
+        Some(user) if confirmed => (user.id, AdminCreated::Promoted),
         Some(user) => {
-            sqlx::query!("update users set is_platform_admin = true where id = $1", user.id)
-                .execute(&mut *tx)
-                .await?;
-            (user.id, AdminCreated::Promoted)
+            let hash = password::hash(password.to_owned()).await.map_err(AppError::internal)?;
+            account_queries::set_password(&mut tx, user.id, &hash).await?;
+            account_queries::revoke_sessions_except(&mut tx, user.id, None, "made a platform admin").await?;
+            (user.id, AdminCreated::New)
         }
         None => {
             let id = Uuid::new_v4();
             let hash = password::hash(password.to_owned()).await.map_err(AppError::internal)?;
-            account_queries::insert_user(&mut tx, id, &email, name, &hash).await?;
-            sqlx::query!(
-                "update users set is_platform_admin = true, email_verified_at = now() where id = $1",
-                id
-            )
-            .execute(&mut *tx)
-            .await?;
+            if !account_queries::insert_user(&mut tx, id, &email, name, &hash).await? {
+                return Err(AppError::Conflict(format!(
+                    "{email} signed up just now; run the command again"
+                )));
+            }
             (id, AdminCreated::New)
         }
     };
+    sqlx::query!(
+        "update users set is_platform_admin = true, email_verified_at = coalesce(email_verified_at, now()) where id = $1",
+        id
+    )
+    .execute(&mut *tx)
+    .await?;
     audit::service::record(
         &mut tx,
         AuditEvent::new(Actor::System, AuditAction::AdminGranted)

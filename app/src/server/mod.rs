@@ -156,6 +156,14 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     state.rate_limiter = std::sync::Arc::new(rate_limiter);
     tracing::info!(addr = %state.config.addr, public_url = state.config.public_url.as_str(), "serving AudioTricks");
 
+    // Streamed pages go out in several writes; without TCP_NODELAY, Nagle's algorithm and the
+    // client's delayed ACK hold each later chunk back ~40 ms on keep-alive connections.
+    use axum::serve::ListenerExt;
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(error = %e, "could not set TCP_NODELAY");
+        }
+    });
     let server = axum::serve(
         listener,
         http::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),

@@ -28,8 +28,10 @@ pub enum RateLimiter {
 /// buckets are refused rather than letting memory grow.
 #[derive(Default)]
 pub struct Windows {
-    counts: HashMap<String, (u64, u32)>,
-    swept_window: u64,
+    /// bucket → (window length in seconds, window number, count)
+    counts: HashMap<String, (u64, u64, u32)>,
+    /// The second of the last sweep.
+    swept_at: u64,
 }
 
 const MAX_BUCKETS: usize = 100_000;
@@ -69,19 +71,23 @@ impl RateLimiter {
         let count = match self {
             Self::InProcess(windows) => {
                 let mut windows = windows.lock().expect("rate limit map");
-                if windows.counts.len() >= MAX_BUCKETS && windows.swept_window != index {
-                    windows.swept_window = index;
-                    windows.counts.retain(|_, (i, _)| *i == index);
+                // Buckets have their own window lengths: each is kept while its own window lasts.
+                if windows.counts.len() >= MAX_BUCKETS && windows.swept_at != now {
+                    windows.swept_at = now;
+                    windows.counts.retain(|_, (len, i, _)| *i == now / *len);
                 }
                 if windows.counts.len() >= MAX_BUCKETS && !windows.counts.contains_key(bucket) {
                     return Err(retry_after);
                 }
-                let entry = windows.counts.entry(bucket.to_owned()).or_insert((index, 0));
-                if entry.0 != index {
-                    *entry = (index, 0);
+                let entry = windows
+                    .counts
+                    .entry(bucket.to_owned())
+                    .or_insert((window_secs, index, 0));
+                if entry.1 != index {
+                    *entry = (window_secs, index, 0);
                 }
-                entry.1 += 1;
-                entry.1
+                entry.2 += 1;
+                entry.2
             }
             Self::Redis(manager) => {
                 let key = format!("audiotricks:rl:{bucket}:{index}");
@@ -128,7 +134,7 @@ pub async fn limit_state_changes(State(state): State<AppState>, request: Request
 }
 
 /// One IPv6 subscriber holds a whole /64, so that is one client; IPv4 addresses count singly.
-fn client_key(ip: IpAddr) -> String {
+pub fn client_key(ip: IpAddr) -> String {
     match ip {
         IpAddr::V4(v4) => v4.to_string(),
         IpAddr::V6(v6) => {
@@ -187,6 +193,28 @@ mod tests {
         assert!(
             limiter.hit("b", 3, minute).await.is_ok(),
             "other clients are not affected"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_full_map_sweeps_only_buckets_whose_own_window_has_passed() {
+        let limiter = RateLimiter::in_process();
+        let hour = Duration::from_secs(3600);
+        assert!(limiter.hit("long", 1, hour).await.is_ok());
+        if let RateLimiter::InProcess(windows) = &limiter {
+            let mut w = windows.lock().unwrap();
+            for i in 0..MAX_BUCKETS {
+                // Stale one-second buckets from long ago fill the map.
+                w.counts.insert(format!("stale{i}"), (1, 0, 1));
+            }
+        }
+        assert!(
+            limiter.hit("new", 5, Duration::from_secs(60)).await.is_ok(),
+            "the sweep made room"
+        );
+        assert!(
+            limiter.hit("long", 1, hour).await.is_err(),
+            "the hour-long bucket survived the sweep"
         );
     }
 }

@@ -6,9 +6,6 @@ use leptos::{prelude::*, server_fn::ServerFn};
 
 use crate::error::AppError;
 
-/// The latest result of a server action.
-pub type ActionResult<T> = Option<Result<T, AppError>>;
-
 /// The error of the action's last run, if it failed.
 pub fn action_error<S>(action: ServerAction<S>) -> Signal<Option<AppError>>
 where
@@ -49,6 +46,9 @@ where
 pub fn Field(
     label: &'static str,
     name: &'static str,
+    /// The element id, when one page has two fields of the same name.
+    #[prop(optional)]
+    id: Option<&'static str>,
     #[prop(default = "text")] kind: &'static str,
     #[prop(default = "off")] autocomplete: &'static str,
     #[prop(optional)] hint: Option<&'static str>,
@@ -59,7 +59,7 @@ pub fn Field(
     #[prop(optional)] placeholder: Option<&'static str>,
     #[prop(optional)] inputmode: Option<&'static str>,
 ) -> impl IntoView {
-    let id = format!("field-{name}");
+    let id = id.map(str::to_owned).unwrap_or_else(|| format!("field-{name}"));
     let hint_id = format!("{id}-hint");
     let error_id = format!("{id}-error");
     let described_by = {

@@ -213,7 +213,8 @@ impl Site {
         .unwrap()
     }
 
-    /// Signs up and confirms the address; returns a browser that is not yet signed in.
+    /// Signs up and confirms the address (which signs in), then logs out: returns a browser that
+    /// is not signed in.
     pub(crate) async fn verified_account(&self, name: &str, email: &str) -> Browser {
         let mut browser = self.browser(CHROME, "203.0.113.10");
         let reply = browser
@@ -222,8 +223,11 @@ impl Site {
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
         let link = self.link_in_email(email, "/verify-email?token=").await;
         let token = link.split("token=").nth(1).unwrap().to_owned();
-        let reply = browser.call("confirm-email", &[("token", &token)]).await;
+        let reply = browser
+            .call("confirm-email", &[("token", &token), ("password", PASSWORD)])
+            .await;
         assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        assert_eq!(browser.call("log-out", &[]).await.status, StatusCode::OK);
         browser
     }
 }
@@ -262,11 +266,35 @@ async fn sign_up_confirm_and_log_in_with_a_safe_session_cookie() {
 
     let link = site.link_in_email("ada@example.com", "/verify-email?token=").await;
     assert!(link.starts_with("/verify-email?token="), "{link}");
-    let reply = browser.call("confirm-email", &[("token", &token_of(&link))]).await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-    let again = browser.call("confirm-email", &[("token", &token_of(&link))]).await;
+    // Confirming needs the account's password too: a mailbox alone is not the account.
+    let wrong = browser
+        .call(
+            "confirm-email",
+            &[("token", &token_of(&link)), ("password", "not the password at all")],
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        wrong.error().field("password").unwrap(),
+        "That is not the password of this account."
+    );
+    let reply = browser
+        .call("confirm-email", &[("token", &token_of(&link)), ("password", PASSWORD)])
+        .await;
+    assert_eq!(
+        reply.status,
+        StatusCode::OK,
+        "the wrong try did not spend the link: {}",
+        reply.body
+    );
+    assert_eq!(reply.location(), Some("/account?welcome=1"));
+    assert_eq!(browser.me().await["email"], "ada@example.com", "confirming signs in");
+    let again = browser
+        .call("confirm-email", &[("token", &token_of(&link)), ("password", PASSWORD)])
+        .await;
     assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY, "links work once");
 
+    browser.call("log-out", &[]).await;
     assert_eq!(browser.me().await, serde_json::Value::Null);
     let reply = browser.log_in("ADA@example.com", PASSWORD).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
@@ -281,13 +309,28 @@ async fn sign_up_confirm_and_log_in_with_a_safe_session_cookie() {
 
     assert_eq!(
         site.events("ada@example.com").await,
-        ["account_created", "email_verified", "signed_in"]
+        [
+            "account_created",
+            "sign_in_failed",
+            "email_verified",
+            "signed_in",
+            "signed_in"
+        ]
     );
     let actions: Vec<String> = sqlx::query_scalar("select action from audit_log where actor_type = 'user' order by id")
         .fetch_all(&site.db.owner)
         .await
         .unwrap();
-    assert_eq!(actions, ["user.signed_up", "user.email_verified", "user.signed_in"]);
+    assert_eq!(
+        actions,
+        [
+            "user.signed_up",
+            "user.email_verified",
+            "user.signed_in",
+            "user.signed_out",
+            "user.signed_in"
+        ]
+    );
 
     // Log out ends the session server-side too.
     let old_cookie = browser.session_cookie().unwrap();
@@ -684,8 +727,10 @@ async fn changing_the_email_needs_the_new_address_confirmed_and_tells_the_old_on
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     assert_eq!(ada.me().await["email"], "ada@example.com", "unchanged until confirmed");
     let token = token_of(&site.link_in_email("ada@new.example", "/verify-email?token=").await);
-    let reply = ada.call("confirm-email", &[("token", &token)]).await;
-    assert_eq!(reply.json(), "Your new email address is confirmed and now in use.");
+    let reply = ada
+        .call("confirm-email", &[("token", &token), ("password", PASSWORD)])
+        .await;
+    assert_eq!(reply.location(), Some("/account?email_changed=1"), "{}", reply.body);
     assert_eq!(ada.me().await["email"], "ada@new.example");
     assert_eq!(site.emails_to("ada@example.com", "security_alert").await, 1);
     assert!(site
@@ -795,7 +840,11 @@ async fn cross_site_log_in_attempts_are_refused() {
     let reply = browser.send(request).await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
     assert!(browser.session_cookie().is_none());
-    assert_eq!(site.count("select count(*) from user_sessions").await, 0);
+    assert_eq!(
+        site.count("select count(*) from user_sessions where revoked_at is null")
+            .await,
+        0
+    );
 }
 
 #[tokio::test]
@@ -845,14 +894,38 @@ async fn two_factor_sign_in_with_codes_once_each_and_recovery_codes() {
         "sealed at rest"
     );
 
-    let wrong = ada.call("two-factor/confirm", &[("code", "000000")]).await;
+    let wrong = ada
+        .call(
+            "two-factor/confirm",
+            &[("current_password", PASSWORD), ("code", "000000")],
+        )
+        .await;
     assert_eq!(
         wrong.error().field("code").unwrap(),
         "That code does not match. Enter the 6 digits your app shows now."
     );
     let before = ada.session_cookie().unwrap();
+    let no_password = ada
+        .call(
+            "two-factor/confirm",
+            &[
+                ("current_password", "wrong password here"),
+                ("code", &authenticator_code(&secret, 0)),
+            ],
+        )
+        .await;
+    assert_eq!(
+        no_password.error().field("current_password").unwrap(),
+        "That is not your current password."
+    );
     let codes = ada
-        .call("two-factor/confirm", &[("code", &authenticator_code(&secret, 0))])
+        .call(
+            "two-factor/confirm",
+            &[
+                ("current_password", PASSWORD),
+                ("code", &authenticator_code(&secret, 0)),
+            ],
+        )
         .await
         .json();
     let codes: Vec<String> = serde_json::from_value(codes).unwrap();
@@ -1025,5 +1098,74 @@ async fn one_address_gets_a_limited_number_of_sign_in_attempts() {
         elsewhere.log_in("someone@example.com", "whatever it is").await.status,
         StatusCode::UNPROCESSABLE_ENTITY,
         "other addresses are not affected"
+    );
+}
+
+#[tokio::test]
+async fn whoever_signs_up_first_cannot_keep_an_address_they_do_not_own() {
+    let site = Site::new().await;
+    // An attacker signs up with the victim's address and a password of their own.
+    let mut attacker = site.browser(FIREFOX, "198.51.100.66");
+    attacker
+        .call(
+            "sign-up",
+            &[
+                ("name", "Not Ada"),
+                ("email", "ada@example.com"),
+                ("password", "attacker owns this passphrase"),
+            ],
+        )
+        .await;
+    let attackers_link = token_of(&site.link_in_email("ada@example.com", "/verify-email?token=").await);
+    // The victim, not knowing, signs up too.
+    let mut ada = site.browser(CHROME, "203.0.113.10");
+    let reply = ada
+        .call(
+            "sign-up",
+            &[("name", "Ada"), ("email", "ada@example.com"), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let adas_link = token_of(&site.link_in_email("ada@example.com", "/verify-email?token=").await);
+    assert_ne!(attackers_link, adas_link);
+    // The earlier link is dead, and the attacker's password no longer matches anything.
+    let stale = ada
+        .call("confirm-email", &[("token", &attackers_link), ("password", PASSWORD)])
+        .await;
+    assert!(stale.error().to_string().contains("invalid or has expired"));
+    let reply = ada
+        .call("confirm-email", &[("token", &adas_link), ("password", PASSWORD)])
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(ada.me().await["name"], "Ada");
+    let attempt = attacker
+        .log_in("ada@example.com", "attacker owns this passphrase")
+        .await;
+    assert_eq!(attempt.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn parallel_guesses_cannot_outrun_the_lock() {
+    let site = Site::with(&[("AUTH_ATTEMPTS_PER_IP", "1000")]).await;
+    site.verified_account("Ada", "ada@example.com").await;
+    let guesses = (0..12).map(|i| {
+        let mut browser = site.browser(FIREFOX, "198.51.100.66");
+        async move {
+            browser
+                .log_in("ada@example.com", &format!("guess number {i} is wrong"))
+                .await
+                .status
+        }
+    });
+    let statuses = futures_util::future::join_all(guesses).await;
+    let checked = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::UNPROCESSABLE_ENTITY)
+        .count();
+    assert_eq!(checked, 4, "only the free failures were checked: {statuses:?}");
+    assert_eq!(
+        statuses.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count(),
+        8,
+        "the fifth failure locked the address for everyone waiting behind it"
     );
 }

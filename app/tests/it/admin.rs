@@ -42,6 +42,39 @@ async fn admin_create_makes_a_confirmed_admin_or_promotes_an_existing_account() 
     let mut ops = site.browser(CHROME, "203.0.113.20");
     assert_eq!(ops.log_in("ops@example.com", PASSWORD).await.status, StatusCode::OK);
     assert_eq!(ops.me().await["is_platform_admin"], true);
+
+    // An unconfirmed sign-up on the address gets the operator's password, not the stranger's.
+    let mut stranger = site.browser(FIREFOX, "198.51.100.66");
+    stranger
+        .call(
+            "sign-up",
+            &[
+                ("name", "Mallory"),
+                ("email", "root@example.com"),
+                ("password", "strangers own passphrase"),
+            ],
+        )
+        .await;
+    let weak = create_admin(&site.db.app, "root@example.com", "Root", "").await;
+    assert!(
+        weak.unwrap_err().field("password").is_some(),
+        "an unconfirmed account needs a password"
+    );
+    assert_eq!(
+        create_admin(&site.db.app, "root@example.com", "Root", PASSWORD)
+            .await
+            .unwrap(),
+        AdminCreated::New
+    );
+    assert_eq!(
+        stranger
+            .log_in("root@example.com", "strangers own passphrase")
+            .await
+            .status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let mut root = site.browser(CHROME, "203.0.113.21");
+    assert_eq!(root.log_in("root@example.com", PASSWORD).await.status, StatusCode::OK);
 }
 
 #[tokio::test]
