@@ -239,20 +239,5 @@ pub async fn security_events(before: Option<i64>) -> Result<Vec<SecurityEventInf
     let rows = super::queries::security_events(&auth.state.db, user.id, before, SECURITY_PAGE_SIZE as i64)
         .await
         .map_err(|e| AppError::from(e).respond())?;
-    Ok(rows
-        .into_iter()
-        .map(|e| SecurityEventInfo {
-            id: e.id,
-            title: super::event_title(&e.kind).to_owned(),
-            kind: e.kind,
-            device: super::device::describe(&e.user_agent),
-            ip: e.ip.unwrap_or_else(|| "unknown".into()),
-            location: if e.location.is_empty() {
-                "Unknown".into()
-            } else {
-                e.location
-            },
-            at: super::format_time(e.created_at),
-        })
-        .collect())
+    Ok(rows.into_iter().map(SecurityEventInfo::from).collect())
 }

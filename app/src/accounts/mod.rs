@@ -100,6 +100,25 @@ pub fn event_title(kind: &str) -> &'static str {
     }
 }
 
+#[cfg(feature = "ssr")]
+impl From<queries::SecurityEventRow> for SecurityEventInfo {
+    fn from(e: queries::SecurityEventRow) -> Self {
+        Self {
+            id: e.id,
+            title: event_title(&e.kind).to_owned(),
+            kind: e.kind,
+            device: device::describe(&e.user_agent),
+            ip: e.ip.unwrap_or_else(|| "unknown".into()),
+            location: if e.location.is_empty() {
+                "Unknown".into()
+            } else {
+                e.location
+            },
+            at: format_time(e.created_at),
+        }
+    }
+}
+
 /// `2026-11-25 21:46 UTC`: what the pages and emails show.
 #[cfg(feature = "ssr")]
 pub fn format_time(t: time::OffsetDateTime) -> String {

@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::AdminUser;
 use crate::{
     accounts::{
-        device, format_time, password, queries as account_queries,
+        format_time, password, queries as account_queries,
         service::{check_email, check_name, normalize_email, security_event, send_verification},
         session::{CurrentUser, RequestAuth},
     },
@@ -57,8 +57,9 @@ impl From<UserListRow> for AdminUser {
     }
 }
 
-/// Accounts whose name or email contains `search` (all when empty), newest first.
-pub async fn users(pool: &PgPool, search: &str, page: i64) -> Result<Vec<AdminUser>, AppError> {
+/// Accounts whose name or email contains `search` (all when empty), newest first; or, with
+/// `only`, just that account.
+async fn query_users(pool: &PgPool, search: &str, only: Option<Uuid>, page: i64) -> Result<Vec<AdminUser>, AppError> {
     let pattern = format!(
         "%{}%",
         search
@@ -76,53 +77,35 @@ pub async fn users(pool: &PgPool, search: &str, page: i64) -> Result<Vec<AdminUs
                (select count(*) from user_sessions s
                  where s.user_id = u.id and s.revoked_at is null and s.expires_at > now()) as "active_sessions!"
         from users u
-        where u.email ilike $1 or u.name ilike $1
+        where ($4::uuid is null or u.id = $4) and (u.email ilike $1 or u.name ilike $1)
         order by u.created_at desc, u.id
         limit $2 offset $3
         "#,
         pattern,
         PAGE_SIZE,
         page.max(0) * PAGE_SIZE,
+        only,
     )
     .fetch_all(pool)
     .await?;
     Ok(rows.into_iter().map(AdminUser::from).collect())
 }
 
+pub async fn users(pool: &PgPool, search: &str, page: i64) -> Result<Vec<AdminUser>, AppError> {
+    query_users(pool, search, None, page).await
+}
+
 pub async fn user(pool: &PgPool, id: Uuid) -> Result<super::AdminUserDetail, AppError> {
-    let row = sqlx::query_as!(
-        UserListRow,
-        r#"
-        select u.id, u.name, u.email, u.email_verified_at, u.locked_at, u.totp_enabled_at, u.is_platform_admin,
-               u.created_at,
-               (select max(s.last_seen_at) from user_sessions s where s.user_id = u.id) as last_seen_at,
-               (select count(*) from user_sessions s
-                 where s.user_id = u.id and s.revoked_at is null and s.expires_at > now()) as "active_sessions!"
-        from users u where u.id = $1
-        "#,
-        id
-    )
-    .fetch_optional(pool)
-    .await?
-    .ok_or_else(|| AppError::NotFound("That account".into()))?;
+    let user = query_users(pool, "", Some(id), 0)
+        .await?
+        .pop()
+        .ok_or_else(|| AppError::NotFound("That account".into()))?;
     let events = account_queries::security_events(pool, id, None, 20).await?;
     Ok(super::AdminUserDetail {
-        user: row.into(),
+        user,
         events: events
             .into_iter()
-            .map(|e| crate::accounts::SecurityEventInfo {
-                id: e.id,
-                title: crate::accounts::event_title(&e.kind).to_owned(),
-                kind: e.kind,
-                device: device::describe(&e.user_agent),
-                ip: e.ip.unwrap_or_else(|| "unknown".into()),
-                location: if e.location.is_empty() {
-                    "Unknown".into()
-                } else {
-                    e.location
-                },
-                at: format_time(e.created_at),
-            })
+            .map(crate::accounts::SecurityEventInfo::from)
             .collect(),
     })
 }
