@@ -10,6 +10,7 @@ pub mod error;
 pub mod marketing;
 pub mod system;
 pub mod ui;
+pub mod workspaces;
 
 #[cfg(feature = "ssr")]
 pub mod server;
@@ -79,6 +80,9 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("account/sessions") view=accounts::pages::SessionsPage ssr=SsrMode::Async />
                         <Route path=path!("account/security") view=accounts::pages::SecurityPage ssr=SsrMode::Async />
                         <Route path=path!("admin/users") view=admin::pages::AdminUsersPage ssr=SsrMode::Async />
+                        <Route path=path!("workspaces/new") view=workspaces::pages::NewWorkspacePage ssr=SsrMode::Async />
+                        <Route path=path!("w/:slug") view=workspaces::pages::WorkspaceHomePage ssr=SsrMode::Async />
+                        <Route path=path!("w/:slug/settings") view=workspaces::pages::WorkspaceSettingsPage ssr=SsrMode::Async />
                         <Route path=path!("admin/users/:id") view=admin::pages::AdminUserPage ssr=SsrMode::Async />
                         <Route path=path!("dev/mailbox") view=email::pages::DevMailboxPage />
                         <Route path=path!("dev/mailbox/:id") view=email::pages::DevMailboxEmailPage />

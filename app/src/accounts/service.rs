@@ -194,6 +194,7 @@ pub async fn sign_up(auth: &RequestAuth, name: &str, email: &str, password: &str
     let mut tx = state.db.begin().await?;
     let id = Uuid::new_v4();
     if queries::insert_user(&mut tx, id, &email, name, &hash).await? {
+        crate::workspaces::service::create_personal(&mut tx, id, name).await?;
         if may_send {
             send_verification(&mut tx, state, id, name, &email).await?;
         }
@@ -937,6 +938,7 @@ pub async fn delete_account(auth: &RequestAuth, password: &str, confirmation: &s
     errors.finish(&[])?;
     confirm_password(auth, &user, password).await?;
     let mut tx = auth.state.db.begin().await?;
+    crate::workspaces::service::release_for_deletion(&mut tx, user.id).await?;
     alert(
         &mut tx,
         &auth.state,
@@ -961,6 +963,15 @@ pub async fn export(state: &AppState, user_id: Uuid) -> Result<serde_json::Value
     drop(conn);
     let sessions = queries::live_sessions(&state.db, user_id, state.config.auth.session_idle).await?;
     let events = queries::security_events(&state.db, user_id, None, 10_000).await?;
+    let mut tx = crate::workspaces::tenant::begin(&state.db, user_id, None).await?;
+    let workspaces = sqlx::query!(
+        "select w.name, w.slug, m.role, m.created_at from workspaces w
+         join workspace_members m on m.workspace_id = w.id and m.user_id = $1 order by m.created_at",
+        user_id
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
     let ts = |t: time::OffsetDateTime| super::format_time(t);
     Ok(serde_json::json!({
         "exported_at": ts(time::OffsetDateTime::now_utc()),
@@ -971,6 +982,12 @@ pub async fn export(state: &AppState, user_id: Uuid) -> Result<serde_json::Value
             "email_verified_at": user.email_verified_at.map(ts),
             "created_at": ts(user.created_at),
         },
+        "workspaces": workspaces.iter().map(|w| serde_json::json!({
+            "name": w.name,
+            "slug": w.slug,
+            "role": w.role,
+            "member_since": ts(w.created_at),
+        })).collect::<Vec<_>>(),
         "sessions": sessions.iter().map(|s| serde_json::json!({
             "device": device::describe(&s.user_agent),
             "user_agent": s.user_agent,

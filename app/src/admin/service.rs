@@ -250,6 +250,7 @@ pub async fn create_admin(pool: &PgPool, email: &str, name: &str, password: &str
                     "{email} signed up just now; run the command again"
                 )));
             }
+            crate::workspaces::service::create_personal(&mut tx, id, name).await?;
             (id, AdminCreated::New)
         }
     };

@@ -55,6 +55,8 @@ pub enum AuditAction {
     AdminUserUnlocked,
     AdminUserSignedOut,
     AdminVerificationResent,
+    WorkspaceCreated,
+    WorkspaceSettingsUpdated,
 }
 
 impl AuditAction {
@@ -82,6 +84,8 @@ impl AuditAction {
             Self::AdminUserUnlocked => "admin.user_unlocked",
             Self::AdminUserSignedOut => "admin.user_signed_out",
             Self::AdminVerificationResent => "admin.verification_resent",
+            Self::WorkspaceCreated => "workspace.created",
+            Self::WorkspaceSettingsUpdated => "workspace.settings_updated",
         }
     }
 }

@@ -88,6 +88,7 @@ fn TopBar(drawer_open: RwSignal<bool>) -> impl IntoView {
                     <Logo />
                     <span>"AudioTricks"</span>
                 </A>
+                <crate::workspaces::pages::WorkspaceSwitcher />
                 <nav aria-label="Primary" class="ml-6 hidden items-center gap-5 text-sm text-slate-600 md:flex dark:text-slate-300">
                     <a href="/#features" class="hover:text-slate-900 dark:hover:text-white">"Features"</a>
                     <a href="/#how-it-works" class="hover:text-slate-900 dark:hover:text-white">"How it works"</a>

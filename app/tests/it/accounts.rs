@@ -754,6 +754,7 @@ async fn the_account_exports_as_json_then_deletes_with_password_and_confirmation
     let data = export.json();
     assert_eq!(data["account"]["email"], "ada@example.com");
     assert_eq!(data["sessions"].as_array().unwrap().len(), 1);
+    assert_eq!(data["workspaces"][0]["role"], "owner");
     assert!(data["security_events"].as_array().unwrap().len() >= 3);
 
     let unconfirmed = ada

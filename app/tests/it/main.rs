@@ -9,3 +9,4 @@ mod http;
 mod jobs;
 mod rate_limit;
 mod support;
+mod workspaces;

@@ -1,0 +1,75 @@
+//! Workspace server functions. Each workspace-scoped one names its workspace by slug and checks
+//! one permission through `service::authorize`.
+
+use leptos::prelude::*;
+
+use super::{WorkspaceSettings, WorkspaceSummary};
+use crate::error::AppError;
+
+#[cfg(feature = "ssr")]
+use crate::accounts::session::RequestAuth;
+
+/// The signed-in user's workspaces; none for a visitor (the top bar asks on every page, and an
+/// error status here would become the page's status).
+#[server(endpoint = "workspaces/mine")]
+pub async fn my_workspaces() -> Result<Vec<WorkspaceSummary>, AppError> {
+    let auth = RequestAuth::load().await.map_err(AppError::respond)?;
+    if auth.user.is_none() {
+        return Ok(Vec::new());
+    }
+    super::service::mine(&auth).await.map_err(AppError::respond)
+}
+
+#[server(endpoint = "workspaces/create")]
+pub async fn create_workspace(name: String, slug: String) -> Result<(), AppError> {
+    let auth = RequestAuth::load().await.map_err(AppError::respond)?;
+    let workspace = super::service::create(&auth, &name, &slug)
+        .await
+        .map_err(AppError::respond)?;
+    leptos_axum::redirect(&format!("/w/{}", workspace.slug));
+    Ok(())
+}
+
+/// A workspace's settings, or where it moved to.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum SettingsLookup {
+    Found(WorkspaceSettings),
+    Moved(String),
+}
+
+#[server(endpoint = "workspaces/settings")]
+pub async fn get_workspace_settings(slug: String) -> Result<SettingsLookup, AppError> {
+    use super::service::{lookup, settings, Lookup};
+    let auth = RequestAuth::load().await.map_err(AppError::respond)?;
+    match lookup(&auth, &slug).await.map_err(AppError::respond)? {
+        Lookup::Moved(to) => Ok(SettingsLookup::Moved(to)),
+        Lookup::Found(access) => settings(&auth, &access)
+            .await
+            .map(SettingsLookup::Found)
+            .map_err(AppError::respond),
+    }
+}
+
+#[server(endpoint = "workspaces/settings/update")]
+pub async fn update_workspace_settings(
+    workspace: String,
+    name: String,
+    slug: String,
+    default_language: String,
+    retention_days: String,
+    timezone: String,
+) -> Result<(), AppError> {
+    let auth = RequestAuth::load().await.map_err(AppError::respond)?;
+    let input = super::service::SettingsInput {
+        name: &name,
+        slug: &slug,
+        default_language: &default_language,
+        retention_days: &retention_days,
+        timezone: &timezone,
+    };
+    let new_slug = super::service::update_settings(&auth, &workspace, input)
+        .await
+        .map_err(AppError::respond)?;
+    leptos_axum::redirect(&format!("/w/{new_slug}/settings?saved=1"));
+    Ok(())
+}

@@ -1,0 +1,242 @@
+//! Workspaces: every piece of data belongs to one, members have a role, and PostgreSQL
+//! Row-Level Security keeps each workspace's rows to itself (see `tenant`).
+
+pub mod api;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod service;
+#[cfg(feature = "ssr")]
+pub mod tenant;
+
+use serde::{Deserialize, Serialize};
+
+/// What a member may do. Each workspace-scoped server function checks exactly one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Permission {
+    TranscriptsRead,
+    TranscriptsCreate,
+    TranscriptsEdit,
+    TranscriptsDelete,
+    TranscriptsShare,
+    MembersManage,
+    RolesManage,
+    SettingsManage,
+    BillingManage,
+    ApiKeysManage,
+    AuditRead,
+    WorkspaceDelete,
+}
+
+impl Permission {
+    pub const ALL: [Permission; 12] = [
+        Self::TranscriptsRead,
+        Self::TranscriptsCreate,
+        Self::TranscriptsEdit,
+        Self::TranscriptsDelete,
+        Self::TranscriptsShare,
+        Self::MembersManage,
+        Self::RolesManage,
+        Self::SettingsManage,
+        Self::BillingManage,
+        Self::ApiKeysManage,
+        Self::AuditRead,
+        Self::WorkspaceDelete,
+    ];
+
+    /// The dotted name used in the audit log and the roles matrix.
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::TranscriptsRead => "transcripts.read",
+            Self::TranscriptsCreate => "transcripts.create",
+            Self::TranscriptsEdit => "transcripts.edit",
+            Self::TranscriptsDelete => "transcripts.delete",
+            Self::TranscriptsShare => "transcripts.share",
+            Self::MembersManage => "members.manage",
+            Self::RolesManage => "roles.manage",
+            Self::SettingsManage => "settings.manage",
+            Self::BillingManage => "billing.manage",
+            Self::ApiKeysManage => "api_keys.manage",
+            Self::AuditRead => "audit.read",
+            Self::WorkspaceDelete => "workspace.delete",
+        }
+    }
+}
+
+/// The built-in roles.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Role {
+    Owner,
+    Admin,
+    Member,
+    Viewer,
+}
+
+impl Role {
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Owner => "owner",
+            Self::Admin => "admin",
+            Self::Member => "member",
+            Self::Viewer => "viewer",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Self> {
+        match key {
+            "owner" => Some(Self::Owner),
+            "admin" => Some(Self::Admin),
+            "member" => Some(Self::Member),
+            "viewer" => Some(Self::Viewer),
+            _ => None,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Owner => "Owner",
+            Self::Admin => "Admin",
+            Self::Member => "Member",
+            Self::Viewer => "Viewer",
+        }
+    }
+
+    /// The built-in permission matrix.
+    pub fn can(self, permission: Permission) -> bool {
+        use Permission::*;
+        match self {
+            Self::Owner => true,
+            Self::Admin => permission != WorkspaceDelete,
+            Self::Member => matches!(
+                permission,
+                TranscriptsRead | TranscriptsCreate | TranscriptsEdit | TranscriptsShare
+            ),
+            Self::Viewer => permission == TranscriptsRead,
+        }
+    }
+}
+
+/// A workspace in the switcher.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkspaceSummary {
+    pub slug: String,
+    pub name: String,
+    pub personal: bool,
+    pub role: Role,
+}
+
+/// A workspace's settings as its Settings page shows them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkspaceSettings {
+    pub slug: String,
+    pub name: String,
+    pub default_language: String,
+    /// Empty: keep recordings until deleted.
+    pub retention_days: Option<i32>,
+    pub timezone: String,
+    pub role: Role,
+    pub can_manage: bool,
+    pub members: i64,
+}
+
+/// Transcription languages offered in settings: ISO 639-1 code and name.
+pub const LANGUAGES: &[(&str, &str)] = &[
+    ("auto", "Detect automatically"),
+    ("en", "English"),
+    ("de", "German"),
+    ("es", "Spanish"),
+    ("fr", "French"),
+    ("it", "Italian"),
+    ("ja", "Japanese"),
+    ("nl", "Dutch"),
+    ("pt", "Portuguese"),
+    ("zh", "Chinese"),
+];
+
+/// Time zones offered in settings (IANA names).
+pub const TIMEZONES: &[&str] = &[
+    "UTC",
+    "Africa/Johannesburg",
+    "America/Chicago",
+    "America/Denver",
+    "America/Los_Angeles",
+    "America/Mexico_City",
+    "America/New_York",
+    "America/Sao_Paulo",
+    "America/Toronto",
+    "Asia/Dubai",
+    "Asia/Kolkata",
+    "Asia/Shanghai",
+    "Asia/Singapore",
+    "Asia/Tokyo",
+    "Australia/Melbourne",
+    "Australia/Perth",
+    "Australia/Sydney",
+    "Europe/Amsterdam",
+    "Europe/Berlin",
+    "Europe/London",
+    "Europe/Madrid",
+    "Europe/Paris",
+    "Pacific/Auckland",
+];
+
+/// A URL-safe slug from a name: lower-case letters, digits and single hyphens, 3 to 40 long.
+pub fn slugify(name: &str) -> String {
+    let mut slug = String::new();
+    for c in name.to_lowercase().chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c);
+        } else if !slug.ends_with('-') && !slug.is_empty() {
+            slug.push('-');
+        }
+        if slug.len() >= 40 {
+            break;
+        }
+    }
+    let slug = slug.trim_matches('-');
+    let slug = if slug.len() < 3 {
+        format!("{slug}-ws")
+    } else {
+        slug.to_owned()
+    };
+    if valid_slug(&slug) {
+        slug
+    } else {
+        "workspace".to_owned()
+    }
+}
+
+/// Whether `slug` is acceptable as a workspace address.
+pub fn valid_slug(slug: &str) -> bool {
+    let bytes = slug.as_bytes();
+    (3..=40).contains(&slug.len())
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
+        && bytes[0] != b'-'
+        && bytes[slug.len() - 1] != b'-'
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_url_safe_and_bounded() {
+        assert_eq!(slugify("Ada Lovelace's Team!"), "ada-lovelace-s-team");
+        assert_eq!(slugify("Ünïcode Ωmega"), "n-code-mega");
+        assert_eq!(slugify("x"), "x-ws");
+        assert_eq!(slugify("!!"), "workspace");
+        assert!(valid_slug(&slugify("x")));
+        assert!(slugify(&"long name ".repeat(10)).len() <= 40);
+        assert!(valid_slug("acme-audio"));
+        assert!(!valid_slug("-acme") && !valid_slug("ac") && !valid_slug("Acme") && !valid_slug("a_b_c"));
+    }
+
+    #[test]
+    fn roles_follow_the_matrix() {
+        assert!(Permission::ALL.iter().all(|p| Role::Owner.can(*p)));
+        assert!(!Role::Admin.can(Permission::WorkspaceDelete) && Role::Admin.can(Permission::SettingsManage));
+        assert!(Role::Member.can(Permission::TranscriptsEdit) && !Role::Member.can(Permission::SettingsManage));
+        assert!(Role::Viewer.can(Permission::TranscriptsRead) && !Role::Viewer.can(Permission::TranscriptsEdit));
+    }
+}

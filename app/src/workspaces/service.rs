@@ -1,0 +1,396 @@
+//! Workspace rules: creation (with the owner's membership), the switcher's list, access checks
+//! by slug and permission, and settings. All queries run in a `tenant` transaction.
+
+use rand::Rng;
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use super::{tenant, valid_slug, Permission, Role, WorkspaceSettings, WorkspaceSummary, LANGUAGES, TIMEZONES};
+use crate::{
+    accounts::session::{CurrentUser, RequestAuth},
+    audit::{self, Actor, AuditAction, AuditEvent},
+    error::{AppError, FieldErrors},
+};
+
+#[derive(Clone, Debug)]
+pub struct Workspace {
+    pub id: Uuid,
+    pub slug: String,
+    pub name: String,
+    pub personal: bool,
+    pub default_language: String,
+    pub retention_days: Option<i32>,
+    pub timezone: String,
+}
+
+/// A member's way into one workspace.
+#[derive(Clone, Debug)]
+pub struct Access {
+    pub workspace: Workspace,
+    pub role: Role,
+    pub user: CurrentUser,
+}
+
+impl Access {
+    pub fn require(&self, permission: Permission) -> Result<(), AppError> {
+        if self.role.can(permission) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+
+    fn audit(&self, action: AuditAction, auth: &RequestAuth) -> AuditEvent {
+        AuditEvent::new(Actor::User(self.user.id), action)
+            .target("workspace", self.workspace.id.to_string())
+            .origin(auth.meta.ip, Some(&auth.meta.user_agent))
+    }
+}
+
+/// Creates a workspace owned by `user_id` on the caller's transaction (which is left in the new
+/// workspace's context). When `exact` is false a taken slug gets a random suffix.
+pub async fn create_in(
+    tx: &mut PgConnection,
+    user_id: Uuid,
+    name: &str,
+    slug: &str,
+    personal: bool,
+    exact: bool,
+) -> Result<Workspace, AppError> {
+    for attempt in 0..6 {
+        let candidate = if attempt == 0 {
+            slug.to_owned()
+        } else if exact {
+            return Err(AppError::invalid_field("slug", "That address is taken. Try another."));
+        } else {
+            let suffix: String = {
+                let mut rng = rand::rng();
+                (0..4)
+                    .map(|_| char::from(b"abcdefghjkmnpqrstuvwxyz23456789"[rng.random_range(0..31)]))
+                    .collect()
+            };
+            format!("{}-{suffix}", &slug[..slug.len().min(35)].trim_end_matches('-'))
+        };
+        let id = Uuid::new_v4();
+        tenant::enter(tx, user_id, Some(id)).await?;
+        let inserted = sqlx::query_scalar!(
+            "insert into workspaces (id, slug, name, personal, created_by) values ($1, $2, $3, $4, $5)
+             on conflict (slug) do nothing returning id",
+            id,
+            candidate,
+            name,
+            personal,
+            user_id
+        )
+        .fetch_optional(&mut *tx)
+        .await?;
+        if inserted.is_none() {
+            continue;
+        }
+        sqlx::query!(
+            "insert into workspace_members (workspace_id, user_id, role) values ($1, $2, 'owner')",
+            id,
+            user_id
+        )
+        .execute(&mut *tx)
+        .await?;
+        return Ok(Workspace {
+            id,
+            slug: candidate,
+            name: name.to_owned(),
+            personal,
+            default_language: "auto".into(),
+            retention_days: None,
+            timezone: "UTC".into(),
+        });
+    }
+    Err(AppError::internal("no free workspace slug after several tries"))
+}
+
+/// The personal workspace every account gets, named after its owner.
+pub async fn create_personal(tx: &mut PgConnection, user_id: Uuid, owner_name: &str) -> Result<Workspace, AppError> {
+    let first = owner_name.split_whitespace().next().unwrap_or(owner_name);
+    let name = format!("{first}'s workspace").chars().take(80).collect::<String>();
+    create_in(tx, user_id, &name, &super::slugify(owner_name), true, false).await
+}
+
+fn check_name(errors: &mut FieldErrors, name: &str) {
+    if name.is_empty() {
+        errors.add("name", "Give the workspace a name.");
+    } else if name.chars().count() > 80 {
+        errors.add("name", "Use at most 80 characters.");
+    } else if name.chars().any(char::is_control) {
+        errors.add("name", "Use letters, digits, spaces and punctuation only.");
+    }
+}
+
+fn check_slug(errors: &mut FieldErrors, slug: &str) {
+    if !valid_slug(slug) {
+        errors.add(
+            "slug",
+            "Use 3 to 40 lower-case letters, digits and hyphens, starting and ending with a letter or digit.",
+        );
+    }
+}
+
+/// A new team workspace; the creator is its owner.
+pub async fn create(auth: &RequestAuth, name: &str, slug: &str) -> Result<Workspace, AppError> {
+    let user = auth.user()?;
+    let name = name.trim();
+    let slug = slug.trim().to_lowercase();
+    let slug = if slug.is_empty() { super::slugify(name) } else { slug };
+    let mut errors = FieldErrors::new();
+    check_name(&mut errors, name);
+    check_slug(&mut errors, &slug);
+    errors.finish(&[("name", name), ("slug", &slug)])?;
+    let mut tx = auth.state.db.begin().await?;
+    let workspace = create_in(&mut tx, user.id, name, &slug, false, true).await?;
+    audit::service::record(
+        &mut tx,
+        AuditEvent::new(Actor::User(user.id), AuditAction::WorkspaceCreated)
+            .target("workspace", workspace.id.to_string())
+            .metadata(serde_json::json!({ "slug": workspace.slug, "name": workspace.name }))
+            .origin(auth.meta.ip, Some(&auth.meta.user_agent)),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(workspace)
+}
+
+/// The user's workspaces, personal first, then by name.
+pub async fn mine(auth: &RequestAuth) -> Result<Vec<WorkspaceSummary>, AppError> {
+    let user = auth.user()?;
+    let mut tx = tenant::begin(&auth.state.db, user.id, None).await?;
+    let rows = sqlx::query!(
+        "select w.slug, w.name, w.personal, m.role from workspaces w
+         join workspace_members m on m.workspace_id = w.id and m.user_id = $1
+         order by w.personal desc, lower(w.name)",
+        user.id
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            Some(WorkspaceSummary {
+                slug: r.slug,
+                name: r.name,
+                personal: r.personal,
+                role: Role::from_key(&r.role)?,
+            })
+        })
+        .collect())
+}
+
+/// Where a slug leads for this user.
+pub enum Lookup {
+    Found(Access),
+    /// The workspace was renamed; its address is now this slug.
+    Moved(String),
+}
+
+/// Finds the user's workspace by slug (or an old slug of it). Outsiders get "not found", never
+/// a hint that the workspace exists.
+pub async fn lookup(auth: &RequestAuth, slug: &str) -> Result<Lookup, AppError> {
+    let user = auth.user()?.clone();
+    let not_found = || AppError::NotFound("That workspace".into());
+    if !valid_slug(slug) {
+        return Err(not_found());
+    }
+    let mut tx = tenant::begin(&auth.state.db, user.id, None).await?;
+    let row = sqlx::query!(
+        r#"select w.id, w.slug, w.name, w.personal, w.default_language, w.retention_days, w.timezone,
+                  m.role as "role?"
+           from workspaces w left join workspace_members m on m.workspace_id = w.id and m.user_id = $2
+           where w.slug = $1"#,
+        slug,
+        user.id
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    if let Some(row) = row {
+        let role = row.role.as_deref().and_then(Role::from_key).ok_or_else(not_found)?;
+        tx.commit().await?;
+        return Ok(Lookup::Found(Access {
+            workspace: Workspace {
+                id: row.id,
+                slug: row.slug,
+                name: row.name,
+                personal: row.personal,
+                default_language: row.default_language,
+                retention_days: row.retention_days,
+                timezone: row.timezone,
+            },
+            role,
+            user,
+        }));
+    }
+    let moved = sqlx::query_scalar!(
+        "select w.slug from workspace_slug_history h join workspaces w on w.id = h.workspace_id where h.slug = $1",
+        slug
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    moved.map(Lookup::Moved).ok_or_else(not_found)
+}
+
+/// The workspace at `slug` if the user may do `permission` there: "not found" for outsiders,
+/// "forbidden" for members without it. Every workspace-scoped server function starts here.
+pub async fn authorize(auth: &RequestAuth, slug: &str, permission: Permission) -> Result<Access, AppError> {
+    match lookup(auth, slug).await? {
+        Lookup::Found(access) => {
+            access.require(permission)?;
+            Ok(access)
+        }
+        Lookup::Moved(_) => Err(AppError::NotFound("That workspace".into())),
+    }
+}
+
+pub async fn settings(auth: &RequestAuth, access: &Access) -> Result<WorkspaceSettings, AppError> {
+    let mut tx = tenant::begin(&auth.state.db, access.user.id, Some(access.workspace.id)).await?;
+    let members = sqlx::query_scalar!(
+        r#"select count(*) as "n!" from workspace_members where workspace_id = $1"#,
+        access.workspace.id
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    let w = &access.workspace;
+    Ok(WorkspaceSettings {
+        slug: w.slug.clone(),
+        name: w.name.clone(),
+        default_language: w.default_language.clone(),
+        retention_days: w.retention_days,
+        timezone: w.timezone.clone(),
+        role: access.role,
+        can_manage: access.role.can(Permission::SettingsManage),
+        members,
+    })
+}
+
+pub struct SettingsInput<'a> {
+    pub name: &'a str,
+    pub slug: &'a str,
+    pub default_language: &'a str,
+    pub retention_days: &'a str,
+    pub timezone: &'a str,
+}
+
+/// Saves the settings; returns the (possibly new) slug. A changed slug leaves the old one as a
+/// redirect.
+pub async fn update_settings(auth: &RequestAuth, slug: &str, input: SettingsInput<'_>) -> Result<String, AppError> {
+    let access = authorize(auth, slug, Permission::SettingsManage).await?;
+    let name = input.name.trim();
+    let new_slug = input.slug.trim().to_lowercase();
+    let retention = input.retention_days.trim();
+    let mut errors = FieldErrors::new();
+    check_name(&mut errors, name);
+    check_slug(&mut errors, &new_slug);
+    errors.check(
+        LANGUAGES.iter().any(|(code, _)| *code == input.default_language),
+        "default_language",
+        "Choose a language from the list.",
+    );
+    let retention_days = match retention {
+        "" => None,
+        text => match text.parse::<i32>() {
+            Ok(days) if (1..=3650).contains(&days) => Some(days),
+            _ => {
+                errors.add(
+                    "retention_days",
+                    "Enter a number of days from 1 to 3650, or leave it empty to keep recordings.",
+                );
+                None
+            }
+        },
+    };
+    errors.check(
+        TIMEZONES.contains(&input.timezone),
+        "timezone",
+        "Choose a time zone from the list.",
+    );
+    errors.finish(&[("name", name), ("slug", &new_slug), ("retention_days", retention)])?;
+
+    let w = &access.workspace;
+    let mut tx = tenant::begin(&auth.state.db, access.user.id, Some(w.id)).await?;
+    if new_slug != w.slug {
+        // The old address keeps working; a slug this workspace used before can be taken back.
+        sqlx::query!("delete from workspace_slug_history where slug = $1", new_slug)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query!(
+            "insert into workspace_slug_history (slug, workspace_id) values ($1, $2) on conflict (slug) do nothing",
+            w.slug,
+            w.id
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
+    let updated = sqlx::query!(
+        "update workspaces set name = $2, slug = $3, default_language = $4, retention_days = $5, timezone = $6
+         where id = $1",
+        w.id,
+        name,
+        new_slug,
+        input.default_language,
+        retention_days,
+        input.timezone
+    )
+    .execute(&mut *tx)
+    .await;
+    match updated {
+        Ok(_) => {}
+        Err(sqlx::Error::Database(db)) if db.code().as_deref() == Some("23505") => {
+            return Err(AppError::invalid_field("slug", "That address is taken. Try another."));
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let changes = serde_json::json!({
+        "name": name, "slug": new_slug, "default_language": input.default_language,
+        "retention_days": retention_days, "timezone": input.timezone,
+    });
+    audit::service::record(
+        &mut tx,
+        access
+            .audit(AuditAction::WorkspaceSettingsUpdated, auth)
+            .metadata(changes),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(new_slug)
+}
+
+/// Before an account is deleted: its personal workspace and team workspaces it alone belongs to
+/// go with it; a team workspace it owns with other members stops the deletion, so a team never
+/// loses its owner silently. Runs on the deletion's transaction.
+pub async fn release_for_deletion(tx: &mut PgConnection, user_id: Uuid) -> Result<(), AppError> {
+    tenant::enter(tx, user_id, None).await?;
+    let owned = sqlx::query!(
+        "select w.id, w.name, w.personal from workspaces w
+         join workspace_members m on m.workspace_id = w.id and m.user_id = $1 and m.role = 'owner'",
+        user_id
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    for workspace in owned {
+        tenant::enter(tx, user_id, Some(workspace.id)).await?;
+        let members = sqlx::query_scalar!(
+            r#"select count(*) as "n!" from workspace_members where workspace_id = $1"#,
+            workspace.id
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        if members > 1 && !workspace.personal {
+            return Err(AppError::Conflict(format!(
+                "You own the workspace \u{201c}{}\u{201d}, which has other members. Make someone else its owner, or remove them, before deleting your account.",
+                workspace.name
+            )));
+        }
+        sqlx::query!("delete from workspaces where id = $1", workspace.id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    Ok(())
+}

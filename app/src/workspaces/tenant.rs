@@ -1,0 +1,27 @@
+//! The one place that sets the tenant context Row-Level Security reads. Every query on a
+//! workspace table runs in a transaction opened (or entered) here; without it those tables show
+//! nothing.
+
+use sqlx::{PgConnection, PgPool, Postgres, Transaction};
+use uuid::Uuid;
+
+/// Sets who is asking and (optionally) which workspace, for the rest of this transaction only.
+pub async fn enter(conn: &mut PgConnection, user_id: Uuid, workspace_id: Option<Uuid>) -> Result<(), sqlx::Error> {
+    sqlx::query("select set_config('app.user_id', $1, true), set_config('app.workspace_id', $2, true)")
+        .bind(user_id.to_string())
+        .bind(workspace_id.map(|w| w.to_string()).unwrap_or_default())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// A transaction in the given tenant context.
+pub async fn begin(
+    pool: &PgPool,
+    user_id: Uuid,
+    workspace_id: Option<Uuid>,
+) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    enter(&mut tx, user_id, workspace_id).await?;
+    Ok(tx)
+}

@@ -1,0 +1,308 @@
+//! Workspaces under Row-Level Security: the catalog check, no context → no rows, one
+//! workspace's context cannot reach another's rows; and the workspace server functions.
+
+use axum::http::StatusCode;
+use sqlx::{Connection, Row};
+
+use crate::accounts::{Site, PASSWORD};
+use crate::support::TestDb;
+
+#[tokio::test]
+async fn every_table_with_workspace_data_has_forced_row_level_security() {
+    let db = TestDb::new().await;
+    let unprotected: Vec<String> = sqlx::query_scalar(
+        "select c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
+         where n.nspname = 'public' and c.relkind = 'r'
+           and (c.relname = 'workspaces'
+                or exists (select 1 from pg_attribute a where a.attrelid = c.oid and a.attname = 'workspace_id'
+                           and not a.attisdropped))
+           and not (c.relrowsecurity and c.relforcerowsecurity)",
+    )
+    .fetch_all(&db.owner)
+    .await
+    .unwrap();
+    assert!(
+        unprotected.is_empty(),
+        "tables with workspace data but no forced RLS: {unprotected:?}"
+    );
+    let protected: i64 = sqlx::query_scalar(
+        "select count(*) from pg_class c join pg_namespace n on n.oid = c.relnamespace
+         where n.nspname = 'public' and c.relkind = 'r' and c.relrowsecurity and c.relforcerowsecurity",
+    )
+    .fetch_one(&db.owner)
+    .await
+    .unwrap();
+    assert!(protected >= 3, "{protected}");
+    let bypass: bool = sqlx::query_scalar("select rolbypassrls from pg_roles where rolname = 'audiotricks_app'")
+        .fetch_one(&db.owner)
+        .await
+        .unwrap();
+    assert!(!bypass, "the app role must not bypass RLS");
+}
+
+/// Runs `sql` (returning one uuid) as the owner role inside a tenant context: RLS is forced on
+/// the owner too, so fixtures go through the same door as the app.
+async fn as_tenant(site: &Site, user: uuid::Uuid, workspace: Option<uuid::Uuid>, sql: &str, bind: &str) -> uuid::Uuid {
+    let mut tx = site.db.owner.begin().await.unwrap();
+    app::workspaces::tenant::enter(&mut tx, user, workspace).await.unwrap();
+    let row = sqlx::query(sql).bind(bind).fetch_one(&mut *tx).await.unwrap();
+    tx.commit().await.unwrap();
+    row.get::<uuid::Uuid, _>(0)
+}
+
+async fn user_id(site: &Site, email: &str) -> uuid::Uuid {
+    sqlx::query_scalar("select id from users where email = $1")
+        .bind(email)
+        .fetch_one(&site.db.owner)
+        .await
+        .unwrap()
+}
+
+/// Two accounts, each with their personal workspace: (user id, workspace id) for A and B.
+async fn two_tenants(site: &Site) -> ((uuid::Uuid, uuid::Uuid), (uuid::Uuid, uuid::Uuid)) {
+    site.verified_account("Ada", "ada@example.com").await;
+    site.verified_account("Bob", "bob@example.com").await;
+    let mut out = Vec::new();
+    for email in ["ada@example.com", "bob@example.com"] {
+        let user = user_id(site, email).await;
+        let sql = "select workspace_id from workspace_members where user_id = $1::uuid";
+        out.push((user, as_tenant(site, user, None, sql, &user.to_string()).await));
+    }
+    (out[0], out[1])
+}
+
+#[tokio::test]
+async fn without_a_tenant_context_workspace_tables_show_nothing() {
+    let site = Site::new().await;
+    two_tenants(&site).await;
+    for table in ["workspaces", "workspace_members", "workspace_slug_history"] {
+        let owner_sees: i64 = sqlx::query_scalar(&format!("select count(*) from {table}"))
+            .fetch_one(&site.db.owner)
+            .await
+            .unwrap();
+        let app_sees: i64 = sqlx::query_scalar(&format!("select count(*) from {table}"))
+            .fetch_one(&site.db.app)
+            .await
+            .unwrap();
+        assert_eq!(app_sees, 0, "{table}: the app role without context sees nothing");
+        if table != "workspace_slug_history" {
+            assert_eq!(owner_sees, 0, "{table}: forced RLS applies to the owner role too");
+        }
+    }
+}
+
+#[tokio::test]
+async fn one_workspace_context_cannot_read_or_write_another() {
+    let site = Site::new().await;
+    let ((ada, ada_ws), (_bob, bob_ws)) = two_tenants(&site).await;
+    let mut conn = sqlx::PgConnection::connect(&site.db.app_url).await.unwrap();
+    let mut tx = conn.begin().await.unwrap();
+    app::workspaces::tenant::enter(&mut tx, ada, Some(ada_ws))
+        .await
+        .unwrap();
+    let visible: Vec<uuid::Uuid> = sqlx::query_scalar("select id from workspaces")
+        .fetch_all(&mut *tx)
+        .await
+        .unwrap();
+    assert_eq!(visible, [ada_ws]);
+    let read: Option<String> = sqlx::query_scalar("select name from workspaces where id = $1")
+        .bind(bob_ws)
+        .fetch_optional(&mut *tx)
+        .await
+        .unwrap();
+    assert_eq!(read, None, "B's workspace is invisible");
+    let members: i64 = sqlx::query_scalar("select count(*) from workspace_members where workspace_id = $1")
+        .bind(bob_ws)
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    assert_eq!(members, 0);
+    let updated = sqlx::query("update workspaces set name = 'pwned' where id = $1")
+        .bind(bob_ws)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    assert_eq!(updated.rows_affected(), 0);
+    let deleted = sqlx::query("delete from workspace_members where workspace_id = $1")
+        .bind(bob_ws)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    assert_eq!(deleted.rows_affected(), 0);
+    sqlx::query("savepoint before_insert").execute(&mut *tx).await.unwrap();
+    let joined = sqlx::query("insert into workspace_members (workspace_id, user_id, role) values ($1, $2, 'admin')")
+        .bind(bob_ws)
+        .bind(ada)
+        .execute(&mut *tx)
+        .await;
+    let error = joined.unwrap_err().to_string();
+    assert!(error.contains("row-level security"), "{error}");
+    tx.rollback().await.unwrap();
+}
+
+#[tokio::test]
+async fn sign_up_makes_a_personal_workspace_and_members_manage_settings_by_role() {
+    let site = Site::new().await;
+    let mut ada = site.verified_account("Ada Lovelace", "ada@example.com").await;
+    ada.log_in("ada@example.com", PASSWORD).await;
+    let mine = ada.post("/api/workspaces/mine", &[]).await.json();
+    assert_eq!(mine.as_array().unwrap().len(), 1);
+    assert_eq!(mine[0]["name"], "Ada's workspace");
+    assert_eq!(mine[0]["slug"], "ada-lovelace");
+    assert_eq!(mine[0]["role"], "Owner");
+    assert_eq!(mine[0]["personal"], true);
+
+    // A team workspace with a chosen address; a taken or malformed one is a field error.
+    let bad = ada
+        .post("/api/workspaces/create", &[("name", "Acme"), ("slug", "-bad-")])
+        .await;
+    assert!(bad.error().field("slug").is_some());
+    let taken = ada
+        .post("/api/workspaces/create", &[("name", "Acme"), ("slug", "ada-lovelace")])
+        .await;
+    assert_eq!(
+        taken.error().field("slug").unwrap(),
+        "That address is taken. Try another."
+    );
+    let created = ada
+        .post("/api/workspaces/create", &[("name", "Acme Audio"), ("slug", "")])
+        .await;
+    assert_eq!(created.status, StatusCode::OK, "{}", created.body);
+    assert_eq!(created.location(), Some("/w/acme-audio"));
+
+    // Settings: validated, saved, audited; a new address leaves the old one as a redirect.
+    let update = |slug: &'static str, retention: &'static str| {
+        [
+            ("workspace", "acme-audio"),
+            ("name", "Acme Audio Team"),
+            ("slug", slug),
+            ("default_language", "de"),
+            ("retention_days", retention),
+            ("timezone", "Europe/Berlin"),
+        ]
+    };
+    let invalid = ada.post("/api/workspaces/settings/update", &update("acme", "0")).await;
+    assert!(invalid.error().field("retention_days").is_some());
+    let saved = ada.post("/api/workspaces/settings/update", &update("acme", "30")).await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    assert_eq!(saved.location(), Some("/w/acme/settings?saved=1"));
+    let settings = ada.post("/api/workspaces/settings", &[("slug", "acme")]).await.json();
+    assert_eq!(settings["Found"]["name"], "Acme Audio Team");
+    assert_eq!(settings["Found"]["retention_days"], 30);
+    assert_eq!(settings["Found"]["timezone"], "Europe/Berlin");
+    let moved = ada
+        .post("/api/workspaces/settings", &[("slug", "acme-audio")])
+        .await
+        .json();
+    assert_eq!(moved["Moved"], "acme");
+    let page = ada.get("/w/acme-audio/settings").await;
+    assert_eq!(page.status, StatusCode::FOUND);
+    assert_eq!(page.location(), Some("/w/acme/settings"));
+    assert_eq!(
+        site.count(
+            "select count(*) from audit_log where action in ('workspace.created', 'workspace.settings_updated')"
+        )
+        .await,
+        2
+    );
+
+    // An outsider learns nothing; a viewer reads but may not change settings.
+    let mut bob = site.verified_account("Bob", "bob@example.com").await;
+    bob.log_in("bob@example.com", PASSWORD).await;
+    let outsider = bob.post("/api/workspaces/settings", &[("slug", "acme")]).await;
+    assert_eq!(outsider.status, StatusCode::NOT_FOUND);
+    let outsider_old = bob.post("/api/workspaces/settings", &[("slug", "acme-audio")]).await;
+    assert_eq!(
+        outsider_old.status,
+        StatusCode::NOT_FOUND,
+        "old addresses are private too"
+    );
+    let outsider_write = bob.post("/api/workspaces/settings/update", &update("acme", "30")).await;
+    assert_eq!(outsider_write.status, StatusCode::NOT_FOUND);
+    assert_eq!(bob.get("/w/acme").await.status, StatusCode::NOT_FOUND);
+    let ada_id = user_id(&site, "ada@example.com").await;
+    let acme = as_tenant(&site, ada_id, None, "select id from workspaces where slug = $1", "acme").await;
+    let bob_id = user_id(&site, "bob@example.com").await;
+    as_tenant(
+        &site,
+        ada_id,
+        Some(acme),
+        "insert into workspace_members (workspace_id, user_id, role) values (app_workspace_id(), $1::uuid, 'viewer')
+         returning user_id",
+        &bob_id.to_string(),
+    )
+    .await;
+    let as_viewer = bob.post("/api/workspaces/settings", &[("slug", "acme")]).await.json();
+    assert_eq!(as_viewer["Found"]["role"], "Viewer");
+    assert_eq!(as_viewer["Found"]["can_manage"], false);
+    let mut fields = update("acme", "30");
+    fields[0] = ("workspace", "acme");
+    let viewer_write = bob.post("/api/workspaces/settings/update", &fields).await;
+    assert_eq!(viewer_write.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn deleting_an_account_takes_its_own_workspaces_but_never_a_team_s() {
+    let site = Site::new().await;
+    let mut ada = site.verified_account("Ada", "ada@example.com").await;
+    ada.log_in("ada@example.com", PASSWORD).await;
+    ada.post("/api/workspaces/create", &[("name", "Acme"), ("slug", "acme")])
+        .await;
+    let mut bob = site.verified_account("Bob", "bob@example.com").await;
+    bob.log_in("bob@example.com", PASSWORD).await;
+    let ada_id = user_id(&site, "ada@example.com").await;
+    let acme = as_tenant(&site, ada_id, None, "select id from workspaces where slug = $1", "acme").await;
+    let bob_id = user_id(&site, "bob@example.com").await;
+    as_tenant(
+        &site,
+        ada_id,
+        Some(acme),
+        "insert into workspace_members (workspace_id, user_id, role) values (app_workspace_id(), $1::uuid, 'member')
+         returning user_id",
+        &bob_id.to_string(),
+    )
+    .await;
+    let refused = ada
+        .call("delete", &[("current_password", PASSWORD), ("confirmation", "DELETE")])
+        .await;
+    assert_eq!(refused.status, StatusCode::CONFLICT);
+    assert!(refused.error().to_string().contains("Acme"), "{}", refused.body);
+    assert_eq!(site.count("select count(*) from users").await, 2, "nothing was deleted");
+
+    // Bob (a member elsewhere) can go: his personal workspace goes with him.
+    let reply = bob
+        .call("delete", &[("current_password", PASSWORD), ("confirmation", "DELETE")])
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let mut tx = site.db.owner.begin().await.unwrap();
+    app::workspaces::tenant::enter(&mut tx, ada_id, Some(acme))
+        .await
+        .unwrap();
+    let members: i64 =
+        sqlx::query_scalar("select count(*) from workspace_members where workspace_id = app_workspace_id()")
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
+    assert_eq!(members, 1, "Bob left Acme with his account");
+    tx.commit().await.unwrap();
+    let personal: i64 = sqlx::query_scalar("select count(*) from workspaces where personal")
+        .fetch_one(&site.db.app)
+        .await
+        .unwrap();
+    assert_eq!(personal, 0, "no context, no rows");
+
+    // With Bob gone, Ada owns Acme alone and may delete her account, Acme with it.
+    let reply = ada
+        .call("delete", &[("current_password", PASSWORD), ("confirmation", "DELETE")])
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let mut tx = site.db.owner.begin().await.unwrap();
+    app::workspaces::tenant::enter(&mut tx, ada_id, Some(acme))
+        .await
+        .unwrap();
+    let left: i64 = sqlx::query_scalar("select count(*) from workspaces")
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    assert_eq!(left, 0);
+}
