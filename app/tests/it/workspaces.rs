@@ -58,6 +58,24 @@ async fn user_id(site: &Site, email: &str) -> uuid::Uuid {
         .unwrap()
 }
 
+/// Adds `member` to the workspace at `slug` (owned by `owner`) with `role`, as a fixture.
+async fn add_member(site: &Site, owner: &str, slug: &str, member: &str, role: &str) {
+    let owner_id = user_id(site, owner).await;
+    let workspace = as_tenant(site, owner_id, None, "select id from workspaces where slug = $1", slug).await;
+    let member_id = user_id(site, member).await;
+    let mut tx = site.db.owner.begin().await.unwrap();
+    app::workspaces::tenant::enter(&mut tx, owner_id, Some(workspace))
+        .await
+        .unwrap();
+    sqlx::query("insert into workspace_members (workspace_id, user_id, role) values (app_workspace_id(), $1, $2)")
+        .bind(member_id)
+        .bind(role)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+}
+
 /// Two accounts, each with their personal workspace: (user id, workspace id) for A and B.
 async fn two_tenants(site: &Site) -> ((uuid::Uuid, uuid::Uuid), (uuid::Uuid, uuid::Uuid)) {
     site.verified_account("Ada", "ada@example.com").await;
@@ -220,18 +238,7 @@ async fn sign_up_makes_a_personal_workspace_and_members_manage_settings_by_role(
     let outsider_write = bob.post("/api/workspaces/settings/update", &update("acme", "30")).await;
     assert_eq!(outsider_write.status, StatusCode::NOT_FOUND);
     assert_eq!(bob.get("/w/acme").await.status, StatusCode::NOT_FOUND);
-    let ada_id = user_id(&site, "ada@example.com").await;
-    let acme = as_tenant(&site, ada_id, None, "select id from workspaces where slug = $1", "acme").await;
-    let bob_id = user_id(&site, "bob@example.com").await;
-    as_tenant(
-        &site,
-        ada_id,
-        Some(acme),
-        "insert into workspace_members (workspace_id, user_id, role) values (app_workspace_id(), $1::uuid, 'viewer')
-         returning user_id",
-        &bob_id.to_string(),
-    )
-    .await;
+    add_member(&site, "ada@example.com", "acme", "bob@example.com", "viewer").await;
     let as_viewer = bob.post("/api/workspaces/settings", &[("slug", "acme")]).await.json();
     assert_eq!(as_viewer["Found"]["role"], "Viewer");
     assert_eq!(as_viewer["Found"]["can_manage"], false);
@@ -250,18 +257,9 @@ async fn deleting_an_account_takes_its_own_workspaces_but_never_a_team_s() {
         .await;
     let mut bob = site.verified_account("Bob", "bob@example.com").await;
     bob.log_in("bob@example.com", PASSWORD).await;
+    add_member(&site, "ada@example.com", "acme", "bob@example.com", "member").await;
     let ada_id = user_id(&site, "ada@example.com").await;
     let acme = as_tenant(&site, ada_id, None, "select id from workspaces where slug = $1", "acme").await;
-    let bob_id = user_id(&site, "bob@example.com").await;
-    as_tenant(
-        &site,
-        ada_id,
-        Some(acme),
-        "insert into workspace_members (workspace_id, user_id, role) values (app_workspace_id(), $1::uuid, 'member')
-         returning user_id",
-        &bob_id.to_string(),
-    )
-    .await;
     let refused = ada
         .call("delete", &[("current_password", PASSWORD), ("confirmation", "DELETE")])
         .await;
