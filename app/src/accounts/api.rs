@@ -20,9 +20,10 @@ pub async fn get_me() -> Result<Option<Me>, AppError> {
 }
 
 #[server(endpoint = "account/sign-up")]
-pub async fn sign_up(name: String, email: String, password: String) -> Result<(), AppError> {
+pub async fn sign_up(name: String, email: String, password: String, next: Option<String>) -> Result<(), AppError> {
     let auth = RequestAuth::load().await.map_err(AppError::respond)?;
-    let email = service::sign_up(&auth, &name, &email, &password)
+    let next = next.filter(|n| !n.is_empty());
+    let email = service::sign_up(&auth, &name, &email, &password, next.as_deref())
         .await
         .map_err(AppError::respond)?;
     leptos_axum::redirect(&format!("/check-email?email={}", crate::ui::url_encode(&email)));
@@ -42,14 +43,15 @@ pub async fn resend_verification(email: String) -> Result<(), AppError> {
 }
 
 #[server(endpoint = "account/confirm-email")]
-pub async fn confirm_email(token: String, password: String) -> Result<(), AppError> {
+pub async fn confirm_email(token: String, password: String, next: Option<String>) -> Result<(), AppError> {
     let auth = RequestAuth::load().await.map_err(AppError::respond)?;
     let done = service::confirm_email(&auth, &token, &password)
         .await
         .map_err(AppError::respond)?;
-    leptos_axum::redirect(match done {
-        service::EmailConfirmed::AccountVerified => "/account?welcome=1",
-        service::EmailConfirmed::AddressChanged => "/account?email_changed=1",
+    let next = next.filter(|n| !n.is_empty()).map(|n| super::safe_next(Some(&n)));
+    leptos_axum::redirect(&match done {
+        service::EmailConfirmed::AccountVerified => next.unwrap_or_else(|| "/account?welcome=1".into()),
+        service::EmailConfirmed::AddressChanged => "/account?email_changed=1".into(),
     });
     Ok(())
 }

@@ -100,12 +100,16 @@ fn GeoCredit() -> impl IntoView {
 pub fn SignUpPage() -> impl IntoView {
     let action = ServerAction::<SignUp>::new();
     let pending = action.pending();
+    let next = query("next");
+    let invited_email = query("email");
+    let email_value = Signal::derive(move || echoed(action, "email").get().or_else(|| invited_email.get()));
     view! {
         <AuthCard title="Create your account" subtitle="Transcribe, search and share your recordings with your team.">
             <ActionForm action=action attr:class="space-y-4">
                 <FormAlert error=action_error(action) />
+                <input type="hidden" name="next" value=move || next.get().unwrap_or_default() />
                 <Field label="Your name" name="name" autocomplete="name" maxlength=100 error=field_error(action, "name") value=echoed(action, "name") />
-                <Field label="Email address" name="email" kind="email" autocomplete="email" error=field_error(action, "email") value=echoed(action, "email") />
+                <Field label="Email address" name="email" kind="email" autocomplete="email" error=field_error(action, "email") value=email_value />
                 <Field
                     label="Password"
                     name="password"
@@ -157,6 +161,7 @@ pub fn CheckEmailPage() -> impl IntoView {
 #[component]
 pub fn VerifyEmailPage() -> impl IntoView {
     let token = query("token");
+    let next = query("next");
     let confirm = ServerAction::<ConfirmEmail>::new();
     let pending = confirm.pending();
     view! {
@@ -164,6 +169,7 @@ pub fn VerifyEmailPage() -> impl IntoView {
             <ActionForm action=confirm attr:class="space-y-4">
                 <FormAlert error=action_error(confirm) />
                 <input type="hidden" name="token" value=move || token.get().unwrap_or_default() />
+                <input type="hidden" name="next" value=move || next.get().unwrap_or_default() />
                 <Field label="Password" name="password" kind="password" autocomplete="current-password" error=field_error(confirm, "password") />
                 <SubmitButton label="Confirm email address" pending />
             </ActionForm>

@@ -156,6 +156,18 @@ pub(crate) async fn send_verification(
     name: &str,
     email: &str,
 ) -> Result<(), AppError> {
+    send_verification_then(conn, state, user_id, name, email, None).await
+}
+
+/// A verification link that, once confirmed, continues to `next` (a same-site path).
+async fn send_verification_then(
+    conn: &mut PgConnection,
+    state: &AppState,
+    user_id: Uuid,
+    name: &str,
+    email: &str,
+    next: Option<&str>,
+) -> Result<(), AppError> {
     queries::retire_tokens(conn, user_id, TokenPurpose::VerifyEmail).await?;
     let (token, digest) = tokens::new_token();
     let valid = Duration::from_secs(VERIFY_VALID_HOURS * 3600);
@@ -165,7 +177,10 @@ pub(crate) async fn send_verification(
         app_url: base.to_owned(),
         name: name.to_owned(),
         email: email.to_owned(),
-        link: format!("{base}/verify-email?token={token}"),
+        link: match next.filter(|n| super::safe_next(Some(n)) == *n) {
+            Some(next) => format!("{base}/verify-email?token={token}&next={}", crate::ui::url_encode(next)),
+            None => format!("{base}/verify-email?token={token}"),
+        },
         valid_hours: VERIFY_VALID_HOURS,
     }
     .render()
@@ -176,7 +191,14 @@ pub(crate) async fn send_verification(
 
 /// Creates an account and emails a verification link. An address that already has an account
 /// gets an email saying so instead; the caller sees the same answer, after the same work.
-pub async fn sign_up(auth: &RequestAuth, name: &str, email: &str, password: &str) -> Result<String, AppError> {
+/// `next` is where the confirmation link leads after confirming (an invitation, say).
+pub async fn sign_up(
+    auth: &RequestAuth,
+    name: &str,
+    email: &str,
+    password: &str,
+    next: Option<&str>,
+) -> Result<String, AppError> {
     let name = name.trim();
     let email = normalize_email(email);
     let mut errors = FieldErrors::new();
@@ -196,7 +218,7 @@ pub async fn sign_up(auth: &RequestAuth, name: &str, email: &str, password: &str
     if queries::insert_user(&mut tx, id, &email, name, &hash).await? {
         crate::workspaces::service::create_personal(&mut tx, id, name).await?;
         if may_send {
-            send_verification(&mut tx, state, id, name, &email).await?;
+            send_verification_then(&mut tx, state, id, name, &email, next).await?;
         }
         security_event(&mut tx, id, "account_created", &auth.meta, serde_json::json!({})).await?;
         audit::service::record(&mut tx, audit(id, AuditAction::UserSignedUp, &auth.meta)).await?;
@@ -211,7 +233,7 @@ pub async fn sign_up(auth: &RequestAuth, name: &str, email: &str, password: &str
             // mailbox's owner confirms with their own password.
             queries::set_password(&mut tx, existing.id, &hash).await?;
             queries::set_name(&mut tx, existing.id, name).await?;
-            send_verification(&mut tx, state, existing.id, name, &email).await?;
+            send_verification_then(&mut tx, state, existing.id, name, &email, next).await?;
         } else {
             let base = state.config.public_url.as_str();
             let rendered = templates::AccountExists {
@@ -802,7 +824,7 @@ pub async fn reset_password(auth: &RequestAuth, token: &str, new_password: &str)
 }
 
 /// Checks the signed-in user's current password; a wrong one counts towards the lock.
-pub(super) async fn confirm_password(auth: &RequestAuth, user: &CurrentUser, password: &str) -> Result<(), AppError> {
+pub(crate) async fn confirm_password(auth: &RequestAuth, user: &CurrentUser, password: &str) -> Result<(), AppError> {
     let row = queries::user_by_id(&mut *auth.state.db.acquire().await?, user.id).await?;
     check_password(auth, &user.email, row.filter(|r| r.email == user.email), password)
         .await

@@ -57,6 +57,13 @@ pub enum AuditAction {
     AdminVerificationResent,
     WorkspaceCreated,
     WorkspaceSettingsUpdated,
+    WorkspaceMemberInvited,
+    WorkspaceInvitationRevoked,
+    WorkspaceMemberJoined,
+    WorkspaceMemberRoleChanged,
+    WorkspaceMemberRemoved,
+    WorkspaceMemberLeft,
+    WorkspaceOwnershipTransferred,
 }
 
 impl AuditAction {
@@ -86,6 +93,13 @@ impl AuditAction {
             Self::AdminVerificationResent => "admin.verification_resent",
             Self::WorkspaceCreated => "workspace.created",
             Self::WorkspaceSettingsUpdated => "workspace.settings_updated",
+            Self::WorkspaceMemberInvited => "workspace.member_invited",
+            Self::WorkspaceInvitationRevoked => "workspace.invitation_revoked",
+            Self::WorkspaceMemberJoined => "workspace.member_joined",
+            Self::WorkspaceMemberRoleChanged => "workspace.member_role_changed",
+            Self::WorkspaceMemberRemoved => "workspace.member_removed",
+            Self::WorkspaceMemberLeft => "workspace.member_left",
+            Self::WorkspaceOwnershipTransferred => "workspace.ownership_transferred",
         }
     }
 }

@@ -177,6 +177,31 @@ email_templates!(
     SecurityAlertHtml
 );
 
+/// An invitation to join a workspace.
+pub struct WorkspaceInvitation {
+    pub app_url: String,
+    pub inviter: String,
+    pub workspace: String,
+    /// "Viewer", "Member" or "Admin".
+    pub role: String,
+    pub email: String,
+    pub link: String,
+    pub valid_days: u64,
+}
+
+email_templates!(
+    WorkspaceInvitation,
+    "workspace_invitation",
+    [
+        "email/workspace_invitation/subject.txt",
+        "email/workspace_invitation/body.txt",
+        "email/workspace_invitation/body.html"
+    ],
+    WorkspaceInvitationSubject,
+    WorkspaceInvitationText,
+    WorkspaceInvitationHtml
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -47,8 +47,8 @@ pub fn Field(
     label: &'static str,
     name: &'static str,
     /// The element id, when one page has two fields of the same name.
-    #[prop(optional)]
-    id: Option<&'static str>,
+    #[prop(optional, into)]
+    id: Option<String>,
     #[prop(default = "text")] kind: &'static str,
     #[prop(default = "off")] autocomplete: &'static str,
     #[prop(optional)] hint: Option<&'static str>,
@@ -59,7 +59,7 @@ pub fn Field(
     #[prop(optional)] placeholder: Option<&'static str>,
     #[prop(optional)] inputmode: Option<&'static str>,
 ) -> impl IntoView {
-    let id = id.map(str::to_owned).unwrap_or_else(|| format!("field-{name}"));
+    let id = id.unwrap_or_else(|| format!("field-{name}"));
     let hint_id = format!("{id}-hint");
     let error_id = format!("{id}-error");
     let described_by = {

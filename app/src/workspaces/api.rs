@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use super::{WorkspaceSettings, WorkspaceSummary};
+use super::{InvitationView, MembersView, WorkspaceSettings, WorkspaceSummary};
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
@@ -71,5 +71,88 @@ pub async fn update_workspace_settings(
         .await
         .map_err(AppError::respond)?;
     leptos_axum::redirect(&format!("/w/{new_slug}/settings?saved=1"));
+    Ok(())
+}
+
+#[server(endpoint = "workspaces/members")]
+pub async fn list_members(workspace: String) -> Result<MembersView, AppError> {
+    let auth = RequestAuth::load().await.map_err(AppError::respond)?;
+    super::members::list(&auth, &workspace).await.map_err(AppError::respond)
+}
+
+#[server(endpoint = "workspaces/members/invite")]
+pub async fn invite_member(workspace: String, email: String, role: String) -> Result<String, AppError> {
+    let auth = RequestAuth::load().await.map_err(AppError::respond)?;
+    super::members::invite(&auth, &workspace, &email, &role)
+        .await
+        .map_err(AppError::respond)
+}
+
+#[server(endpoint = "workspaces/invitations/resend")]
+pub async fn resend_invitation(workspace: String, id: String) -> Result<String, AppError> {
+    let auth = RequestAuth::load().await.map_err(AppError::respond)?;
+    super::members::resend(&auth, &workspace, &id)
+        .await
+        .map_err(AppError::respond)
+}
+
+#[server(endpoint = "workspaces/invitations/revoke")]
+pub async fn revoke_invitation(workspace: String, id: String) -> Result<String, AppError> {
+    let auth = RequestAuth::load().await.map_err(AppError::respond)?;
+    super::members::revoke(&auth, &workspace, &id)
+        .await
+        .map_err(AppError::respond)
+}
+
+#[server(endpoint = "workspaces/members/role")]
+pub async fn change_member_role(workspace: String, user_id: String, role: String) -> Result<String, AppError> {
+    let auth = RequestAuth::load().await.map_err(AppError::respond)?;
+    super::members::change_role(&auth, &workspace, &user_id, &role)
+        .await
+        .map_err(AppError::respond)
+}
+
+#[server(endpoint = "workspaces/members/remove")]
+pub async fn remove_member(workspace: String, user_id: String) -> Result<String, AppError> {
+    let auth = RequestAuth::load().await.map_err(AppError::respond)?;
+    super::members::remove(&auth, &workspace, &user_id)
+        .await
+        .map_err(AppError::respond)
+}
+
+#[server(endpoint = "workspaces/members/leave")]
+pub async fn leave_workspace(workspace: String) -> Result<(), AppError> {
+    let auth = RequestAuth::load().await.map_err(AppError::respond)?;
+    super::members::leave(&auth, &workspace)
+        .await
+        .map_err(AppError::respond)?;
+    leptos_axum::redirect("/account");
+    Ok(())
+}
+
+#[server(endpoint = "workspaces/members/transfer")]
+pub async fn transfer_ownership(
+    workspace: String,
+    user_id: String,
+    current_password: String,
+) -> Result<String, AppError> {
+    let auth = RequestAuth::load().await.map_err(AppError::respond)?;
+    super::members::transfer(&auth, &workspace, &user_id, &current_password)
+        .await
+        .map_err(AppError::respond)
+}
+
+/// What an invitation link shows; anyone holding the link may see it.
+#[server(endpoint = "invitations/view")]
+pub async fn view_invitation(token: String) -> Result<InvitationView, AppError> {
+    let auth = RequestAuth::load().await.map_err(AppError::respond)?;
+    super::members::view(&auth, &token).await.map_err(AppError::respond)
+}
+
+#[server(endpoint = "invitations/accept")]
+pub async fn accept_invitation(token: String) -> Result<(), AppError> {
+    let auth = RequestAuth::load().await.map_err(AppError::respond)?;
+    let slug = super::members::accept(&auth, &token).await.map_err(AppError::respond)?;
+    leptos_axum::redirect(&format!("/w/{slug}?joined=1"));
     Ok(())
 }

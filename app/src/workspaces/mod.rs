@@ -2,6 +2,8 @@
 //! Row-Level Security keeps each workspace's rows to itself (see `tenant`).
 
 pub mod api;
+#[cfg(feature = "ssr")]
+pub mod members;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod service;
@@ -136,6 +138,54 @@ pub struct WorkspaceSettings {
     pub role: Role,
     pub can_manage: bool,
     pub members: i64,
+}
+
+/// One member on the Members page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberInfo {
+    pub user_id: String,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    pub joined: String,
+    pub you: bool,
+}
+
+/// An invitation not yet accepted or withdrawn.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationInfo {
+    pub id: String,
+    pub email: String,
+    pub role: Role,
+    pub invited_by: String,
+    pub expires_at: String,
+    pub expired: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MembersView {
+    pub workspace_name: String,
+    pub slug: String,
+    pub my_role: Role,
+    pub can_manage: bool,
+    pub members: Vec<MemberInfo>,
+    /// Only for those who manage members.
+    pub invitations: Vec<InvitationInfo>,
+}
+
+/// What an invitation link shows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationView {
+    pub workspace_name: String,
+    pub inviter: String,
+    pub email: String,
+    pub role: Role,
+    pub expires_at: String,
+    /// Not used, withdrawn or expired.
+    pub usable: bool,
+    pub signed_in_as: Option<String>,
+    /// Signed in with the invited address.
+    pub for_you: bool,
 }
 
 /// Transcription languages offered in settings: ISO 639-1 code and name.

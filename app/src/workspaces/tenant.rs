@@ -25,3 +25,14 @@ pub async fn begin(
     enter(&mut tx, user_id, workspace_id).await?;
     Ok(tx)
 }
+
+/// Lets this transaction read the one invitation whose token has this digest (the token is the
+/// capability), whatever workspace it belongs to.
+pub async fn present_invitation(conn: &mut PgConnection, digest: &[u8]) -> Result<(), sqlx::Error> {
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    sqlx::query("select set_config('app.invitation', $1, true)")
+        .bind(hex)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

@@ -304,3 +304,260 @@ async fn deleting_an_account_takes_its_own_workspaces_but_never_a_team_s() {
         .unwrap();
     assert_eq!(left, 0);
 }
+
+fn token_in(link: &str) -> String {
+    link.split("token=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn invitations_lead_new_people_through_sign_up_into_the_workspace_with_their_role() {
+    let site = Site::new().await;
+    let mut ada = site.verified_account("Ada", "ada@example.com").await;
+    ada.log_in("ada@example.com", PASSWORD).await;
+    ada.post("/api/workspaces/create", &[("name", "Acme"), ("slug", "acme")])
+        .await;
+    let invite = |email: &'static str, role: &'static str| [("workspace", "acme"), ("email", email), ("role", role)];
+
+    let bad_role = ada
+        .post("/api/workspaces/members/invite", &invite("bob@example.com", "owner"))
+        .await;
+    assert!(
+        bad_role.error().field("role").is_some(),
+        "ownership moves only by transfer"
+    );
+    let own = ada
+        .post("/api/workspaces/members/invite", &invite("ada@example.com", "member"))
+        .await;
+    assert_eq!(
+        own.error().field("email").unwrap(),
+        "ada@example.com is already a member."
+    );
+    let sent = ada
+        .post("/api/workspaces/members/invite", &invite("Bob@Example.com", "viewer"))
+        .await;
+    assert_eq!(sent.json(), "Invitation sent to bob@example.com.");
+    let email: String = sqlx::query_scalar(
+        "select subject from email_outbox where to_address = 'bob@example.com' and template = 'workspace_invitation'",
+    )
+    .fetch_one(&site.db.owner)
+    .await
+    .unwrap();
+    assert_eq!(email, "Ada invited you to Acme on AudioTricks");
+    let link = site.link_in_email("bob@example.com", "/invite?token=").await;
+    let token = token_in(&link);
+
+    // Anyone with the link sees what it is for; nobody else sees the workspace.
+    let mut bob = site.browser(crate::accounts::FIREFOX, "198.51.100.7");
+    let view = bob.post("/api/invitations/view", &[("token", &token)]).await.json();
+    assert_eq!(view["workspace_name"], "Acme");
+    assert_eq!(view["inviter"], "Ada");
+    assert_eq!(view["role"], "Viewer");
+    assert_eq!(view["for_you"], false);
+    assert_eq!(view["usable"], true);
+    let bogus = bob.post("/api/invitations/view", &[("token", &"A".repeat(43))]).await;
+    assert_eq!(bogus.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        bob.post("/api/invitations/accept", &[("token", &token)]).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+
+    // Sign-up carries the invitation through the confirmation link.
+    let here = format!("/invite?token={token}");
+    let reply = bob
+        .call(
+            "sign-up",
+            &[
+                ("name", "Bob"),
+                ("email", "bob@example.com"),
+                ("password", PASSWORD),
+                ("next", &here),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let verify = site.link_in_email("bob@example.com", "/verify-email?token=").await;
+    assert!(verify.contains("&next=%2Finvite%3Ftoken%3D"), "{verify}");
+    let reply = bob
+        .call(
+            "confirm-email",
+            &[("token", &token_in(&verify)), ("password", PASSWORD), ("next", &here)],
+        )
+        .await;
+    assert_eq!(reply.location(), Some(here.as_str()));
+    let view = bob.post("/api/invitations/view", &[("token", &token)]).await.json();
+    assert_eq!(view["for_you"], true);
+    let joined = bob.post("/api/invitations/accept", &[("token", &token)]).await;
+    assert_eq!(joined.status, StatusCode::OK, "{}", joined.body);
+    assert_eq!(joined.location(), Some("/w/acme?joined=1"));
+    let again = bob.post("/api/invitations/accept", &[("token", &token)]).await;
+    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY, "single use");
+
+    // Bob reads as a viewer and may not manage; Ada promotes him.
+    let members = bob
+        .post("/api/workspaces/members", &[("workspace", "acme")])
+        .await
+        .json();
+    assert_eq!(members["my_role"], "Viewer");
+    assert_eq!(members["members"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        members["invitations"].as_array().unwrap().len(),
+        0,
+        "viewers do not see invitations"
+    );
+    let denied = bob
+        .post("/api/workspaces/members/invite", &invite("carol@example.com", "viewer"))
+        .await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN);
+    let bob_id: uuid::Uuid = sqlx::query_scalar("select id from users where email = 'bob@example.com'")
+        .fetch_one(&site.db.owner)
+        .await
+        .unwrap();
+    let bob_id = bob_id.to_string();
+    let promoted = ada
+        .post(
+            "/api/workspaces/members/role",
+            &[("workspace", "acme"), ("user_id", &bob_id), ("role", "member")],
+        )
+        .await;
+    assert_eq!(promoted.json(), "Role changed to Member.");
+    let members = bob
+        .post("/api/workspaces/members", &[("workspace", "acme")])
+        .await
+        .json();
+    assert_eq!(members["my_role"], "Member");
+
+    // Ownership moves with the owner's password; the old owner becomes an admin.
+    let wrong = ada
+        .post(
+            "/api/workspaces/members/transfer",
+            &[
+                ("workspace", "acme"),
+                ("user_id", &bob_id),
+                ("current_password", "not my password at all"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        wrong.error().field("current_password").unwrap(),
+        "That is not your current password."
+    );
+    let moved = ada
+        .post(
+            "/api/workspaces/members/transfer",
+            &[
+                ("workspace", "acme"),
+                ("user_id", &bob_id),
+                ("current_password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(moved.status, StatusCode::OK, "{}", moved.body);
+    let members = ada
+        .post("/api/workspaces/members", &[("workspace", "acme")])
+        .await
+        .json();
+    assert_eq!(members["my_role"], "Admin");
+    let leave_owner = bob
+        .post("/api/workspaces/members/leave", &[("workspace", "acme")])
+        .await;
+    assert_eq!(
+        leave_owner.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "the owner hands over before leaving"
+    );
+    let left = ada
+        .post("/api/workspaces/members/leave", &[("workspace", "acme")])
+        .await;
+    assert_eq!(left.status, StatusCode::OK, "{}", left.body);
+    assert_eq!(
+        ada.post("/api/workspaces/members", &[("workspace", "acme")])
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+
+    let actions: Vec<String> =
+        sqlx::query_scalar("select action from audit_log where action like 'workspace.%' order by id")
+            .fetch_all(&site.db.owner)
+            .await
+            .unwrap();
+    assert_eq!(
+        actions,
+        [
+            "workspace.created",
+            "workspace.member_invited",
+            "workspace.member_joined",
+            "workspace.member_role_changed",
+            "workspace.ownership_transferred",
+            "workspace.member_left"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn invitations_can_be_resent_and_withdrawn_and_work_only_for_their_address() {
+    let site = Site::new().await;
+    let mut ada = site.verified_account("Ada", "ada@example.com").await;
+    ada.log_in("ada@example.com", PASSWORD).await;
+    ada.post("/api/workspaces/create", &[("name", "Acme"), ("slug", "acme")])
+        .await;
+    ada.post(
+        "/api/workspaces/members/invite",
+        &[("workspace", "acme"), ("email", "bob@example.com"), ("role", "member")],
+    )
+    .await;
+    let first = token_in(&site.link_in_email("bob@example.com", "/invite?token=").await);
+    let list = ada
+        .post("/api/workspaces/members", &[("workspace", "acme")])
+        .await
+        .json();
+    let id = list["invitations"][0]["id"].as_str().unwrap().to_owned();
+    let resent = ada
+        .post(
+            "/api/workspaces/invitations/resend",
+            &[("workspace", "acme"), ("id", &id)],
+        )
+        .await;
+    assert_eq!(resent.status, StatusCode::OK, "{}", resent.body);
+    let second = token_in(&site.link_in_email("bob@example.com", "/invite?token=").await);
+    assert_ne!(first, second);
+
+    // Someone signed in with another address cannot use it.
+    let mut carol = site.verified_account("Carol", "carol@example.com").await;
+    carol.log_in("carol@example.com", PASSWORD).await;
+    let old = carol.post("/api/invitations/view", &[("token", &first)]).await.json();
+    assert_eq!(old["usable"], false, "a resent invitation's old link is dead");
+    let refused = carol.post("/api/invitations/accept", &[("token", &second)]).await;
+    assert!(refused
+        .error()
+        .to_string()
+        .contains("This invitation is for bob@example.com"));
+
+    let list = ada
+        .post("/api/workspaces/members", &[("workspace", "acme")])
+        .await
+        .json();
+    let id = list["invitations"][0]["id"].as_str().unwrap().to_owned();
+    let revoked = ada
+        .post(
+            "/api/workspaces/invitations/revoke",
+            &[("workspace", "acme"), ("id", &id)],
+        )
+        .await;
+    assert_eq!(revoked.json(), "The invitation to bob@example.com no longer works.");
+    let view = carol.post("/api/invitations/view", &[("token", &second)]).await.json();
+    assert_eq!(view["usable"], false);
+    let outsider = carol
+        .post(
+            "/api/workspaces/invitations/revoke",
+            &[("workspace", "acme"), ("id", &id)],
+        )
+        .await;
+    assert_eq!(outsider.status, StatusCode::NOT_FOUND);
+}

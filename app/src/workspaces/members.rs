@@ -1,0 +1,492 @@
+//! Members of a workspace: invitations by email (single-use, expiring links), joining, roles,
+//! removal, leaving, and handing ownership over. Every change is audited.
+
+use std::time::Duration;
+
+use sqlx::PgConnection;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::{
+    service::{authorize, Access},
+    tenant, InvitationInfo, InvitationView, MemberInfo, MembersView, Permission, Role,
+};
+use crate::{
+    accounts::{format_time, service::check_email, service::normalize_email, session::RequestAuth, tokens},
+    audit::{self, Actor, AuditAction, AuditEvent},
+    email::{self, templates},
+    error::{AppError, FieldErrors},
+};
+
+pub const INVITATION_VALID_DAYS: u64 = 7;
+/// Invitation emails to one address from one workspace per hour.
+const INVITES_PER_ADDRESS: u32 = 3;
+
+fn audit_on(access: &Access, action: AuditAction, auth: &RequestAuth) -> AuditEvent {
+    AuditEvent::new(Actor::User(access.user.id), action)
+        .target("workspace", access.workspace.id.to_string())
+        .origin(auth.meta.ip, Some(&auth.meta.user_agent))
+}
+
+/// Roles a member can be given by invitation or change (ownership moves only by transfer).
+fn assignable(role: &str) -> Option<Role> {
+    Role::from_key(role).filter(|r| *r != Role::Owner)
+}
+
+async fn begin(auth: &RequestAuth, access: &Access) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, AppError> {
+    Ok(tenant::begin(&auth.state.db, access.user.id, Some(access.workspace.id)).await?)
+}
+
+/// Members, and (for those who manage them) open invitations.
+pub async fn list(auth: &RequestAuth, slug: &str) -> Result<MembersView, AppError> {
+    let access = authorize(auth, slug, Permission::TranscriptsRead).await?;
+    let can_manage = access.role.can(Permission::MembersManage);
+    let mut tx = begin(auth, &access).await?;
+    let members = sqlx::query!(
+        "select u.id, u.name, u.email, m.role, m.created_at from workspace_members m
+         join users u on u.id = m.user_id
+         where m.workspace_id = $1
+         order by case m.role when 'owner' then 0 when 'admin' then 1 when 'member' then 2 else 3 end, lower(u.name)",
+        access.workspace.id
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    let invitations = if can_manage {
+        sqlx::query!(
+            r#"select i.id, i.email, i.role, i.expires_at, i.expires_at <= now() as "expired!", u.name as "invited_by?"
+               from workspace_invitations i left join users u on u.id = i.invited_by
+               where i.workspace_id = $1 and i.accepted_at is null and i.revoked_at is null
+               order by i.created_at desc"#,
+            access.workspace.id
+        )
+        .fetch_all(&mut *tx)
+        .await?
+        .into_iter()
+        .map(|i| InvitationInfo {
+            id: i.id.to_string(),
+            email: i.email,
+            role: Role::from_key(&i.role).unwrap_or(Role::Viewer),
+            invited_by: i.invited_by.unwrap_or_else(|| "a former member".into()),
+            expires_at: format_time(i.expires_at),
+            expired: i.expired,
+        })
+        .collect()
+    } else {
+        Vec::new()
+    };
+    tx.commit().await?;
+    Ok(MembersView {
+        workspace_name: access.workspace.name.clone(),
+        slug: access.workspace.slug.clone(),
+        my_role: access.role,
+        can_manage,
+        members: members
+            .into_iter()
+            .map(|m| MemberInfo {
+                user_id: m.id.to_string(),
+                you: m.id == access.user.id,
+                name: m.name,
+                email: m.email,
+                role: Role::from_key(&m.role).unwrap_or(Role::Viewer),
+                joined: format_time(m.created_at),
+            })
+            .collect(),
+        invitations,
+    })
+}
+
+/// Invites `email` with `role`; an open invitation to the same address is replaced (resent).
+pub async fn invite(auth: &RequestAuth, slug: &str, email: &str, role: &str) -> Result<String, AppError> {
+    let access = authorize(auth, slug, Permission::MembersManage).await?;
+    let email = normalize_email(email);
+    let mut errors = FieldErrors::new();
+    check_email(&mut errors, "email", &email);
+    let role = assignable(role);
+    errors.check(role.is_some(), "role", "Choose Admin, Member or Viewer.");
+    errors.finish(&[("email", &email)])?;
+    let role = role.expect("checked above");
+    if role == Role::Admin && access.role != Role::Owner && access.role != Role::Admin {
+        return Err(AppError::Forbidden);
+    }
+    let mut tx = begin(auth, &access).await?;
+    let already = sqlx::query_scalar!(
+        r#"select exists (select 1 from workspace_members m join users u on u.id = m.user_id
+                          where m.workspace_id = $1 and u.email = $2) as "x!""#,
+        access.workspace.id,
+        email
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    if already {
+        return Err(AppError::invalid_field(
+            "email",
+            format!("{email} is already a member."),
+        ));
+    }
+    let bucket = format!("invite:{}:{email}", access.workspace.id);
+    if auth
+        .state
+        .rate_limiter
+        .hit(&bucket, INVITES_PER_ADDRESS, Duration::from_secs(3600))
+        .await
+        .is_err()
+    {
+        return Err(AppError::RateLimited { retry_after_secs: 3600 });
+    }
+    sqlx::query!(
+        "update workspace_invitations set revoked_at = now()
+         where workspace_id = $1 and email = $2 and accepted_at is null and revoked_at is null",
+        access.workspace.id,
+        email
+    )
+    .execute(&mut *tx)
+    .await?;
+    send_invitation(&mut tx, auth, &access, &email, role).await?;
+    audit::service::record(
+        &mut tx,
+        audit_on(&access, AuditAction::WorkspaceMemberInvited, auth)
+            .metadata(serde_json::json!({ "email": email, "role": role.key() })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(format!("Invitation sent to {email}."))
+}
+
+async fn send_invitation(
+    tx: &mut PgConnection,
+    auth: &RequestAuth,
+    access: &Access,
+    email: &str,
+    role: Role,
+) -> Result<(), AppError> {
+    let (token, digest) = tokens::new_token();
+    let valid = Duration::from_secs(INVITATION_VALID_DAYS * 24 * 3600);
+    sqlx::query!(
+        "insert into workspace_invitations (id, workspace_id, email, role, token_hash, invited_by, expires_at)
+         values ($1, $2, $3, $4, $5, $6, now() + make_interval(secs => $7))",
+        Uuid::new_v4(),
+        access.workspace.id,
+        email,
+        role.key(),
+        digest,
+        access.user.id,
+        valid.as_secs_f64(),
+    )
+    .execute(&mut *tx)
+    .await?;
+    let base = auth.state.config.public_url.as_str();
+    let rendered = templates::WorkspaceInvitation {
+        app_url: base.to_owned(),
+        inviter: access.user.name.clone(),
+        workspace: access.workspace.name.clone(),
+        role: role.label().to_owned(),
+        email: email.to_owned(),
+        link: format!("{base}/invite?token={token}"),
+        valid_days: INVITATION_VALID_DAYS,
+    }
+    .render()
+    .map_err(AppError::internal)?;
+    email::service::queue(tx, email, "workspace", &rendered).await?;
+    Ok(())
+}
+
+fn invitation_id(id: &str) -> Result<Uuid, AppError> {
+    id.parse().map_err(|_| AppError::NotFound("That invitation".into()))
+}
+
+/// Sends an open invitation again with a fresh link (the old link stops working).
+pub async fn resend(auth: &RequestAuth, slug: &str, id: &str) -> Result<String, AppError> {
+    let access = authorize(auth, slug, Permission::MembersManage).await?;
+    let id = invitation_id(id)?;
+    let mut tx = begin(auth, &access).await?;
+    let open = sqlx::query!(
+        "update workspace_invitations set revoked_at = now()
+         where id = $1 and workspace_id = $2 and accepted_at is null and revoked_at is null
+         returning email, role",
+        id,
+        access.workspace.id
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or_else(|| AppError::NotFound("That invitation".into()))?;
+    let role = Role::from_key(&open.role).unwrap_or(Role::Viewer);
+    send_invitation(&mut tx, auth, &access, &open.email, role).await?;
+    audit::service::record(
+        &mut tx,
+        audit_on(&access, AuditAction::WorkspaceMemberInvited, auth)
+            .metadata(serde_json::json!({ "email": open.email, "role": role.key(), "resent": true })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(format!("Invitation sent to {} again.", open.email))
+}
+
+pub async fn revoke(auth: &RequestAuth, slug: &str, id: &str) -> Result<String, AppError> {
+    let access = authorize(auth, slug, Permission::MembersManage).await?;
+    let id = invitation_id(id)?;
+    let mut tx = begin(auth, &access).await?;
+    let email = sqlx::query_scalar!(
+        "update workspace_invitations set revoked_at = now()
+         where id = $1 and workspace_id = $2 and accepted_at is null and revoked_at is null
+         returning email",
+        id,
+        access.workspace.id
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or_else(|| AppError::NotFound("That invitation".into()))?;
+    audit::service::record(
+        &mut tx,
+        audit_on(&access, AuditAction::WorkspaceInvitationRevoked, auth)
+            .metadata(serde_json::json!({ "email": email })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(format!("The invitation to {email} no longer works."))
+}
+
+struct OpenInvitation {
+    id: Uuid,
+    workspace_id: Uuid,
+    email: String,
+    role: Role,
+    expires_at: OffsetDateTime,
+    usable: bool,
+}
+
+/// The invitation a token opens, read through the token alone.
+async fn by_token(conn: &mut PgConnection, token: &str) -> Result<OpenInvitation, AppError> {
+    let invalid = || AppError::NotFound("That invitation".into());
+    if !tokens::looks_valid(token.trim()) {
+        return Err(invalid());
+    }
+    tenant::present_invitation(conn, &tokens::digest(token)).await?;
+    let row = sqlx::query!(
+        r#"select id, workspace_id, email, role, expires_at,
+                  (accepted_at is null and revoked_at is null and expires_at > now()) as "usable!"
+           from workspace_invitations where token_hash = $1"#,
+        tokens::digest(token)
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or_else(invalid)?;
+    Ok(OpenInvitation {
+        id: row.id,
+        workspace_id: row.workspace_id,
+        email: row.email,
+        role: Role::from_key(&row.role).unwrap_or(Role::Viewer),
+        expires_at: row.expires_at,
+        usable: row.usable,
+    })
+}
+
+/// What the invitation page shows, to anyone holding the link.
+pub async fn view(auth: &RequestAuth, token: &str) -> Result<InvitationView, AppError> {
+    let mut tx = auth.state.db.begin().await?;
+    let invitation = by_token(&mut tx, token).await?;
+    // The token admits its holder to the workspace's name and the inviter's, nothing more.
+    tenant::enter(
+        &mut tx,
+        auth.user.as_ref().map(|u| u.id).unwrap_or_default(),
+        Some(invitation.workspace_id),
+    )
+    .await?;
+    tenant::present_invitation(&mut tx, &tokens::digest(token)).await?;
+    let details = sqlx::query!(
+        r#"select w.name, w.slug, u.name as "inviter?" from workspace_invitations i
+           join workspaces w on w.id = i.workspace_id left join users u on u.id = i.invited_by
+           where i.id = $1"#,
+        invitation.id
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(InvitationView {
+        workspace_name: details.name,
+        inviter: details.inviter.unwrap_or_else(|| "A former member".into()),
+        email: invitation.email.clone(),
+        role: invitation.role,
+        expires_at: format_time(invitation.expires_at),
+        usable: invitation.usable,
+        signed_in_as: auth.user.as_ref().map(|u| u.email.clone()),
+        for_you: auth.user.as_ref().is_some_and(|u| u.email == invitation.email),
+    })
+}
+
+/// Joins the workspace the invitation is for; the signed-in account must have the invited
+/// address. Returns the workspace's slug.
+pub async fn accept(auth: &RequestAuth, token: &str) -> Result<String, AppError> {
+    let user = auth.user()?.clone();
+    let mut tx = auth.state.db.begin().await?;
+    let invitation = by_token(&mut tx, token).await?;
+    if !invitation.usable {
+        return Err(AppError::invalid(
+            "This invitation was already used, withdrawn or has expired. Ask for a new one.",
+        ));
+    }
+    if invitation.email != user.email {
+        return Err(AppError::invalid(format!(
+            "This invitation is for {}, but you are logged in as {}. Log out and log in (or sign up) with {}.",
+            invitation.email, user.email, invitation.email
+        )));
+    }
+    tenant::enter(&mut tx, user.id, Some(invitation.workspace_id)).await?;
+    sqlx::query!(
+        "insert into workspace_members (workspace_id, user_id, role) values ($1, $2, $3)
+         on conflict (workspace_id, user_id) do nothing",
+        invitation.workspace_id,
+        user.id,
+        invitation.role.key()
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!(
+        "update workspace_invitations set accepted_at = now(), accepted_by = $2 where id = $1",
+        invitation.id,
+        user.id
+    )
+    .execute(&mut *tx)
+    .await?;
+    let slug = sqlx::query_scalar!("select slug from workspaces where id = $1", invitation.workspace_id)
+        .fetch_one(&mut *tx)
+        .await?;
+    audit::service::record(
+        &mut tx,
+        AuditEvent::new(Actor::User(user.id), AuditAction::WorkspaceMemberJoined)
+            .target("workspace", invitation.workspace_id.to_string())
+            .metadata(serde_json::json!({ "role": invitation.role.key() }))
+            .origin(auth.meta.ip, Some(&auth.meta.user_agent)),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(slug)
+}
+
+fn member_id(id: &str) -> Result<Uuid, AppError> {
+    id.parse().map_err(|_| AppError::NotFound("That member".into()))
+}
+
+async fn role_of(tx: &mut PgConnection, workspace: Uuid, user: Uuid) -> Result<Role, AppError> {
+    let role = sqlx::query_scalar!(
+        "select role from workspace_members where workspace_id = $1 and user_id = $2",
+        workspace,
+        user
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or_else(|| AppError::NotFound("That member".into()))?;
+    Role::from_key(&role).ok_or_else(|| AppError::internal("unknown role in workspace_members"))
+}
+
+pub async fn change_role(auth: &RequestAuth, slug: &str, user_id: &str, role: &str) -> Result<String, AppError> {
+    let access = authorize(auth, slug, Permission::MembersManage).await?;
+    let target = member_id(user_id)?;
+    let role = assignable(role).ok_or_else(|| AppError::invalid_field("role", "Choose Admin, Member or Viewer."))?;
+    let mut tx = begin(auth, &access).await?;
+    let current = role_of(&mut tx, access.workspace.id, target).await?;
+    if current == Role::Owner {
+        return Err(AppError::invalid(
+            "The owner's role changes only by handing ownership to someone else.",
+        ));
+    }
+    sqlx::query!(
+        "update workspace_members set role = $3 where workspace_id = $1 and user_id = $2",
+        access.workspace.id,
+        target,
+        role.key()
+    )
+    .execute(&mut *tx)
+    .await?;
+    audit::service::record(
+        &mut tx,
+        audit_on(&access, AuditAction::WorkspaceMemberRoleChanged, auth)
+            .metadata(serde_json::json!({ "member": target, "from": current.key(), "to": role.key() })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(format!("Role changed to {}.", role.label()))
+}
+
+pub async fn remove(auth: &RequestAuth, slug: &str, user_id: &str) -> Result<String, AppError> {
+    let access = authorize(auth, slug, Permission::MembersManage).await?;
+    let target = member_id(user_id)?;
+    if target == access.user.id {
+        return Err(AppError::invalid("To remove yourself, leave the workspace."));
+    }
+    let mut tx = begin(auth, &access).await?;
+    if role_of(&mut tx, access.workspace.id, target).await? == Role::Owner {
+        return Err(AppError::invalid("The owner cannot be removed."));
+    }
+    sqlx::query!(
+        "delete from workspace_members where workspace_id = $1 and user_id = $2",
+        access.workspace.id,
+        target
+    )
+    .execute(&mut *tx)
+    .await?;
+    audit::service::record(
+        &mut tx,
+        audit_on(&access, AuditAction::WorkspaceMemberRemoved, auth).metadata(serde_json::json!({ "member": target })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok("Member removed.".into())
+}
+
+pub async fn leave(auth: &RequestAuth, slug: &str) -> Result<(), AppError> {
+    let access = authorize(auth, slug, Permission::TranscriptsRead).await?;
+    if access.role == Role::Owner {
+        return Err(AppError::invalid("Hand ownership to another member before leaving."));
+    }
+    let mut tx = begin(auth, &access).await?;
+    sqlx::query!(
+        "delete from workspace_members where workspace_id = $1 and user_id = $2",
+        access.workspace.id,
+        access.user.id
+    )
+    .execute(&mut *tx)
+    .await?;
+    audit::service::record(&mut tx, audit_on(&access, AuditAction::WorkspaceMemberLeft, auth)).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Makes another member the owner; the previous owner becomes an admin. Needs the password.
+pub async fn transfer(auth: &RequestAuth, slug: &str, user_id: &str, password: &str) -> Result<String, AppError> {
+    let access = authorize(auth, slug, Permission::WorkspaceDelete).await?;
+    let target = member_id(user_id)?;
+    if target == access.user.id {
+        return Err(AppError::invalid("You already own this workspace."));
+    }
+    if password.is_empty() {
+        return Err(AppError::invalid_field(
+            "current_password",
+            "Enter your current password.",
+        ));
+    }
+    crate::accounts::service::confirm_password(auth, &access.user, password).await?;
+    let mut tx = begin(auth, &access).await?;
+    role_of(&mut tx, access.workspace.id, target).await?;
+    sqlx::query!(
+        "update workspace_members set role = 'admin' where workspace_id = $1 and user_id = $2",
+        access.workspace.id,
+        access.user.id
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!(
+        "update workspace_members set role = 'owner' where workspace_id = $1 and user_id = $2",
+        access.workspace.id,
+        target
+    )
+    .execute(&mut *tx)
+    .await?;
+    audit::service::record(
+        &mut tx,
+        audit_on(&access, AuditAction::WorkspaceOwnershipTransferred, auth)
+            .metadata(serde_json::json!({ "to": target })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok("Ownership handed over. You are now an admin of this workspace.".into())
+}
