@@ -6,6 +6,8 @@ pub mod api;
 pub mod members;
 pub mod pages;
 #[cfg(feature = "ssr")]
+pub mod registry;
+#[cfg(feature = "ssr")]
 pub mod service;
 #[cfg(feature = "ssr")]
 pub mod tenant;

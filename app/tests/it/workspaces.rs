@@ -561,3 +561,121 @@ async fn invitations_can_be_resent_and_withdrawn_and_work_only_for_their_address
         .await;
     assert_eq!(outsider.status, StatusCode::NOT_FOUND);
 }
+
+/// The form each workspace-scoped server function gets in the matrix: harmless arguments that
+/// pass authorization and then fail or change nothing (unknown ids, a wrong password, an
+/// invalid address).
+fn matrix_fields(path: &str, slug: &str) -> Vec<(String, String)> {
+    let unknown = uuid::Uuid::new_v4().to_string();
+    let f = |pairs: &[(&str, &str)]| pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+    match path {
+        "/api/workspaces/settings" => f(&[("slug", slug)]),
+        "/api/workspaces/settings/update" => f(&[
+            ("workspace", slug),
+            ("name", "Renamed"),
+            ("slug", "-not valid-"),
+            ("default_language", "en"),
+            ("retention_days", ""),
+            ("timezone", "UTC"),
+        ]),
+        "/api/workspaces/members" | "/api/workspaces/members/leave" => f(&[("workspace", slug)]),
+        "/api/workspaces/members/invite" => f(&[("workspace", slug), ("email", "not-an-address"), ("role", "viewer")]),
+        "/api/workspaces/invitations/resend" | "/api/workspaces/invitations/revoke" => {
+            f(&[("workspace", slug), ("id", &unknown)])
+        }
+        "/api/workspaces/members/role" => f(&[("workspace", slug), ("user_id", &unknown), ("role", "viewer")]),
+        "/api/workspaces/members/remove" => f(&[("workspace", slug), ("user_id", &unknown)]),
+        "/api/workspaces/members/transfer" => f(&[
+            ("workspace", slug),
+            ("user_id", &unknown),
+            ("current_password", "certainly not the password"),
+        ]),
+        other => panic!("{other} is workspace-scoped but the matrix has no arguments for it"),
+    }
+}
+
+#[tokio::test]
+async fn every_workspace_server_function_refuses_outsiders_and_follows_the_role_matrix() {
+    use app::workspaces::{
+        registry::{Rule, SERVER_FNS},
+        Role,
+    };
+    // Every registered server function is classified.
+    let registered: Vec<&str> = leptos::server_fn::axum::server_fn_paths().map(|(p, _)| p).collect();
+    for path in &registered {
+        assert!(
+            SERVER_FNS.iter().any(|(p, _)| p == path),
+            "{path} is not in workspaces::registry::SERVER_FNS: classify it and add it to the matrix"
+        );
+    }
+    for (path, _) in SERVER_FNS {
+        assert!(
+            registered.contains(path),
+            "{path} is in the registry but not a server function"
+        );
+    }
+
+    let site = Site::new().await;
+    let mut owner = site.verified_account("Olive Owner", "owner@example.com").await;
+    owner.log_in("owner@example.com", PASSWORD).await;
+    owner
+        .post("/api/workspaces/create", &[("name", "Target"), ("slug", "target")])
+        .await;
+    let mut browsers = vec![(Role::Owner, owner)];
+    for (role, email) in [
+        (Role::Admin, "admin@example.com"),
+        (Role::Member, "member@example.com"),
+        (Role::Viewer, "viewer@example.com"),
+    ] {
+        let mut browser = site.verified_account(role.label(), email).await;
+        browser.log_in(email, PASSWORD).await;
+        add_member(&site, "owner@example.com", "target", email, role.key()).await;
+        browsers.push((role, browser));
+    }
+    let mut outsider = site.verified_account("Oscar Outsider", "outsider@example.com").await;
+    outsider.log_in("outsider@example.com", PASSWORD).await;
+
+    let scoped: Vec<_> = SERVER_FNS
+        .iter()
+        .filter_map(|(path, rule)| match rule {
+            Rule::Workspace(p) => Some((*path, *p)),
+            Rule::NotWorkspace => None,
+        })
+        .collect();
+    // Leaving changes membership, so it goes last.
+    let (leave, others): (Vec<_>, Vec<_>) = scoped.iter().partition(|(p, _)| p.ends_with("/leave"));
+    let mut checked = 0;
+    for (path, permission) in others.iter().chain(leave.iter()) {
+        let fields = matrix_fields(path, "target");
+        let form: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let reply = outsider.post(path, &form).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::NOT_FOUND,
+            "{path} as an outsider: {}",
+            reply.body
+        );
+        assert_eq!(reply.error().to_string(), "That workspace was not found.", "{path}");
+        for (role, browser) in browsers.iter_mut() {
+            let reply = browser.post(path, &form).await;
+            let refused = reply.status == StatusCode::FORBIDDEN
+                || (reply.status == StatusCode::NOT_FOUND && reply.body.contains("That workspace"));
+            assert_eq!(
+                !refused,
+                role.can(*permission),
+                "{path} as {role:?} ({}): {}",
+                reply.status,
+                reply.body
+            );
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, scoped.len() * 4);
+    // The matrix changed nothing it should not have: the owner still owns the workspace.
+    let mine = browsers[0]
+        .1
+        .post("/api/workspaces/members", &[("workspace", "target")])
+        .await
+        .json();
+    assert_eq!(mine["my_role"], "Owner");
+}

@@ -1,0 +1,91 @@
+//! Every server function, classified: workspace-scoped ones with the permission they check, and
+//! the rest with why they are not. The cross-tenant matrix test calls each workspace-scoped one
+//! as an outsider and as every built-in role, and fails on any server function missing here.
+
+use super::Permission;
+
+/// What a server function needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rule {
+    /// Workspace-scoped: a member with this permission.
+    Workspace(Permission),
+    /// Not about one workspace's data: the signed-in user's own things, a capability token,
+    /// platform administration, or public information.
+    NotWorkspace,
+}
+
+/// (path, rule). Paths are as registered, under `/api`.
+pub const SERVER_FNS: &[(&str, Rule)] = &[
+    ("/api/workspaces/settings", Rule::Workspace(Permission::TranscriptsRead)),
+    (
+        "/api/workspaces/settings/update",
+        Rule::Workspace(Permission::SettingsManage),
+    ),
+    ("/api/workspaces/members", Rule::Workspace(Permission::TranscriptsRead)),
+    (
+        "/api/workspaces/members/invite",
+        Rule::Workspace(Permission::MembersManage),
+    ),
+    (
+        "/api/workspaces/invitations/resend",
+        Rule::Workspace(Permission::MembersManage),
+    ),
+    (
+        "/api/workspaces/invitations/revoke",
+        Rule::Workspace(Permission::MembersManage),
+    ),
+    (
+        "/api/workspaces/members/role",
+        Rule::Workspace(Permission::MembersManage),
+    ),
+    (
+        "/api/workspaces/members/remove",
+        Rule::Workspace(Permission::MembersManage),
+    ),
+    (
+        "/api/workspaces/members/leave",
+        Rule::Workspace(Permission::TranscriptsRead),
+    ),
+    (
+        "/api/workspaces/members/transfer",
+        Rule::Workspace(Permission::WorkspaceDelete),
+    ),
+    // The user's own workspaces, and creating one (they become its owner).
+    ("/api/workspaces/mine", Rule::NotWorkspace),
+    ("/api/workspaces/create", Rule::NotWorkspace),
+    // An invitation's token is the capability.
+    ("/api/invitations/view", Rule::NotWorkspace),
+    ("/api/invitations/accept", Rule::NotWorkspace),
+    // The signed-in user's own account.
+    ("/api/account/change-email", Rule::NotWorkspace),
+    ("/api/account/change-password", Rule::NotWorkspace),
+    ("/api/account/confirm-email", Rule::NotWorkspace),
+    ("/api/account/delete", Rule::NotWorkspace),
+    ("/api/account/forgot-password", Rule::NotWorkspace),
+    ("/api/account/log-in", Rule::NotWorkspace),
+    ("/api/account/log-in-code", Rule::NotWorkspace),
+    ("/api/account/log-out", Rule::NotWorkspace),
+    ("/api/account/me", Rule::NotWorkspace),
+    ("/api/account/resend-verification", Rule::NotWorkspace),
+    ("/api/account/reset-password", Rule::NotWorkspace),
+    ("/api/account/security-events", Rule::NotWorkspace),
+    ("/api/account/sessions", Rule::NotWorkspace),
+    ("/api/account/sessions/revoke", Rule::NotWorkspace),
+    ("/api/account/sessions/revoke-others", Rule::NotWorkspace),
+    ("/api/account/sign-up", Rule::NotWorkspace),
+    ("/api/account/two-factor", Rule::NotWorkspace),
+    ("/api/account/two-factor/confirm", Rule::NotWorkspace),
+    ("/api/account/two-factor/disable", Rule::NotWorkspace),
+    ("/api/account/two-factor/start", Rule::NotWorkspace),
+    ("/api/account/update-name", Rule::NotWorkspace),
+    // Platform administration (platform admins only).
+    ("/api/admin/user", Rule::NotWorkspace),
+    ("/api/admin/user/lock", Rule::NotWorkspace),
+    ("/api/admin/user/log-out", Rule::NotWorkspace),
+    ("/api/admin/user/resend-verification", Rule::NotWorkspace),
+    ("/api/admin/users", Rule::NotWorkspace),
+    // Development mailbox (loopback only) and the public status report.
+    ("/api/dev/mailbox/get", Rule::NotWorkspace),
+    ("/api/dev/mailbox/list", Rule::NotWorkspace),
+    ("/api/system/status", Rule::NotWorkspace),
+];
