@@ -55,6 +55,8 @@ test("sign up, confirm, enrol 2FA, log in with a code, and revoke a session from
   page,
   browser,
 }) => {
+  // A long journey through a dozen pages (debug builds hydrate slowly).
+  test.setTimeout(120_000);
   const problems: string[] = [];
   page.on("console", (msg) => {
     // The weak password below is refused with 422 on purpose; Chromium logs every 4xx response.

@@ -120,6 +120,8 @@ pub struct AuditEvent {
     pub metadata: serde_json::Value,
     pub ip: Option<IpAddr>,
     pub user_agent: Option<String>,
+    /// The workspace the change happened in; its activity feed lists the entry.
+    pub workspace: Option<Uuid>,
 }
 
 impl AuditEvent {
@@ -131,11 +133,19 @@ impl AuditEvent {
             metadata: serde_json::json!({}),
             ip: None,
             user_agent: None,
+            workspace: None,
         }
     }
 
     pub fn target(mut self, kind: &'static str, id: impl Into<String>) -> Self {
         self.target = Some(Target { kind, id: id.into() });
+        self
+    }
+
+    /// Lists the entry in this workspace's activity feed (record it inside that workspace's
+    /// tenant transaction).
+    pub fn workspace(mut self, id: Uuid) -> Self {
+        self.workspace = Some(id);
         self
     }
 

@@ -7,7 +7,20 @@ use super::{queries, AuditEvent};
 /// writes take turns on the chain's lock until they commit: call this last, just before commit.
 #[tracing::instrument(skip_all, fields(action = event.action.as_str()))]
 pub async fn record(conn: &mut PgConnection, event: AuditEvent) -> Result<i64, sqlx::Error> {
-    queries::insert(conn, &event).await
+    let id = queries::insert(&mut *conn, &event).await?;
+    if let Some(workspace) = event.workspace {
+        let (_, actor) = event.actor.parts();
+        sqlx::query!(
+            "insert into workspace_activity (audit_id, workspace_id, actor_id, action) values ($1, $2, $3, $4)",
+            id,
+            workspace,
+            actor,
+            event.action.as_str()
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(id)
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use super::{InvitationView, MembersView, WorkspaceSettings, WorkspaceSummary};
+use super::{ActivityPage, InvitationView, MembersView, WorkspaceSettings, WorkspaceSummary};
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
@@ -155,4 +155,17 @@ pub async fn accept_invitation(token: String) -> Result<(), AppError> {
     let slug = super::members::accept(&auth, &token).await.map_err(AppError::respond)?;
     leptos_axum::redirect(&format!("/w/{slug}?joined=1"));
     Ok(())
+}
+
+#[server(endpoint = "workspaces/activity")]
+pub async fn workspace_activity(
+    workspace: String,
+    before: Option<i64>,
+    actor: Option<String>,
+    kind: Option<String>,
+) -> Result<ActivityPage, AppError> {
+    let auth = RequestAuth::load().await.map_err(AppError::respond)?;
+    super::activity::feed(&auth, &workspace, before, actor.as_deref(), kind.as_deref())
+        .await
+        .map_err(AppError::respond)
 }

@@ -25,6 +25,7 @@ const INVITES_PER_ADDRESS: u32 = 3;
 fn audit_on(access: &Access, action: AuditAction, auth: &RequestAuth) -> AuditEvent {
     AuditEvent::new(Actor::User(access.user.id), action)
         .target("workspace", access.workspace.id.to_string())
+        .workspace(access.workspace.id)
         .origin(auth.meta.ip, Some(&auth.meta.user_agent))
 }
 
@@ -354,6 +355,7 @@ pub async fn accept(auth: &RequestAuth, token: &str) -> Result<String, AppError>
         &mut tx,
         AuditEvent::new(Actor::User(user.id), AuditAction::WorkspaceMemberJoined)
             .target("workspace", invitation.workspace_id.to_string())
+            .workspace(invitation.workspace_id)
             .metadata(serde_json::json!({ "role": invitation.role.key() }))
             .origin(auth.meta.ip, Some(&auth.meta.user_agent)),
     )

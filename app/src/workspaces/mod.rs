@@ -1,6 +1,8 @@
 //! Workspaces: every piece of data belongs to one, members have a role, and PostgreSQL
 //! Row-Level Security keeps each workspace's rows to itself (see `tenant`).
 
+#[cfg(feature = "ssr")]
+pub mod activity;
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod members;
@@ -189,6 +191,41 @@ pub struct InvitationView {
     /// Signed in with the invited address.
     pub for_you: bool,
 }
+
+/// One line of a workspace's activity feed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityEntry {
+    pub id: i64,
+    pub actor: String,
+    /// What they did, after their name: "invited bob@example.com as Viewer".
+    pub text: String,
+    pub kind: String,
+    pub at: String,
+    /// Where to look, when there is a page for it.
+    pub link: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityPage {
+    pub entries: Vec<ActivityEntry>,
+    /// Members to filter by: (user id, name).
+    pub members: Vec<(String, String)>,
+    /// Set when there are older entries: the id to continue below.
+    pub older: Option<i64>,
+}
+
+/// Kinds of activity to filter by: audit action and label.
+pub const ACTIVITY_KINDS: &[(&str, &str)] = &[
+    ("workspace.created", "Workspace created"),
+    ("workspace.settings_updated", "Settings changed"),
+    ("workspace.member_invited", "Invitations"),
+    ("workspace.invitation_revoked", "Invitations withdrawn"),
+    ("workspace.member_joined", "Members joined"),
+    ("workspace.member_role_changed", "Role changes"),
+    ("workspace.member_removed", "Members removed"),
+    ("workspace.member_left", "Members left"),
+    ("workspace.ownership_transferred", "Ownership changes"),
+];
 
 /// Transcription languages offered in settings: ISO 639-1 code and name.
 pub const LANGUAGES: &[(&str, &str)] = &[

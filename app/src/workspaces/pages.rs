@@ -177,6 +177,7 @@ pub fn WorkspaceHomePage() -> impl IntoView {
                             {if s.can_manage { "Settings" } else { "View settings" }}
                         </A>
                     </div>
+                    {s.role.can(super::Permission::AuditRead).then(|| view! { <ActivityFeed slug=s.slug.clone() /> })}
                 </div>
             }
             .into_any()
@@ -561,6 +562,99 @@ pub fn InvitationPage() -> impl IntoView {
                     })}}
                 </Suspense>
             </div>
+        </section>
+    }
+}
+
+#[component]
+fn ActivityFeed(slug: String) -> impl IntoView {
+    let query = use_query_map();
+    let filters = Memo::new(move |_| {
+        query.with(|q| {
+            (
+                q.get("before").and_then(|b| b.parse::<i64>().ok()),
+                q.get("actor").filter(|a| !a.is_empty()),
+                q.get("kind").filter(|k| !k.is_empty()),
+            )
+        })
+    });
+    let slug_for_fetch = slug.clone();
+    let feed = Resource::new(
+        move || filters.get(),
+        move |(before, actor, kind)| workspace_activity(slug_for_fetch.clone(), before, actor, kind),
+    );
+    let select_class =
+        "rounded-lg border border-slate-300 bg-white px-2 py-1.5 text-sm dark:border-slate-700 dark:bg-slate-900";
+    let home = format!("/w/{slug}");
+    view! {
+        <section class="mt-10" aria-labelledby="activity-heading">
+            <h2 id="activity-heading" class="text-lg font-semibold">"Activity"</h2>
+            <Transition fallback=|| view! { <PageLoading /> }>
+                {move || {
+                    let home = home.clone();
+                    Suspend::new(async move {
+                    let (_, actor, kind) = filters.get_untracked();
+                    match feed.await {
+                        Err(e) => view! { <div class="mt-3"><FormAlert error=Signal::stored(Some(e)) /></div> }.into_any(),
+                        Ok(page) => {
+                            let older = page.older.map(|id| {
+                                format!(
+                                    "{home}?before={id}&actor={}&kind={}",
+                                    actor.clone().unwrap_or_default(),
+                                    kind.clone().unwrap_or_default()
+                                )
+                            });
+                            view! {
+                                <form method="get" action=home.clone() class="mt-3 flex flex-wrap items-end gap-3">
+                                    <div class="space-y-1">
+                                        <label for="activity-actor" class="block text-xs font-medium text-slate-600 dark:text-slate-400">"Member"</label>
+                                        <select id="activity-actor" name="actor" class=select_class>
+                                            <option value="">"Everyone"</option>
+                                            {page.members.iter().map(|(id, name)| {
+                                                let selected = actor.as_deref() == Some(id.as_str());
+                                                view! { <option value=id.clone() selected=selected>{name.clone()}</option> }
+                                            }).collect_view()}
+                                        </select>
+                                    </div>
+                                    <div class="space-y-1">
+                                        <label for="activity-kind" class="block text-xs font-medium text-slate-600 dark:text-slate-400">"Kind"</label>
+                                        <select id="activity-kind" name="kind" class=select_class>
+                                            <option value="">"Everything"</option>
+                                            {super::ACTIVITY_KINDS.iter().map(|(key, label)| {
+                                                let selected = kind.as_deref() == Some(*key);
+                                                view! { <option value=*key selected=selected>{*label}</option> }
+                                            }).collect_view()}
+                                        </select>
+                                    </div>
+                                    <button type="submit" class=SMALL_BUTTON>"Filter"</button>
+                                </form>
+                                {if page.entries.is_empty() {
+                                    view! {
+                                        <p class="mt-4 rounded-xl border border-dashed border-slate-300 p-6 text-center text-sm text-slate-600 dark:border-slate-700 dark:text-slate-400">
+                                            "No activity matches."
+                                        </p>
+                                    }.into_any()
+                                } else {
+                                    view! {
+                                        <ol class="mt-4 divide-y divide-slate-200 rounded-xl border border-slate-200 bg-white dark:divide-slate-800 dark:border-slate-800 dark:bg-slate-900" data-testid="activity">
+                                            {page.entries.into_iter().map(|e| view! {
+                                                <li class="flex flex-col gap-1 p-4 text-sm sm:flex-row sm:items-center sm:justify-between" data-kind=e.kind.clone()>
+                                                    <p>
+                                                        <strong>{e.actor}</strong> " " {e.text}
+                                                        {e.link.map(|l| view! { " · " <A href=l attr:class="text-indigo-700 hover:underline dark:text-indigo-300">"View"</A> })}
+                                                    </p>
+                                                    <time class="shrink-0 text-xs text-slate-500 dark:text-slate-400">{e.at}</time>
+                                                </li>
+                                            }).collect_view()}
+                                        </ol>
+                                    }.into_any()
+                                }}
+                                {older.map(|href| view! { <A href=href attr:class="mt-3 inline-block text-sm font-medium text-indigo-600 dark:text-indigo-400">"Older activity"</A> })}
+                            }.into_any()
+                        }
+                    }
+                })}}
+            </Transition>
         </section>
     }
 }

@@ -50,6 +50,7 @@ pub const SERVER_FNS: &[(&str, Rule)] = &[
         "/api/workspaces/members/transfer",
         Rule::Workspace(Permission::WorkspaceDelete),
     ),
+    ("/api/workspaces/activity", Rule::Workspace(Permission::AuditRead)),
     // The user's own workspaces, and creating one (they become its owner).
     ("/api/workspaces/mine", Rule::NotWorkspace),
     ("/api/workspaces/create", Rule::NotWorkspace),

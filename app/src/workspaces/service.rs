@@ -43,6 +43,7 @@ impl Access {
     fn audit(&self, action: AuditAction, auth: &RequestAuth) -> AuditEvent {
         AuditEvent::new(Actor::User(self.user.id), action)
             .target("workspace", self.workspace.id.to_string())
+            .workspace(self.workspace.id)
             .origin(auth.meta.ip, Some(&auth.meta.user_agent))
     }
 }
@@ -149,6 +150,7 @@ pub async fn create(auth: &RequestAuth, name: &str, slug: &str) -> Result<Worksp
         &mut tx,
         AuditEvent::new(Actor::User(user.id), AuditAction::WorkspaceCreated)
             .target("workspace", workspace.id.to_string())
+            .workspace(workspace.id)
             .metadata(serde_json::json!({ "slug": workspace.slug, "name": workspace.name }))
             .origin(auth.meta.ip, Some(&auth.meta.user_agent)),
     )

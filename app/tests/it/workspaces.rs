@@ -578,7 +578,9 @@ fn matrix_fields(path: &str, slug: &str) -> Vec<(String, String)> {
             ("retention_days", ""),
             ("timezone", "UTC"),
         ]),
-        "/api/workspaces/members" | "/api/workspaces/members/leave" => f(&[("workspace", slug)]),
+        "/api/workspaces/members" | "/api/workspaces/members/leave" | "/api/workspaces/activity" => {
+            f(&[("workspace", slug)])
+        }
         "/api/workspaces/members/invite" => f(&[("workspace", slug), ("email", "not-an-address"), ("role", "viewer")]),
         "/api/workspaces/invitations/resend" | "/api/workspaces/invitations/revoke" => {
             f(&[("workspace", slug), ("id", &unknown)])
@@ -678,4 +680,85 @@ async fn every_workspace_server_function_refuses_outsiders_and_follows_the_role_
         .await
         .json();
     assert_eq!(mine["my_role"], "Owner");
+}
+
+#[tokio::test]
+async fn the_activity_feed_tells_what_happened_in_words_and_filters_by_member_and_kind() {
+    let site = Site::new().await;
+    let mut ada = site.verified_account("Ada", "ada@example.com").await;
+    ada.log_in("ada@example.com", PASSWORD).await;
+    ada.post("/api/workspaces/create", &[("name", "Acme"), ("slug", "acme")])
+        .await;
+    ada.post(
+        "/api/workspaces/members/invite",
+        &[("workspace", "acme"), ("email", "bob@example.com"), ("role", "viewer")],
+    )
+    .await;
+    let token = token_in(&site.link_in_email("bob@example.com", "/invite?token=").await);
+    let mut bob = site.verified_account("Bob", "bob@example.com").await;
+    bob.log_in("bob@example.com", PASSWORD).await;
+    bob.post("/api/invitations/accept", &[("token", &token)]).await;
+    let bob_id = user_id(&site, "bob@example.com").await.to_string();
+    ada.post(
+        "/api/workspaces/members/role",
+        &[("workspace", "acme"), ("user_id", &bob_id), ("role", "member")],
+    )
+    .await;
+    // Something in another workspace, which Acme's feed must not show.
+    ada.post(
+        "/api/workspaces/create",
+        &[("name", "Elsewhere"), ("slug", "elsewhere")],
+    )
+    .await;
+
+    let feed = ada
+        .post("/api/workspaces/activity", &[("workspace", "acme")])
+        .await
+        .json();
+    let lines: Vec<String> = feed["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| format!("{} {}", e["actor"].as_str().unwrap(), e["text"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "Ada changed Bob\u{2019}s role from Viewer to Member",
+            "Bob joined as Viewer",
+            "Ada invited bob@example.com as Viewer",
+            "Ada created the workspace \u{201c}Acme\u{201d}",
+        ]
+    );
+    let by_bob = ada
+        .post("/api/workspaces/activity", &[("workspace", "acme"), ("actor", &bob_id)])
+        .await
+        .json();
+    assert_eq!(by_bob["entries"].as_array().unwrap().len(), 1);
+    let invites = ada
+        .post(
+            "/api/workspaces/activity",
+            &[("workspace", "acme"), ("kind", "workspace.member_invited")],
+        )
+        .await
+        .json();
+    assert_eq!(invites["entries"].as_array().unwrap().len(), 1);
+    let bad = ada
+        .post(
+            "/api/workspaces/activity",
+            &[("workspace", "acme"), ("kind", "drop table")],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let page = ada.get("/w/acme").await;
+    assert!(
+        page.body.contains("joined as Viewer"),
+        "the feed is on the workspace page"
+    );
+    let denied = bob.post("/api/workspaces/activity", &[("workspace", "acme")]).await;
+    assert_eq!(
+        denied.status,
+        StatusCode::FORBIDDEN,
+        "members do not read the audit trail"
+    );
 }

@@ -1,0 +1,172 @@
+//! A workspace's activity feed: its audited events in words, newest first, filterable by member
+//! and kind.
+
+use std::collections::HashMap;
+
+use uuid::Uuid;
+
+use super::{service::authorize, tenant, ActivityEntry, ActivityPage, Permission, Role, ACTIVITY_KINDS};
+use crate::{accounts::format_time, accounts::session::RequestAuth, error::AppError};
+
+pub const PAGE_SIZE: i64 = 30;
+
+pub async fn feed(
+    auth: &RequestAuth,
+    slug: &str,
+    before: Option<i64>,
+    actor: Option<&str>,
+    kind: Option<&str>,
+) -> Result<ActivityPage, AppError> {
+    let access = authorize(auth, slug, Permission::AuditRead).await?;
+    let actor = actor
+        .filter(|a| !a.is_empty())
+        .map(|a| a.parse::<Uuid>())
+        .transpose()
+        .map_err(|_| AppError::invalid_field("actor", "Choose a member from the list."))?;
+    let kind = kind.filter(|k| !k.is_empty());
+    if kind.is_some_and(|k| !ACTIVITY_KINDS.iter().any(|(key, _)| *key == k)) {
+        return Err(AppError::invalid_field("kind", "Choose a kind from the list."));
+    }
+    let mut tx = tenant::begin(&auth.state.db, access.user.id, Some(access.workspace.id)).await?;
+    let rows = sqlx::query!(
+        r#"select a.id, a.action, a.metadata, a.occurred_at, u.name as "actor_name?"
+           from workspace_activity w join audit_log a on a.id = w.audit_id
+           left join users u on u.id = a.actor_id
+           where w.workspace_id = $1 and ($2::bigint is null or w.audit_id < $2)
+             and ($3::uuid is null or w.actor_id = $3) and ($4::text is null or w.action = $4)
+           order by w.audit_id desc limit $5"#,
+        access.workspace.id,
+        before,
+        actor,
+        kind,
+        PAGE_SIZE + 1,
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    let members = sqlx::query!(
+        "select u.id, u.name from workspace_members m join users u on u.id = m.user_id
+         where m.workspace_id = $1 order by lower(u.name)",
+        access.workspace.id
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    // Names of everyone the entries mention, members or not any more.
+    let mentioned: Vec<Uuid> = rows
+        .iter()
+        .filter_map(|r| {
+            r.metadata
+                .get("member")
+                .or_else(|| r.metadata.get("to"))
+                .and_then(|v| v.as_str())
+                .and_then(|s| s.parse().ok())
+        })
+        .collect();
+    let names: HashMap<Uuid, String> = sqlx::query!("select id, name from users where id = any($1)", &mentioned)
+        .fetch_all(&mut *tx)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r.name))
+        .collect();
+    tx.commit().await?;
+    let older = (rows.len() as i64 > PAGE_SIZE).then(|| rows[PAGE_SIZE as usize - 1].id);
+    let members_link = format!("/w/{}/members", access.workspace.slug);
+    let settings_link = format!("/w/{}/settings", access.workspace.slug);
+    let entries = rows
+        .into_iter()
+        .take(PAGE_SIZE as usize)
+        .map(|r| {
+            let text = describe(&r.action, &r.metadata, &names);
+            let link = match r.action.as_str() {
+                "workspace.settings_updated" | "workspace.created" => Some(settings_link.clone()),
+                _ => Some(members_link.clone()),
+            };
+            ActivityEntry {
+                id: r.id,
+                actor: r.actor_name.unwrap_or_else(|| "A former member".into()),
+                text,
+                kind: r.action,
+                at: format_time(r.occurred_at),
+                link,
+            }
+        })
+        .collect();
+    Ok(ActivityPage {
+        entries,
+        members: members.into_iter().map(|m| (m.id.to_string(), m.name)).collect(),
+        older,
+    })
+}
+
+fn role_label(metadata: &serde_json::Value, key: &str) -> String {
+    metadata
+        .get(key)
+        .and_then(|v| v.as_str())
+        .and_then(Role::from_key)
+        .map(|r| r.label().to_owned())
+        .unwrap_or_else(|| "a member".into())
+}
+
+/// The entry in words, after the actor's name.
+fn describe(action: &str, metadata: &serde_json::Value, names: &HashMap<Uuid, String>) -> String {
+    let text = |key: &str| {
+        metadata
+            .get(key)
+            .and_then(|v| v.as_str())
+            .unwrap_or("someone")
+            .to_owned()
+    };
+    let person = |key: &str| {
+        metadata
+            .get(key)
+            .and_then(|v| v.as_str())
+            .and_then(|s| s.parse::<Uuid>().ok())
+            .and_then(|id| names.get(&id).cloned())
+            .unwrap_or_else(|| "a former member".into())
+    };
+    match action {
+        "workspace.created" => format!("created the workspace \u{201c}{}\u{201d}", text("name")),
+        "workspace.settings_updated" => "changed the workspace settings".into(),
+        "workspace.member_invited" if metadata.get("resent").is_some() => {
+            format!("sent the invitation to {} again", text("email"))
+        }
+        "workspace.member_invited" => format!("invited {} as {}", text("email"), role_label(metadata, "role")),
+        "workspace.invitation_revoked" => format!("withdrew the invitation to {}", text("email")),
+        "workspace.member_joined" => format!("joined as {}", role_label(metadata, "role")),
+        "workspace.member_role_changed" => format!(
+            "changed {}\u{2019}s role from {} to {}",
+            person("member"),
+            role_label(metadata, "from"),
+            role_label(metadata, "to")
+        ),
+        "workspace.member_removed" => format!("removed {}", person("member")),
+        "workspace.member_left" => "left the workspace".into(),
+        "workspace.ownership_transferred" => format!("made {} the owner", person("to")),
+        other => format!("did {other}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_read_as_sentences() {
+        let bob = Uuid::new_v4();
+        let names = HashMap::from([(bob, "Bob".to_owned())]);
+        let m = serde_json::json!({ "member": bob.to_string(), "from": "viewer", "to": "member" });
+        assert_eq!(
+            describe("workspace.member_role_changed", &m, &names),
+            "changed Bob\u{2019}s role from Viewer to Member"
+        );
+        let invite = serde_json::json!({ "email": "bob@example.com", "role": "viewer" });
+        assert_eq!(
+            describe("workspace.member_invited", &invite, &names),
+            "invited bob@example.com as Viewer"
+        );
+        let gone = serde_json::json!({ "member": Uuid::new_v4().to_string() });
+        assert_eq!(
+            describe("workspace.member_removed", &gone, &names),
+            "removed a former member"
+        );
+    }
+}
