@@ -371,12 +371,15 @@ fn AccountForms() -> impl IntoView {
             Some("Your email address is confirmed and you are logged in. Welcome to AudioTricks!".to_owned())
         } else if q.get("email_changed").is_some() {
             Some("Your new email address is confirmed and now in use.".to_owned())
+        } else if q.get("workspace_deleted").is_some() {
+            Some("The workspace is deleted. You can restore it below for 14 days.".to_owned())
         } else {
             None
         }
     });
     view! {
         <FormNotice message=arrived />
+        <crate::workspaces::pages::DeletedWorkspaces />
         <Panel title="Profile" description="Your name is shown to the people you work with.">
             <ActionForm action=name attr:class="space-y-4">
                 <FormNotice message=action_message(name) />

@@ -64,6 +64,10 @@ pub enum AuditAction {
     WorkspaceMemberRemoved,
     WorkspaceMemberLeft,
     WorkspaceOwnershipTransferred,
+    WorkspaceDeleted,
+    WorkspaceRestored,
+    /// The grace period after deletion passed and the workspace was removed for good.
+    WorkspacePurged,
 }
 
 impl AuditAction {
@@ -100,6 +104,9 @@ impl AuditAction {
             Self::WorkspaceMemberRemoved => "workspace.member_removed",
             Self::WorkspaceMemberLeft => "workspace.member_left",
             Self::WorkspaceOwnershipTransferred => "workspace.ownership_transferred",
+            Self::WorkspaceDeleted => "workspace.deleted",
+            Self::WorkspaceRestored => "workspace.restored",
+            Self::WorkspacePurged => "workspace.purged",
         }
     }
 }

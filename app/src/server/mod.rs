@@ -25,6 +25,7 @@ pub fn job_registry(config: &Config) -> anyhow::Result<jobs::Registry> {
     let mailer = std::sync::Arc::new(crate::email::Mailer::from_config(&config.email)?);
     let registry = jobs::Registry::new().register(crate::email::service::DeliverEmail { mailer });
     let registry = crate::accounts::housekeeping::register(registry);
+    let registry = crate::workspaces::housekeeping::register(registry);
     Ok(jobs::maintenance::register(registry))
 }
 

@@ -44,7 +44,7 @@ where
 /// A labelled input with hint and error text wired up for screen readers.
 #[component]
 pub fn Field(
-    label: &'static str,
+    #[prop(into)] label: String,
     name: &'static str,
     /// The element id, when one page has two fields of the same name.
     #[prop(optional, into)]

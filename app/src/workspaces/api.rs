@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use super::{ActivityPage, InvitationView, MembersView, WorkspaceSettings, WorkspaceSummary};
+use super::{ActivityPage, DeletedWorkspace, InvitationView, MembersView, WorkspaceSettings, WorkspaceSummary};
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
@@ -168,4 +168,33 @@ pub async fn workspace_activity(
     super::activity::feed(&auth, &workspace, before, actor.as_deref(), kind.as_deref())
         .await
         .map_err(AppError::respond)
+}
+
+#[server(endpoint = "workspaces/delete")]
+pub async fn delete_workspace(workspace: String, confirm_name: String) -> Result<(), AppError> {
+    let auth = RequestAuth::load().await.map_err(AppError::respond)?;
+    super::service::delete(&auth, &workspace, &confirm_name)
+        .await
+        .map_err(AppError::respond)?;
+    leptos_axum::redirect("/account?workspace_deleted=1");
+    Ok(())
+}
+
+#[server(endpoint = "workspaces/deleted")]
+pub async fn deleted_workspaces() -> Result<Vec<DeletedWorkspace>, AppError> {
+    let auth = RequestAuth::load().await.map_err(AppError::respond)?;
+    if auth.user.is_none() {
+        return Ok(Vec::new());
+    }
+    super::service::deleted_mine(&auth).await.map_err(AppError::respond)
+}
+
+#[server(endpoint = "workspaces/restore")]
+pub async fn restore_workspace(workspace: String) -> Result<(), AppError> {
+    let auth = RequestAuth::load().await.map_err(AppError::respond)?;
+    let slug = super::service::restore(&auth, &workspace)
+        .await
+        .map_err(AppError::respond)?;
+    leptos_axum::redirect(&format!("/w/{slug}"));
+    Ok(())
 }

@@ -5,6 +5,8 @@
 pub mod activity;
 pub mod api;
 #[cfg(feature = "ssr")]
+pub mod housekeeping;
+#[cfg(feature = "ssr")]
 pub mod members;
 pub mod pages;
 #[cfg(feature = "ssr")]
@@ -142,6 +144,7 @@ pub struct WorkspaceSettings {
     pub role: Role,
     pub can_manage: bool,
     pub members: i64,
+    pub personal: bool,
 }
 
 /// One member on the Members page.
@@ -190,6 +193,14 @@ pub struct InvitationView {
     pub signed_in_as: Option<String>,
     /// Signed in with the invited address.
     pub for_you: bool,
+}
+
+/// A deleted workspace its owner can still restore.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeletedWorkspace {
+    pub slug: String,
+    pub name: String,
+    pub purge_after: String,
 }
 
 /// One line of a workspace's activity feed.

@@ -213,6 +213,7 @@ fn SettingsForm(settings: WorkspaceSettings) -> impl IntoView {
         Signal::derive(move || echoed(action, field).get().or_else(|| Some(current.clone())))
     };
     let title = format!("Settings · {}", s.name);
+    let deletable = (s.role == super::Role::Owner && !s.personal).then(|| (s.slug.clone(), s.name.clone()));
     let home = format!("/w/{}", s.slug);
     let workspace_name = s.name.clone();
     view! {
@@ -269,6 +270,7 @@ fn SettingsForm(settings: WorkspaceSettings) -> impl IntoView {
                     <SubmitButton label="Save settings" pending=action.pending() />
                 </fieldset>
             </ActionForm>
+            {deletable.map(|(slug, name)| view! { <DeleteWorkspace slug name /> })}
         </section>
     }
 }
@@ -656,5 +658,59 @@ fn ActivityFeed(slug: String) -> impl IntoView {
                 })}}
             </Transition>
         </section>
+    }
+}
+
+#[component]
+fn DeleteWorkspace(slug: String, name: String) -> impl IntoView {
+    let action = ServerAction::<DeleteWorkspace>::new();
+    view! {
+        <section class="mt-10 rounded-2xl border border-rose-200 bg-white p-6 shadow-sm dark:border-rose-900 dark:bg-slate-900">
+            <h2 class="text-lg font-semibold text-rose-700 dark:text-rose-300">"Delete workspace"</h2>
+            <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">
+                "Members lose access at once. You can restore it from your account page for 14 days; after that it is removed for good, with everything in it."
+            </p>
+            <ActionForm action=action attr:class="mt-4 space-y-4">
+                <FormAlert error=action_error(action) />
+                <input type="hidden" name="workspace" value=slug />
+                <Field label=format!("Type {name} to confirm") name="confirm_name" id="confirm-delete-name" autocomplete="off" error=field_error(action, "confirm_name") />
+                <SubmitButton label="Delete workspace" pending=action.pending() danger=true />
+            </ActionForm>
+        </section>
+    }
+}
+
+/// The account page's list of deleted workspaces the user can still restore.
+#[component]
+pub fn DeletedWorkspaces() -> impl IntoView {
+    let restore = ServerAction::<RestoreWorkspace>::new();
+    let list = Resource::new(move || restore.version().get(), |_| deleted_workspaces());
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let items = list.await.unwrap_or_default();
+                (!items.is_empty()).then(|| view! {
+                    <section class="rounded-2xl border border-slate-200 bg-white p-6 shadow-sm dark:border-slate-800 dark:bg-slate-900">
+                        <h2 class="text-lg font-semibold">"Deleted workspaces"</h2>
+                        <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">"Restore one before the date shown; after that it is gone for good."</p>
+                        <FormAlert error=action_error(restore) />
+                        <ul class="mt-4 divide-y divide-slate-200 dark:divide-slate-800">
+                            {items.into_iter().map(|w| view! {
+                                <li class="flex items-center justify-between gap-3 py-3">
+                                    <div>
+                                        <p class="font-medium">{w.name}</p>
+                                        <p class="text-xs text-slate-500 dark:text-slate-400">"Removed for good on " {w.purge_after}</p>
+                                    </div>
+                                    <ActionForm action=restore>
+                                        <input type="hidden" name="workspace" value=w.slug />
+                                        <button type="submit" class=SMALL_BUTTON>"Restore"</button>
+                                    </ActionForm>
+                                </li>
+                            }).collect_view()}
+                        </ul>
+                    </section>
+                })
+            })}
+        </Transition>
     }
 }

@@ -51,6 +51,10 @@ pub const SERVER_FNS: &[(&str, Rule)] = &[
         Rule::Workspace(Permission::WorkspaceDelete),
     ),
     ("/api/workspaces/activity", Rule::Workspace(Permission::AuditRead)),
+    ("/api/workspaces/delete", Rule::Workspace(Permission::WorkspaceDelete)),
+    // Deleted workspaces are outside `authorize`; these two check ownership themselves.
+    ("/api/workspaces/deleted", Rule::NotWorkspace),
+    ("/api/workspaces/restore", Rule::NotWorkspace),
     // The user's own workspaces, and creating one (they become its owner).
     ("/api/workspaces/mine", Rule::NotWorkspace),
     ("/api/workspaces/create", Rule::NotWorkspace),

@@ -166,6 +166,7 @@ pub async fn mine(auth: &RequestAuth) -> Result<Vec<WorkspaceSummary>, AppError>
     let rows = sqlx::query!(
         "select w.slug, w.name, w.personal, m.role from workspaces w
          join workspace_members m on m.workspace_id = w.id and m.user_id = $1
+         where w.deleted_at is null
          order by w.personal desc, lower(w.name)",
         user.id
     )
@@ -205,7 +206,7 @@ pub async fn lookup(auth: &RequestAuth, slug: &str) -> Result<Lookup, AppError> 
         r#"select w.id, w.slug, w.name, w.personal, w.default_language, w.retention_days, w.timezone,
                   m.role as "role?"
            from workspaces w left join workspace_members m on m.workspace_id = w.id and m.user_id = $2
-           where w.slug = $1"#,
+           where w.slug = $1 and w.deleted_at is null"#,
         slug,
         user.id
     )
@@ -229,7 +230,8 @@ pub async fn lookup(auth: &RequestAuth, slug: &str) -> Result<Lookup, AppError> 
         }));
     }
     let moved = sqlx::query_scalar!(
-        "select w.slug from workspace_slug_history h join workspaces w on w.id = h.workspace_id where h.slug = $1",
+        "select w.slug from workspace_slug_history h join workspaces w on w.id = h.workspace_id
+         where h.slug = $1 and w.deleted_at is null",
         slug
     )
     .fetch_optional(&mut *tx)
@@ -269,6 +271,7 @@ pub async fn settings(auth: &RequestAuth, access: &Access) -> Result<WorkspaceSe
         role: access.role,
         can_manage: access.role.can(Permission::SettingsManage),
         members,
+        personal: w.personal,
     })
 }
 
@@ -395,4 +398,113 @@ pub async fn release_for_deletion(tx: &mut PgConnection, user_id: Uuid) -> Resul
             .await?;
     }
     Ok(())
+}
+
+/// How long a deleted workspace can be restored.
+pub const DELETION_GRACE_DAYS: i32 = 14;
+
+/// Marks the workspace deleted (owner only, confirmed by typing its name); it can be restored
+/// for `DELETION_GRACE_DAYS`, then the purge job removes it.
+pub async fn delete(auth: &RequestAuth, slug: &str, confirm_name: &str) -> Result<String, AppError> {
+    let access = authorize(auth, slug, Permission::WorkspaceDelete).await?;
+    if access.workspace.personal {
+        return Err(AppError::invalid(
+            "Your personal workspace goes only with your account.",
+        ));
+    }
+    if confirm_name.trim() != access.workspace.name {
+        return Err(AppError::invalid_field(
+            "confirm_name",
+            format!("Type the workspace's name, {}, exactly.", access.workspace.name),
+        ));
+    }
+    let mut tx = tenant::begin(&auth.state.db, access.user.id, Some(access.workspace.id)).await?;
+    sqlx::query!(
+        "update workspaces set deleted_at = now(), purge_after = now() + make_interval(days => $2) where id = $1",
+        access.workspace.id,
+        DELETION_GRACE_DAYS
+    )
+    .execute(&mut *tx)
+    .await?;
+    audit::service::record(&mut tx, access.audit(AuditAction::WorkspaceDeleted, auth)).await?;
+    tx.commit().await?;
+    Ok(access.workspace.name)
+}
+
+/// Workspaces the user owns that are deleted but still restorable.
+pub async fn deleted_mine(auth: &RequestAuth) -> Result<Vec<super::DeletedWorkspace>, AppError> {
+    let user = auth.user()?;
+    let mut tx = tenant::begin(&auth.state.db, user.id, None).await?;
+    let rows = sqlx::query!(
+        r#"select w.slug, w.name, w.purge_after as "purge_after!" from workspaces w
+           join workspace_members m on m.workspace_id = w.id and m.user_id = $1 and m.role = 'owner'
+           where w.deleted_at is not null and w.purge_after > now()
+           order by w.deleted_at desc"#,
+        user.id
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| super::DeletedWorkspace {
+            slug: r.slug,
+            name: r.name,
+            purge_after: crate::accounts::format_time(r.purge_after),
+        })
+        .collect())
+}
+
+/// Brings a deleted workspace back, within its grace period (owner only).
+pub async fn restore(auth: &RequestAuth, slug: &str) -> Result<String, AppError> {
+    let user = auth.user()?.clone();
+    let mut tx = tenant::begin(&auth.state.db, user.id, None).await?;
+    let found = sqlx::query!(
+        "select w.id from workspaces w
+         join workspace_members m on m.workspace_id = w.id and m.user_id = $2 and m.role = 'owner'
+         where w.slug = $1 and w.deleted_at is not null and w.purge_after > now()",
+        slug,
+        user.id
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or_else(|| AppError::NotFound("That deleted workspace".into()))?;
+    tenant::enter(&mut tx, user.id, Some(found.id)).await?;
+    sqlx::query!(
+        "update workspaces set deleted_at = null, purge_after = null where id = $1",
+        found.id
+    )
+    .execute(&mut *tx)
+    .await?;
+    audit::service::record(
+        &mut tx,
+        AuditEvent::new(Actor::User(user.id), AuditAction::WorkspaceRestored)
+            .target("workspace", found.id.to_string())
+            .workspace(found.id)
+            .origin(auth.meta.ip, Some(&auth.meta.user_agent)),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(slug.to_owned())
+}
+
+/// Removes workspaces whose grace period has passed, with everything in them. Returns how many.
+pub async fn purge_due(pool: &sqlx::PgPool) -> Result<u64, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    tenant::for_purge(&mut tx).await?;
+    let due = sqlx::query_scalar!("select id from workspaces where purge_after < now()")
+        .fetch_all(&mut *tx)
+        .await?;
+    for id in &due {
+        sqlx::query!("delete from workspaces where id = $1", id)
+            .execute(&mut *tx)
+            .await?;
+        audit::service::record(
+            &mut tx,
+            AuditEvent::new(Actor::System, AuditAction::WorkspacePurged).target("workspace", id.to_string()),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(due.len() as u64)
 }

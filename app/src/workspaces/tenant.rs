@@ -36,3 +36,12 @@ pub async fn present_invitation(conn: &mut PgConnection, digest: &[u8]) -> Resul
         .await?;
     Ok(())
 }
+
+/// Marks this transaction as the scheduled purge, which may see and delete workspaces whose
+/// grace period after deletion has passed (and nothing else of any tenant).
+pub async fn for_purge(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
+    sqlx::query("select set_config('app.purge', 'on', true)")
+        .execute(conn)
+        .await?;
+    Ok(())
+}

@@ -586,6 +586,7 @@ fn matrix_fields(path: &str, slug: &str) -> Vec<(String, String)> {
             f(&[("workspace", slug), ("id", &unknown)])
         }
         "/api/workspaces/members/role" => f(&[("workspace", slug), ("user_id", &unknown), ("role", "viewer")]),
+        "/api/workspaces/delete" => f(&[("workspace", slug), ("confirm_name", "not the name")]),
         "/api/workspaces/members/remove" => f(&[("workspace", slug), ("user_id", &unknown)]),
         "/api/workspaces/members/transfer" => f(&[
             ("workspace", slug),
@@ -760,5 +761,113 @@ async fn the_activity_feed_tells_what_happened_in_words_and_filters_by_member_an
         denied.status,
         StatusCode::FORBIDDEN,
         "members do not read the audit trail"
+    );
+}
+
+#[tokio::test]
+async fn a_deleted_workspace_can_be_restored_until_the_purge_removes_it() {
+    let site = Site::new().await;
+    let mut ada = site.verified_account("Ada", "ada@example.com").await;
+    ada.log_in("ada@example.com", PASSWORD).await;
+    ada.post("/api/workspaces/create", &[("name", "Acme"), ("slug", "acme")])
+        .await;
+    let personal = ada
+        .post(
+            "/api/workspaces/delete",
+            &[("workspace", "ada"), ("confirm_name", "Ada's workspace")],
+        )
+        .await;
+    assert_eq!(personal.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", personal.body);
+    let unconfirmed = ada
+        .post(
+            "/api/workspaces/delete",
+            &[("workspace", "acme"), ("confirm_name", "acme")],
+        )
+        .await;
+    assert_eq!(
+        unconfirmed.error().field("confirm_name").unwrap(),
+        "Type the workspace's name, Acme, exactly."
+    );
+    let deleted = ada
+        .post(
+            "/api/workspaces/delete",
+            &[("workspace", "acme"), ("confirm_name", "Acme")],
+        )
+        .await;
+    assert_eq!(deleted.status, StatusCode::OK, "{}", deleted.body);
+    assert_eq!(deleted.location(), Some("/account?workspace_deleted=1"));
+    assert_eq!(
+        ada.post("/api/workspaces/settings", &[("slug", "acme")]).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let mine = ada.post("/api/workspaces/mine", &[]).await.json();
+    assert_eq!(
+        mine.as_array().unwrap().len(),
+        1,
+        "only the personal workspace is listed"
+    );
+    let restorable = ada.post("/api/workspaces/deleted", &[]).await.json();
+    assert_eq!(restorable[0]["name"], "Acme");
+
+    // Others cannot restore it.
+    let mut bob = site.verified_account("Bob", "bob@example.com").await;
+    bob.log_in("bob@example.com", PASSWORD).await;
+    assert_eq!(
+        bob.post("/api/workspaces/restore", &[("workspace", "acme")])
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let restored = ada.post("/api/workspaces/restore", &[("workspace", "acme")]).await;
+    assert_eq!(restored.location(), Some("/w/acme"));
+    assert_eq!(
+        ada.post("/api/workspaces/settings", &[("slug", "acme")]).await.status,
+        StatusCode::OK
+    );
+
+    // Deleted again and past its grace period: the purge removes it, and nothing else.
+    ada.post(
+        "/api/workspaces/delete",
+        &[("workspace", "acme"), ("confirm_name", "Acme")],
+    )
+    .await;
+    assert_eq!(
+        app::workspaces::service::purge_due(&site.db.app).await.unwrap(),
+        0,
+        "still in its grace period"
+    );
+    let ada_id = user_id(&site, "ada@example.com").await;
+    let mut tx = site.db.owner.begin().await.unwrap();
+    app::workspaces::tenant::enter(&mut tx, ada_id, None).await.unwrap();
+    let acme: uuid::Uuid = sqlx::query_scalar("select id from workspaces where slug = 'acme'")
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    app::workspaces::tenant::enter(&mut tx, ada_id, Some(acme))
+        .await
+        .unwrap();
+    sqlx::query("update workspaces set purge_after = now() - interval '1 second' where id = $1")
+        .bind(acme)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(app::workspaces::service::purge_due(&site.db.app).await.unwrap(), 1);
+    assert_eq!(
+        ada.post("/api/workspaces/restore", &[("workspace", "acme")])
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let mine = ada.post("/api/workspaces/mine", &[]).await.json();
+    assert_eq!(
+        mine.as_array().unwrap().len(),
+        1,
+        "the personal workspace survives the purge"
+    );
+    assert_eq!(
+        site.count("select count(*) from audit_log where action = 'workspace.purged'")
+            .await,
+        1
     );
 }
