@@ -380,6 +380,17 @@ async fn role_of(tx: &mut PgConnection, workspace: Uuid, user: Uuid) -> Result<R
     Role::from_key(&role).ok_or_else(|| AppError::internal("unknown role in workspace_members"))
 }
 
+async fn end_membership(tx: &mut PgConnection, workspace: Uuid, user: Uuid) -> Result<(), AppError> {
+    sqlx::query!(
+        "delete from workspace_members where workspace_id = $1 and user_id = $2",
+        workspace,
+        user
+    )
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
 pub async fn change_role(auth: &RequestAuth, slug: &str, user_id: &str, role: &str) -> Result<String, AppError> {
     let access = authorize(auth, slug, Permission::MembersManage).await?;
     let target = member_id(user_id)?;
@@ -419,13 +430,7 @@ pub async fn remove(auth: &RequestAuth, slug: &str, user_id: &str) -> Result<Str
     if role_of(&mut tx, access.workspace.id, target).await? == Role::Owner {
         return Err(AppError::invalid("The owner cannot be removed."));
     }
-    sqlx::query!(
-        "delete from workspace_members where workspace_id = $1 and user_id = $2",
-        access.workspace.id,
-        target
-    )
-    .execute(&mut *tx)
-    .await?;
+    end_membership(&mut tx, access.workspace.id, target).await?;
     audit::service::record(
         &mut tx,
         audit_on(&access, AuditAction::WorkspaceMemberRemoved, auth).metadata(serde_json::json!({ "member": target })),
@@ -441,13 +446,7 @@ pub async fn leave(auth: &RequestAuth, slug: &str) -> Result<(), AppError> {
         return Err(AppError::invalid("Hand ownership to another member before leaving."));
     }
     let mut tx = begin(auth, &access).await?;
-    sqlx::query!(
-        "delete from workspace_members where workspace_id = $1 and user_id = $2",
-        access.workspace.id,
-        access.user.id
-    )
-    .execute(&mut *tx)
-    .await?;
+    end_membership(&mut tx, access.workspace.id, access.user.id).await?;
     audit::service::record(&mut tx, audit_on(&access, AuditAction::WorkspaceMemberLeft, auth)).await?;
     tx.commit().await?;
     Ok(())

@@ -76,6 +76,17 @@ async fn add_member(site: &Site, owner: &str, slug: &str, member: &str, role: &s
     tx.commit().await.unwrap();
 }
 
+/// Ada, signed in, owning the team workspace "Acme" at /w/acme.
+async fn owner_of_acme(site: &Site) -> crate::accounts::Browser {
+    let mut ada = site.verified_account("Ada", "ada@example.com").await;
+    ada.log_in("ada@example.com", PASSWORD).await;
+    let created = ada
+        .post("/api/workspaces/create", &[("name", "Acme"), ("slug", "acme")])
+        .await;
+    assert_eq!(created.status, StatusCode::OK, "{}", created.body);
+    ada
+}
+
 /// Two accounts, each with their personal workspace: (user id, workspace id) for A and B.
 async fn two_tenants(site: &Site) -> ((uuid::Uuid, uuid::Uuid), (uuid::Uuid, uuid::Uuid)) {
     site.verified_account("Ada", "ada@example.com").await;
@@ -251,10 +262,7 @@ async fn sign_up_makes_a_personal_workspace_and_members_manage_settings_by_role(
 #[tokio::test]
 async fn deleting_an_account_takes_its_own_workspaces_but_never_a_team_s() {
     let site = Site::new().await;
-    let mut ada = site.verified_account("Ada", "ada@example.com").await;
-    ada.log_in("ada@example.com", PASSWORD).await;
-    ada.post("/api/workspaces/create", &[("name", "Acme"), ("slug", "acme")])
-        .await;
+    let mut ada = owner_of_acme(&site).await;
     let mut bob = site.verified_account("Bob", "bob@example.com").await;
     bob.log_in("bob@example.com", PASSWORD).await;
     add_member(&site, "ada@example.com", "acme", "bob@example.com", "member").await;
@@ -318,10 +326,7 @@ fn token_in(link: &str) -> String {
 #[tokio::test]
 async fn invitations_lead_new_people_through_sign_up_into_the_workspace_with_their_role() {
     let site = Site::new().await;
-    let mut ada = site.verified_account("Ada", "ada@example.com").await;
-    ada.log_in("ada@example.com", PASSWORD).await;
-    ada.post("/api/workspaces/create", &[("name", "Acme"), ("slug", "acme")])
-        .await;
+    let mut ada = owner_of_acme(&site).await;
     let invite = |email: &'static str, role: &'static str| [("workspace", "acme"), ("email", email), ("role", role)];
 
     let bad_role = ada
@@ -503,10 +508,7 @@ async fn invitations_lead_new_people_through_sign_up_into_the_workspace_with_the
 #[tokio::test]
 async fn invitations_can_be_resent_and_withdrawn_and_work_only_for_their_address() {
     let site = Site::new().await;
-    let mut ada = site.verified_account("Ada", "ada@example.com").await;
-    ada.log_in("ada@example.com", PASSWORD).await;
-    ada.post("/api/workspaces/create", &[("name", "Acme"), ("slug", "acme")])
-        .await;
+    let mut ada = owner_of_acme(&site).await;
     ada.post(
         "/api/workspaces/members/invite",
         &[("workspace", "acme"), ("email", "bob@example.com"), ("role", "member")],
@@ -686,10 +688,7 @@ async fn every_workspace_server_function_refuses_outsiders_and_follows_the_role_
 #[tokio::test]
 async fn the_activity_feed_tells_what_happened_in_words_and_filters_by_member_and_kind() {
     let site = Site::new().await;
-    let mut ada = site.verified_account("Ada", "ada@example.com").await;
-    ada.log_in("ada@example.com", PASSWORD).await;
-    ada.post("/api/workspaces/create", &[("name", "Acme"), ("slug", "acme")])
-        .await;
+    let mut ada = owner_of_acme(&site).await;
     ada.post(
         "/api/workspaces/members/invite",
         &[("workspace", "acme"), ("email", "bob@example.com"), ("role", "viewer")],
@@ -767,10 +766,7 @@ async fn the_activity_feed_tells_what_happened_in_words_and_filters_by_member_an
 #[tokio::test]
 async fn a_deleted_workspace_can_be_restored_until_the_purge_removes_it() {
     let site = Site::new().await;
-    let mut ada = site.verified_account("Ada", "ada@example.com").await;
-    ada.log_in("ada@example.com", PASSWORD).await;
-    ada.post("/api/workspaces/create", &[("name", "Acme"), ("slug", "acme")])
-        .await;
+    let mut ada = owner_of_acme(&site).await;
     let personal = ada
         .post(
             "/api/workspaces/delete",
