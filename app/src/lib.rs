@@ -84,6 +84,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("w/:slug") view=workspaces::pages::WorkspaceHomePage ssr=SsrMode::Async />
                         <Route path=path!("w/:slug/settings") view=workspaces::pages::WorkspaceSettingsPage ssr=SsrMode::Async />
                         <Route path=path!("w/:slug/members") view=workspaces::pages::MembersPage ssr=SsrMode::Async />
+                        <Route path=path!("w/:slug/roles") view=workspaces::pages::RolesPage ssr=SsrMode::Async />
                         <Route path=path!("invite") view=workspaces::pages::InvitationPage ssr=SsrMode::Async />
                         <Route path=path!("admin/users/:id") view=admin::pages::AdminUserPage ssr=SsrMode::Async />
                         <Route path=path!("dev/mailbox") view=email::pages::DevMailboxPage />

@@ -66,6 +66,9 @@ pub enum AuditAction {
     WorkspaceOwnershipTransferred,
     WorkspaceDeleted,
     WorkspaceRestored,
+    WorkspaceRoleCreated,
+    WorkspaceRoleUpdated,
+    WorkspaceRoleDeleted,
     /// The grace period after deletion passed and the workspace was removed for good.
     WorkspacePurged,
 }
@@ -105,6 +108,9 @@ impl AuditAction {
             Self::WorkspaceMemberLeft => "workspace.member_left",
             Self::WorkspaceOwnershipTransferred => "workspace.ownership_transferred",
             Self::WorkspaceDeleted => "workspace.deleted",
+            Self::WorkspaceRoleCreated => "workspace.role_created",
+            Self::WorkspaceRoleUpdated => "workspace.role_updated",
+            Self::WorkspaceRoleDeleted => "workspace.role_deleted",
             Self::WorkspaceRestored => "workspace.restored",
             Self::WorkspacePurged => "workspace.purged",
         }

@@ -136,8 +136,15 @@ fn describe(action: &str, metadata: &serde_json::Value, names: &HashMap<Uuid, St
             "changed {}\u{2019}s role from {} to {}",
             person("member"),
             role_label(metadata, "from"),
-            role_label(metadata, "to")
+            metadata
+                .get("custom_role")
+                .and_then(|v| v.as_str())
+                .map(str::to_owned)
+                .unwrap_or_else(|| role_label(metadata, "to"))
         ),
+        "workspace.role_created" => format!("created the role \u{201c}{}\u{201d}", text("name")),
+        "workspace.role_updated" => format!("changed the role \u{201c}{}\u{201d}", text("name")),
+        "workspace.role_deleted" => format!("deleted the role \u{201c}{}\u{201d}", text("name")),
         "workspace.member_removed" => format!("removed {}", person("member")),
         "workspace.member_left" => "left the workspace".into(),
         "workspace.ownership_transferred" => format!("made {} the owner", person("to")),

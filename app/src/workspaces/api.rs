@@ -3,7 +3,9 @@
 
 use leptos::prelude::*;
 
-use super::{ActivityPage, DeletedWorkspace, InvitationView, MembersView, WorkspaceSettings, WorkspaceSummary};
+use super::{
+    ActivityPage, DeletedWorkspace, InvitationView, MembersView, RolesView, WorkspaceSettings, WorkspaceSummary,
+};
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
@@ -197,4 +199,44 @@ pub async fn restore_workspace(workspace: String) -> Result<(), AppError> {
         .map_err(AppError::respond)?;
     leptos_axum::redirect(&format!("/w/{slug}"));
     Ok(())
+}
+
+#[server(endpoint = "workspaces/roles")]
+pub async fn list_roles(workspace: String) -> Result<RolesView, AppError> {
+    let auth = RequestAuth::load().await.map_err(AppError::respond)?;
+    super::roles::list(&auth, &workspace).await.map_err(AppError::respond)
+}
+
+/// `permissions` are permission keys from the form's checkboxes (`permissions[]`).
+#[server(endpoint = "workspaces/roles/create")]
+pub async fn create_role(
+    workspace: String,
+    name: String,
+    permissions: Option<Vec<String>>,
+) -> Result<String, AppError> {
+    let auth = RequestAuth::load().await.map_err(AppError::respond)?;
+    super::roles::create(&auth, &workspace, &name, &permissions.unwrap_or_default())
+        .await
+        .map_err(AppError::respond)
+}
+
+#[server(endpoint = "workspaces/roles/update")]
+pub async fn update_role(
+    workspace: String,
+    id: String,
+    name: String,
+    permissions: Option<Vec<String>>,
+) -> Result<String, AppError> {
+    let auth = RequestAuth::load().await.map_err(AppError::respond)?;
+    super::roles::update(&auth, &workspace, &id, &name, &permissions.unwrap_or_default())
+        .await
+        .map_err(AppError::respond)
+}
+
+#[server(endpoint = "workspaces/roles/delete")]
+pub async fn delete_role(workspace: String, id: String) -> Result<String, AppError> {
+    let auth = RequestAuth::load().await.map_err(AppError::respond)?;
+    super::roles::delete(&auth, &workspace, &id)
+        .await
+        .map_err(AppError::respond)
 }

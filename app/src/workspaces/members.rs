@@ -41,17 +41,28 @@ async fn begin(auth: &RequestAuth, access: &Access) -> Result<sqlx::Transaction<
 /// Members, and (for those who manage them) open invitations.
 pub async fn list(auth: &RequestAuth, slug: &str) -> Result<MembersView, AppError> {
     let access = authorize(auth, slug, Permission::TranscriptsRead).await?;
-    let can_manage = access.role.can(Permission::MembersManage);
+    let can_manage = access.can(Permission::MembersManage);
     let mut tx = begin(auth, &access).await?;
     let members = sqlx::query!(
-        "select u.id, u.name, u.email, m.role, m.created_at from workspace_members m
-         join users u on u.id = m.user_id
-         where m.workspace_id = $1
-         order by case m.role when 'owner' then 0 when 'admin' then 1 when 'member' then 2 else 3 end, lower(u.name)",
+        r#"select u.id, u.name, u.email, m.role, m.created_at, m.custom_role_id, r.name as "custom_name?"
+           from workspace_members m
+           join users u on u.id = m.user_id
+           left join workspace_roles r on r.id = m.custom_role_id
+           where m.workspace_id = $1
+           order by case m.role when 'owner' then 0 when 'admin' then 1 when 'member' then 2 else 3 end, lower(u.name)"#,
         access.workspace.id
     )
     .fetch_all(&mut *tx)
     .await?;
+    let custom_roles = sqlx::query!(
+        "select id, name from workspace_roles where workspace_id = $1 order by lower(name)",
+        access.workspace.id
+    )
+    .fetch_all(&mut *tx)
+    .await?
+    .into_iter()
+    .map(|r| (r.id.to_string(), r.name))
+    .collect();
     let invitations = if can_manage {
         sqlx::query!(
             r#"select i.id, i.email, i.role, i.expires_at, i.expires_at <= now() as "expired!", u.name as "invited_by?"
@@ -81,15 +92,21 @@ pub async fn list(auth: &RequestAuth, slug: &str) -> Result<MembersView, AppErro
         slug: access.workspace.slug.clone(),
         my_role: access.role,
         can_manage,
+        custom_roles,
         members: members
             .into_iter()
-            .map(|m| MemberInfo {
-                user_id: m.id.to_string(),
-                you: m.id == access.user.id,
-                name: m.name,
-                email: m.email,
-                role: Role::from_key(&m.role).unwrap_or(Role::Viewer),
-                joined: format_time(m.created_at),
+            .map(|m| {
+                let role = Role::from_key(&m.role).unwrap_or(Role::Viewer);
+                MemberInfo {
+                    user_id: m.id.to_string(),
+                    you: m.id == access.user.id,
+                    name: m.name,
+                    email: m.email,
+                    role,
+                    role_name: m.custom_name.unwrap_or_else(|| role.label().to_owned()),
+                    custom_role_id: m.custom_role_id.map(|id| id.to_string()),
+                    joined: format_time(m.created_at),
+                }
             })
             .collect(),
         invitations,
@@ -394,7 +411,12 @@ async fn end_membership(tx: &mut PgConnection, workspace: Uuid, user: Uuid) -> R
 pub async fn change_role(auth: &RequestAuth, slug: &str, user_id: &str, role: &str) -> Result<String, AppError> {
     let access = authorize(auth, slug, Permission::MembersManage).await?;
     let target = member_id(user_id)?;
-    let role = assignable(role).ok_or_else(|| AppError::invalid_field("role", "Choose Admin, Member or Viewer."))?;
+    let bad_role = || AppError::invalid_field("role", "Choose Admin, Member, Viewer or one of this workspace's roles.");
+    // "custom:<id>" names one of the workspace's own roles.
+    let (new_role, custom) = match role.strip_prefix("custom:") {
+        Some(id) => (Role::Custom, Some(id.parse::<Uuid>().map_err(|_| bad_role())?)),
+        None => (assignable(role).ok_or_else(bad_role)?, None),
+    };
     let mut tx = begin(auth, &access).await?;
     let current = role_of(&mut tx, access.workspace.id, target).await?;
     if current == Role::Owner {
@@ -402,22 +424,51 @@ pub async fn change_role(auth: &RequestAuth, slug: &str, user_id: &str, role: &s
             "The owner's role changes only by handing ownership to someone else.",
         ));
     }
+    // Nobody hands out more than they hold.
+    if new_role == Role::Admin && !matches!(access.role, Role::Owner | Role::Admin) {
+        return Err(AppError::Forbidden);
+    }
+    let custom_name = match custom {
+        Some(id) => {
+            let row = sqlx::query!(
+                "select name, permissions from workspace_roles where id = $1 and workspace_id = $2",
+                id,
+                access.workspace.id
+            )
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(bad_role)?;
+            if row
+                .permissions
+                .iter()
+                .filter_map(|k| Permission::from_key(k))
+                .any(|p| !access.can(p))
+            {
+                return Err(AppError::Forbidden);
+            }
+            Some(row.name)
+        }
+        None => None,
+    };
     sqlx::query!(
-        "update workspace_members set role = $3 where workspace_id = $1 and user_id = $2",
+        "update workspace_members set role = $3, custom_role_id = $4 where workspace_id = $1 and user_id = $2",
         access.workspace.id,
         target,
-        role.key()
+        new_role.key(),
+        custom
     )
     .execute(&mut *tx)
     .await?;
+    let label = custom_name.clone().unwrap_or_else(|| new_role.label().to_owned());
     audit::service::record(
         &mut tx,
-        audit_on(&access, AuditAction::WorkspaceMemberRoleChanged, auth)
-            .metadata(serde_json::json!({ "member": target, "from": current.key(), "to": role.key() })),
+        audit_on(&access, AuditAction::WorkspaceMemberRoleChanged, auth).metadata(serde_json::json!({
+            "member": target, "from": current.key(), "to": new_role.key(), "custom_role": custom_name,
+        })),
     )
     .await?;
     tx.commit().await?;
-    Ok(format!("Role changed to {}.", role.label()))
+    Ok(format!("Role changed to {label}."))
 }
 
 pub async fn remove(auth: &RequestAuth, slug: &str, user_id: &str) -> Result<String, AppError> {

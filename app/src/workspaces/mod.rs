@@ -12,6 +12,8 @@ pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod registry;
 #[cfg(feature = "ssr")]
+pub mod roles;
+#[cfg(feature = "ssr")]
 pub mod service;
 #[cfg(feature = "ssr")]
 pub mod tenant;
@@ -52,6 +54,28 @@ impl Permission {
     ];
 
     /// The dotted name used in the audit log and the roles matrix.
+    pub fn from_key(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.key() == key)
+    }
+
+    /// What it allows, for the Roles page.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::TranscriptsRead => "Read recordings and transcripts",
+            Self::TranscriptsCreate => "Upload and transcribe",
+            Self::TranscriptsEdit => "Edit transcripts",
+            Self::TranscriptsDelete => "Delete recordings",
+            Self::TranscriptsShare => "Share with people and links",
+            Self::MembersManage => "Invite and manage members",
+            Self::RolesManage => "Manage roles",
+            Self::SettingsManage => "Change workspace settings",
+            Self::BillingManage => "Manage billing",
+            Self::ApiKeysManage => "Manage provider API keys",
+            Self::AuditRead => "Read the activity log",
+            Self::WorkspaceDelete => "Delete the workspace (owner only)",
+        }
+    }
+
     pub fn key(self) -> &'static str {
         match self {
             Self::TranscriptsRead => "transcripts.read",
@@ -70,13 +94,14 @@ impl Permission {
     }
 }
 
-/// The built-in roles.
+/// The built-in roles, and `Custom` for a member with one of the workspace's own roles.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Role {
     Owner,
     Admin,
     Member,
     Viewer,
+    Custom,
 }
 
 impl Role {
@@ -86,8 +111,11 @@ impl Role {
             Self::Admin => "admin",
             Self::Member => "member",
             Self::Viewer => "viewer",
+            Self::Custom => "custom",
         }
     }
+
+    pub const BUILT_IN: [Role; 4] = [Self::Owner, Self::Admin, Self::Member, Self::Viewer];
 
     pub fn from_key(key: &str) -> Option<Self> {
         match key {
@@ -95,6 +123,7 @@ impl Role {
             "admin" => Some(Self::Admin),
             "member" => Some(Self::Member),
             "viewer" => Some(Self::Viewer),
+            "custom" => Some(Self::Custom),
             _ => None,
         }
     }
@@ -105,10 +134,11 @@ impl Role {
             Self::Admin => "Admin",
             Self::Member => "Member",
             Self::Viewer => "Viewer",
+            Self::Custom => "Custom role",
         }
     }
 
-    /// The built-in permission matrix.
+    /// The built-in permission matrix (a custom role's permissions are its own).
     pub fn can(self, permission: Permission) -> bool {
         use Permission::*;
         match self {
@@ -119,6 +149,7 @@ impl Role {
                 TranscriptsRead | TranscriptsCreate | TranscriptsEdit | TranscriptsShare
             ),
             Self::Viewer => permission == TranscriptsRead,
+            Self::Custom => false,
         }
     }
 }
@@ -130,6 +161,8 @@ pub struct WorkspaceSummary {
     pub name: String,
     pub personal: bool,
     pub role: Role,
+    /// The built-in role's label, or the custom role's name.
+    pub role_name: String,
 }
 
 /// A workspace's settings as its Settings page shows them.
@@ -142,7 +175,9 @@ pub struct WorkspaceSettings {
     pub retention_days: Option<i32>,
     pub timezone: String,
     pub role: Role,
+    pub role_name: String,
     pub can_manage: bool,
+    pub can_read_activity: bool,
     pub members: i64,
     pub personal: bool,
 }
@@ -154,6 +189,9 @@ pub struct MemberInfo {
     pub name: String,
     pub email: String,
     pub role: Role,
+    pub role_name: String,
+    /// The custom role's id, when `role` is `Custom`.
+    pub custom_role_id: Option<String>,
     pub joined: String,
     pub you: bool,
 }
@@ -175,6 +213,8 @@ pub struct MembersView {
     pub slug: String,
     pub my_role: Role,
     pub can_manage: bool,
+    /// The workspace's custom roles a member can be given: (id, name).
+    pub custom_roles: Vec<(String, String)>,
     pub members: Vec<MemberInfo>,
     /// Only for those who manage members.
     pub invitations: Vec<InvitationInfo>,
@@ -193,6 +233,23 @@ pub struct InvitationView {
     pub signed_in_as: Option<String>,
     /// Signed in with the invited address.
     pub for_you: bool,
+}
+
+/// One custom role on the Roles page.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CustomRoleInfo {
+    pub id: String,
+    pub name: String,
+    pub permissions: Vec<Permission>,
+    pub members: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RolesView {
+    pub workspace_name: String,
+    pub slug: String,
+    pub can_manage: bool,
+    pub custom: Vec<CustomRoleInfo>,
 }
 
 /// A deleted workspace its owner can still restore.
@@ -236,6 +293,9 @@ pub const ACTIVITY_KINDS: &[(&str, &str)] = &[
     ("workspace.member_removed", "Members removed"),
     ("workspace.member_left", "Members left"),
     ("workspace.ownership_transferred", "Ownership changes"),
+    ("workspace.role_created", "Roles created"),
+    ("workspace.role_updated", "Roles changed"),
+    ("workspace.role_deleted", "Roles deleted"),
 ];
 
 /// Transcription languages offered in settings: ISO 639-1 code and name.

@@ -53,7 +53,7 @@ pub fn WorkspaceSwitcher() -> impl IntoView {
                                     {list.clone().into_iter().map(|w| view! {
                                         <A href=format!("/w/{}", w.slug) attr:role="menuitem" attr:class="flex items-center justify-between gap-2 rounded-lg px-3 py-2 text-sm hover:bg-slate-100 dark:hover:bg-slate-800">
                                             <span class="truncate">{w.name}</span>
-                                            <span class="text-xs text-slate-500 dark:text-slate-400">{w.role.label()}</span>
+                                            <span class="text-xs text-slate-500 dark:text-slate-400">{w.role_name}</span>
                                         </A>
                                     }).collect_view()}
                                     <div class="my-1 border-t border-slate-200 dark:border-slate-700"></div>
@@ -158,13 +158,14 @@ pub fn WorkspaceHomePage() -> impl IntoView {
         <WithWorkspace sub_path="" children=Box::new(|s: WorkspaceSettings| {
             let settings_link = format!("/w/{}/settings", s.slug);
             let members_link = format!("/w/{}/members", s.slug);
+            let roles_link = format!("/w/{}/roles", s.slug);
             view! {
                 <Title text=s.name.clone() />
                 <div class="mx-auto max-w-4xl">
                     <p class="text-sm text-slate-500 dark:text-slate-400">"Workspace"</p>
                     <h1 class="text-2xl font-bold tracking-tight sm:text-3xl" data-testid="workspace-name">{s.name.clone()}</h1>
                     <dl class="mt-6 grid grid-cols-2 gap-4 sm:grid-cols-4">
-                        <Stat label="Your role" value=s.role.label().to_owned() />
+                        <Stat label="Your role" value=s.role_name.clone() />
                         <Stat label="Members" value=s.members.to_string() />
                         <Stat label="Transcription language" value=language_name(&s.default_language).to_owned() />
                         <Stat label="Keep recordings" value=s.retention_days.map(|d| format!("{d} days")).unwrap_or_else(|| "Until deleted".into()) />
@@ -173,11 +174,14 @@ pub fn WorkspaceHomePage() -> impl IntoView {
                         <A href=members_link attr:class="rounded-lg border border-slate-300 px-4 py-2 text-sm font-semibold hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800">
                             "Members"
                         </A>
+                        <A href=roles_link attr:class="rounded-lg border border-slate-300 px-4 py-2 text-sm font-semibold hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800">
+                            "Roles"
+                        </A>
                         <A href=settings_link attr:class="rounded-lg border border-slate-300 px-4 py-2 text-sm font-semibold hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800">
                             {if s.can_manage { "Settings" } else { "View settings" }}
                         </A>
                     </div>
-                    {s.role.can(super::Permission::AuditRead).then(|| view! { <ActivityFeed slug=s.slug.clone() /> })}
+                    {s.can_read_activity.then(|| view! { <ActivityFeed slug=s.slug.clone() /> })}
                 </div>
             }
             .into_any()
@@ -349,6 +353,7 @@ pub fn MembersPage() -> impl IntoView {
                                                 view! {
                                                     <MemberRow
                                                         member=m
+                                                        custom_roles=v.custom_roles.clone()
                                                         slug=slug_value.clone()
                                                         manage
                                                         owner_can_transfer
@@ -442,6 +447,7 @@ fn InviteForm(slug: String, invite: ServerAction<InviteMember>) -> impl IntoView
 #[component]
 fn MemberRow(
     member: super::MemberInfo,
+    custom_roles: Vec<(String, String)>,
     slug: String,
     manage: bool,
     owner_can_transfer: bool,
@@ -450,6 +456,8 @@ fn MemberRow(
     transfer: ServerAction<TransferOwnership>,
 ) -> impl IntoView {
     let role = member.role;
+    let current_custom = member.custom_role_id.clone();
+    let role_name = member.role_name.clone();
     let select_id = format!("role-{}", member.user_id);
     let (role_ws, remove_ws, transfer_ws) = (slug.clone(), slug.clone(), slug);
     let (role_user, remove_user, transfer_user) =
@@ -474,6 +482,10 @@ fn MemberRow(
                                 <option value="viewer" selected=role == super::Role::Viewer>"Viewer"</option>
                                 <option value="member" selected=role == super::Role::Member>"Member"</option>
                                 <option value="admin" selected=role == super::Role::Admin>"Admin"</option>
+                                {custom_roles.into_iter().map(|(id, name)| {
+                                    let selected = current_custom.as_deref() == Some(id.as_str());
+                                    view! { <option value=format!("custom:{id}") selected=selected>{name}</option> }
+                                }).collect_view()}
                             </select>
                             <button type="submit" class=SMALL_BUTTON>"Change role"</button>
                         </ActionForm>
@@ -484,7 +496,7 @@ fn MemberRow(
                         </ActionForm>
                     }.into_any()
                 } else {
-                    view! { <span class="rounded-full bg-slate-100 px-2 py-0.5 text-xs font-semibold dark:bg-slate-800" data-testid="role">{role.label()}</span> }.into_any()
+                    view! { <span class="rounded-full bg-slate-100 px-2 py-0.5 text-xs font-semibold dark:bg-slate-800" data-testid="role">{role_name}</span> }.into_any()
                 }}
                 {owner_can_transfer.then(|| view! {
                     <details class="text-sm">
@@ -712,5 +724,177 @@ pub fn DeletedWorkspaces() -> impl IntoView {
                 })
             })}
         </Transition>
+    }
+}
+
+#[component]
+pub fn RolesPage() -> impl IntoView {
+    let params = use_params_map();
+    let slug = Memo::new(move |_| params.with(|p| p.get("slug")).unwrap_or_default());
+    let create = ServerAction::<CreateRole>::new();
+    let update = ServerAction::<UpdateRole>::new();
+    let delete = ServerAction::<DeleteRole>::new();
+    let roles = Resource::new(
+        move || {
+            (
+                slug.get(),
+                create.version().get(),
+                update.version().get(),
+                delete.version().get(),
+            )
+        },
+        |(slug, ..)| list_roles(slug),
+    );
+    let outcome = RwSignal::new(None::<Result<String, crate::error::AppError>>);
+    for value in [create.value(), update.value(), delete.value()] {
+        Effect::new(move |_| {
+            if let Some(result) = value.get() {
+                outcome.set(Some(result));
+            }
+        });
+    }
+    let notice = Signal::derive(move || outcome.get().and_then(|r| r.ok()));
+    let error = Signal::derive(move || outcome.get().and_then(|r| r.err()));
+    view! {
+        <Title text="Roles" />
+        <RequireUser>
+            <Suspense fallback=|| view! { <PageLoading /> }>
+                {move || Suspend::new(async move {
+                    match roles.await {
+                        Err(e) => view! {
+                            <section class="mx-auto max-w-xl py-16 text-center">
+                                <h1 class="text-2xl font-bold">"Workspace not found"</h1>
+                                <p class="mt-3 text-slate-600 dark:text-slate-400">{e.to_string()}</p>
+                            </section>
+                        }.into_any(),
+                        Ok(v) => {
+                            let slug = v.slug.clone();
+                            let editors = v.can_manage.then(|| {
+                                view! {
+                                    {v.custom.clone().into_iter().map(|role| view! { <EditRole slug=slug.clone() role update delete /> }).collect_view()}
+                                    <RoleForm slug=slug.clone() create />
+                                }
+                            });
+                            view! {
+                                <div class="mx-auto max-w-5xl space-y-6">
+                                    <div>
+                                        <A href=format!("/w/{}", v.slug) attr:class="text-sm text-indigo-700 hover:underline dark:text-indigo-300">{v.workspace_name.clone()}</A>
+                                        <h1 class="mt-1 text-2xl font-bold tracking-tight">"Roles"</h1>
+                                        <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">"What each role may do. Give members a role on the Members page."</p>
+                                    </div>
+                                    <FormNotice message=notice />
+                                    <FormAlert error=error />
+                                    <PermissionMatrix custom=v.custom.clone() />
+                                    {editors}
+                                </div>
+                            }.into_any()
+                        }
+                    }
+                })}
+            </Suspense>
+        </RequireUser>
+    }
+}
+
+#[component]
+fn PermissionMatrix(custom: Vec<super::CustomRoleInfo>) -> impl IntoView {
+    let mark = |on: bool| {
+        if on {
+            view! { <span class="text-emerald-600 dark:text-emerald-400" aria-label="allowed">"\u{2713}"</span> }
+                .into_any()
+        } else {
+            view! { <span class="text-slate-300 dark:text-slate-600" aria-label="not allowed">"\u{2013}"</span> }
+                .into_any()
+        }
+    };
+    view! {
+        <div class="overflow-x-auto rounded-2xl border border-slate-200 bg-white shadow-sm dark:border-slate-800 dark:bg-slate-900">
+            <table class="min-w-full text-sm" data-testid="permission-matrix">
+                <thead class="bg-slate-50 text-left text-xs uppercase tracking-wide text-slate-500 dark:bg-slate-900 dark:text-slate-400">
+                    <tr>
+                        <th scope="col" class="px-4 py-2">"Permission"</th>
+                        {super::Role::BUILT_IN.iter().map(|r| view! { <th scope="col" class="px-3 py-2 text-center">{r.label()}</th> }).collect_view()}
+                        {custom.iter().map(|r| view! { <th scope="col" class="px-3 py-2 text-center normal-case">{r.name.clone()}</th> }).collect_view()}
+                    </tr>
+                </thead>
+                <tbody class="divide-y divide-slate-200 dark:divide-slate-800">
+                    {super::Permission::ALL.iter().map(|p| view! {
+                        <tr>
+                            <th scope="row" class="px-4 py-2 text-left font-normal">{p.label()}</th>
+                            {super::Role::BUILT_IN.iter().map(|r| view! { <td class="px-3 py-2 text-center">{mark(r.can(*p))}</td> }).collect_view()}
+                            {custom.iter().map(|r| view! { <td class="px-3 py-2 text-center">{mark(r.permissions.contains(p))}</td> }).collect_view()}
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+/// Checkboxes for every permission a custom role can hold.
+fn permission_checkboxes(prefix: String, checked: Vec<super::Permission>) -> impl IntoView {
+    view! {
+        <fieldset class="grid gap-2 sm:grid-cols-2">
+            <legend class="mb-2 text-sm font-medium">"Permissions"</legend>
+            {super::Permission::ALL.iter().filter(|p| **p != super::Permission::WorkspaceDelete).map(|p| {
+                let id = format!("{prefix}-{}", p.key().replace('.', "-"));
+                let label_for = id.clone();
+                view! {
+                    <label for=label_for class="flex items-center gap-2 text-sm">
+                        <input id=id type="checkbox" name="permissions[]" value=p.key() checked=checked.contains(p) class="h-4 w-4 rounded border-slate-300" />
+                        {p.label()}
+                    </label>
+                }
+            }).collect_view()}
+        </fieldset>
+    }
+}
+
+#[component]
+fn RoleForm(slug: String, create: ServerAction<CreateRole>) -> impl IntoView {
+    let permissions_error = field_error(create, "permissions");
+    view! {
+        <section class="rounded-2xl border border-slate-200 bg-white p-6 shadow-sm dark:border-slate-800 dark:bg-slate-900">
+            <h2 class="text-lg font-semibold">"New role"</h2>
+            <ActionForm action=create attr:class="mt-4 space-y-4">
+                <input type="hidden" name="workspace" value=slug />
+                <Field label="Name" name="name" id="new-role-name" maxlength=40 error=field_error(create, "name") />
+                {permission_checkboxes("new-role".into(), Vec::new())}
+                <Show when=move || permissions_error.get().is_some()>
+                    <p class="text-sm text-rose-700 dark:text-rose-300">{move || permissions_error.get()}</p>
+                </Show>
+                <SubmitButton label="Create role" pending=create.pending() />
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+fn EditRole(
+    slug: String,
+    role: super::CustomRoleInfo,
+    update: ServerAction<UpdateRole>,
+    delete: ServerAction<DeleteRole>,
+) -> impl IntoView {
+    let prefix = format!("role-{}", role.id);
+    let (update_id, delete_id) = (role.id.clone(), role.id.clone());
+    let (update_ws, delete_ws) = (slug.clone(), slug);
+    view! {
+        <section class="rounded-2xl border border-slate-200 bg-white p-6 shadow-sm dark:border-slate-800 dark:bg-slate-900">
+            <h2 class="text-lg font-semibold">{role.name.clone()}</h2>
+            <p class="text-xs text-slate-500 dark:text-slate-400">{role.members} " member(s) have this role"</p>
+            <ActionForm action=update attr:class="mt-4 space-y-4">
+                <input type="hidden" name="workspace" value=update_ws />
+                <input type="hidden" name="id" value=update_id />
+                <Field label="Name" name="name" id=format!("{prefix}-name") maxlength=40 value=Signal::stored(Some(role.name.clone())) />
+                {permission_checkboxes(prefix.clone(), role.permissions.clone())}
+                <SubmitButton label="Save role" pending=update.pending() />
+            </ActionForm>
+            <ActionForm action=delete attr:class="mt-3">
+                <input type="hidden" name="workspace" value=delete_ws />
+                <input type="hidden" name="id" value=delete_id />
+                <button type="submit" class=SMALL_BUTTON>"Delete role"</button>
+            </ActionForm>
+        </section>
     }
 }

@@ -52,6 +52,10 @@ pub const SERVER_FNS: &[(&str, Rule)] = &[
     ),
     ("/api/workspaces/activity", Rule::Workspace(Permission::AuditRead)),
     ("/api/workspaces/delete", Rule::Workspace(Permission::WorkspaceDelete)),
+    ("/api/workspaces/roles", Rule::Workspace(Permission::TranscriptsRead)),
+    ("/api/workspaces/roles/create", Rule::Workspace(Permission::RolesManage)),
+    ("/api/workspaces/roles/update", Rule::Workspace(Permission::RolesManage)),
+    ("/api/workspaces/roles/delete", Rule::Workspace(Permission::RolesManage)),
     // Deleted workspaces are outside `authorize`; these two check ownership themselves.
     ("/api/workspaces/deleted", Rule::NotWorkspace),
     ("/api/workspaces/restore", Rule::NotWorkspace),

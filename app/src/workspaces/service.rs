@@ -28,12 +28,29 @@ pub struct Workspace {
 pub struct Access {
     pub workspace: Workspace,
     pub role: Role,
+    /// With `Role::Custom`: the custom role's name and permissions.
+    pub custom: Option<(String, Vec<Permission>)>,
     pub user: CurrentUser,
 }
 
 impl Access {
+    pub fn can(&self, permission: Permission) -> bool {
+        match &self.custom {
+            Some((_, permissions)) => permissions.contains(&permission),
+            None => self.role.can(permission),
+        }
+    }
+
+    /// The built-in role's label, or the custom role's name.
+    pub fn role_name(&self) -> String {
+        match &self.custom {
+            Some((name, _)) => name.clone(),
+            None => self.role.label().to_owned(),
+        }
+    }
+
     pub fn require(&self, permission: Permission) -> Result<(), AppError> {
-        if self.role.can(permission) {
+        if self.can(permission) {
             Ok(())
         } else {
             Err(AppError::Forbidden)
@@ -164,10 +181,12 @@ pub async fn mine(auth: &RequestAuth) -> Result<Vec<WorkspaceSummary>, AppError>
     let user = auth.user()?;
     let mut tx = tenant::begin(&auth.state.db, user.id, None).await?;
     let rows = sqlx::query!(
-        "select w.slug, w.name, w.personal, m.role from workspaces w
-         join workspace_members m on m.workspace_id = w.id and m.user_id = $1
-         where w.deleted_at is null
-         order by w.personal desc, lower(w.name)",
+        r#"select w.slug, w.name, w.personal, m.role,
+                  (select r.name from workspace_roles r where r.id = m.custom_role_id) as "custom_name?"
+           from workspaces w
+           join workspace_members m on m.workspace_id = w.id and m.user_id = $1
+           where w.deleted_at is null
+           order by w.personal desc, lower(w.name)"#,
         user.id
     )
     .fetch_all(&mut *tx)
@@ -176,11 +195,13 @@ pub async fn mine(auth: &RequestAuth) -> Result<Vec<WorkspaceSummary>, AppError>
     Ok(rows
         .into_iter()
         .filter_map(|r| {
+            let role = Role::from_key(&r.role)?;
             Some(WorkspaceSummary {
                 slug: r.slug,
                 name: r.name,
                 personal: r.personal,
-                role: Role::from_key(&r.role)?,
+                role,
+                role_name: r.custom_name.unwrap_or_else(|| role.label().to_owned()),
             })
         })
         .collect())
@@ -204,8 +225,9 @@ pub async fn lookup(auth: &RequestAuth, slug: &str) -> Result<Lookup, AppError> 
     let mut tx = tenant::begin(&auth.state.db, user.id, None).await?;
     let row = sqlx::query!(
         r#"select w.id, w.slug, w.name, w.personal, w.default_language, w.retention_days, w.timezone,
-                  m.role as "role?"
+                  m.role as "role?", r.name as "custom_name?", r.permissions as "custom_permissions?"
            from workspaces w left join workspace_members m on m.workspace_id = w.id and m.user_id = $2
+           left join workspace_roles r on r.id = m.custom_role_id
            where w.slug = $1 and w.deleted_at is null"#,
         slug,
         user.id
@@ -214,6 +236,12 @@ pub async fn lookup(auth: &RequestAuth, slug: &str) -> Result<Lookup, AppError> 
     .await?;
     if let Some(row) = row {
         let role = row.role.as_deref().and_then(Role::from_key).ok_or_else(not_found)?;
+        let custom = match (role, row.custom_name, row.custom_permissions) {
+            (Role::Custom, Some(name), Some(keys)) => {
+                Some((name, keys.iter().filter_map(|k| Permission::from_key(k)).collect()))
+            }
+            _ => None,
+        };
         tx.commit().await?;
         return Ok(Lookup::Found(Access {
             workspace: Workspace {
@@ -226,6 +254,7 @@ pub async fn lookup(auth: &RequestAuth, slug: &str) -> Result<Lookup, AppError> 
                 timezone: row.timezone,
             },
             role,
+            custom,
             user,
         }));
     }
@@ -269,7 +298,9 @@ pub async fn settings(auth: &RequestAuth, access: &Access) -> Result<WorkspaceSe
         retention_days: w.retention_days,
         timezone: w.timezone.clone(),
         role: access.role,
-        can_manage: access.role.can(Permission::SettingsManage),
+        role_name: access.role_name(),
+        can_manage: access.can(Permission::SettingsManage),
+        can_read_activity: access.can(Permission::AuditRead),
         members,
         personal: w.personal,
     })

@@ -589,6 +589,10 @@ fn matrix_fields(path: &str, slug: &str) -> Vec<(String, String)> {
         }
         "/api/workspaces/members/role" => f(&[("workspace", slug), ("user_id", &unknown), ("role", "viewer")]),
         "/api/workspaces/delete" => f(&[("workspace", slug), ("confirm_name", "not the name")]),
+        "/api/workspaces/roles" => f(&[("workspace", slug)]),
+        "/api/workspaces/roles/create" => f(&[("workspace", slug), ("name", "")]),
+        "/api/workspaces/roles/update" => f(&[("workspace", slug), ("id", &unknown), ("name", "")]),
+        "/api/workspaces/roles/delete" => f(&[("workspace", slug), ("id", &unknown)]),
         "/api/workspaces/members/remove" => f(&[("workspace", slug), ("user_id", &unknown)]),
         "/api/workspaces/members/transfer" => f(&[
             ("workspace", slug),
@@ -865,5 +869,145 @@ async fn a_deleted_workspace_can_be_restored_until_the_purge_removes_it() {
         site.count("select count(*) from audit_log where action = 'workspace.purged'")
             .await,
         1
+    );
+}
+
+#[tokio::test]
+async fn custom_roles_grant_exactly_their_permissions_and_never_more_than_their_author_has() {
+    let site = Site::new().await;
+    let mut ada = owner_of_acme(&site).await;
+    let mut bob = site.verified_account("Bob", "bob@example.com").await;
+    bob.log_in("bob@example.com", PASSWORD).await;
+    add_member(&site, "ada@example.com", "acme", "bob@example.com", "member").await;
+
+    let none = ada
+        .post(
+            "/api/workspaces/roles/create",
+            &[("workspace", "acme"), ("name", "Empty")],
+        )
+        .await;
+    assert_eq!(
+        none.error().field("permissions").unwrap(),
+        "Choose at least one permission."
+    );
+    let owner_only = ada
+        .post(
+            "/api/workspaces/roles/create",
+            &[
+                ("workspace", "acme"),
+                ("name", "Boss"),
+                ("permissions[]", "workspace.delete"),
+            ],
+        )
+        .await;
+    assert!(owner_only.error().field("permissions").is_some());
+    let created = ada
+        .post(
+            "/api/workspaces/roles/create",
+            &[
+                ("workspace", "acme"),
+                ("name", "Recruiter"),
+                ("permissions[]", "transcripts.read"),
+                ("permissions[]", "members.manage"),
+            ],
+        )
+        .await;
+    assert_eq!(created.json(), "Role \u{201c}Recruiter\u{201d} created.");
+    let twice = ada
+        .post(
+            "/api/workspaces/roles/create",
+            &[
+                ("workspace", "acme"),
+                ("name", "recruiter"),
+                ("permissions[]", "transcripts.read"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        twice.error().field("name").unwrap(),
+        "This workspace already has a role with that name."
+    );
+    let roles = ada.post("/api/workspaces/roles", &[("workspace", "acme")]).await.json();
+    let recruiter = roles["custom"][0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        roles["custom"][0]["permissions"],
+        serde_json::json!(["TranscriptsRead", "MembersManage"])
+    );
+
+    let bob_id = user_id(&site, "bob@example.com").await.to_string();
+    let assigned = ada
+        .post(
+            "/api/workspaces/members/role",
+            &[
+                ("workspace", "acme"),
+                ("user_id", &bob_id),
+                ("role", &format!("custom:{recruiter}")),
+            ],
+        )
+        .await;
+    assert_eq!(assigned.json(), "Role changed to Recruiter.");
+    let settings = bob.post("/api/workspaces/settings", &[("slug", "acme")]).await.json();
+    assert_eq!(settings["Found"]["role_name"], "Recruiter");
+    assert_eq!(settings["Found"]["can_manage"], false);
+    // Recruiters invite; they do not change settings or roles.
+    let invited = bob
+        .post(
+            "/api/workspaces/members/invite",
+            &[
+                ("workspace", "acme"),
+                ("email", "carol@example.com"),
+                ("role", "viewer"),
+            ],
+        )
+        .await;
+    assert_eq!(invited.status, StatusCode::OK, "{}", invited.body);
+    let admin_invite = bob
+        .post(
+            "/api/workspaces/members/invite",
+            &[("workspace", "acme"), ("email", "dave@example.com"), ("role", "admin")],
+        )
+        .await;
+    assert_eq!(
+        admin_invite.status,
+        StatusCode::FORBIDDEN,
+        "nobody hands out more than they hold"
+    );
+    let role_edit = bob
+        .post(
+            "/api/workspaces/roles/create",
+            &[
+                ("workspace", "acme"),
+                ("name", "Mine"),
+                ("permissions[]", "transcripts.read"),
+            ],
+        )
+        .await;
+    assert_eq!(role_edit.status, StatusCode::FORBIDDEN);
+
+    // A role in use cannot be deleted; once nobody has it, it can.
+    let in_use = ada
+        .post(
+            "/api/workspaces/roles/delete",
+            &[("workspace", "acme"), ("id", &recruiter)],
+        )
+        .await;
+    assert_eq!(in_use.status, StatusCode::CONFLICT);
+    ada.post(
+        "/api/workspaces/members/role",
+        &[("workspace", "acme"), ("user_id", &bob_id), ("role", "viewer")],
+    )
+    .await;
+    let deleted = ada
+        .post(
+            "/api/workspaces/roles/delete",
+            &[("workspace", "acme"), ("id", &recruiter)],
+        )
+        .await;
+    assert_eq!(deleted.json(), "Role \u{201c}Recruiter\u{201d} deleted.");
+    let page = ada.get("/w/acme/roles").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("Invite and manage members"),
+        "the matrix lists permissions"
     );
 }
