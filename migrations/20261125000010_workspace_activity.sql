@@ -12,5 +12,7 @@ create index workspace_activity_feed on workspace_activity (workspace_id, audit_
 
 alter table workspace_activity enable row level security;
 alter table workspace_activity force row level security;
-create policy activity_rw on workspace_activity for all
-    using (workspace_id = app_workspace_id()) with check (workspace_id = app_workspace_id());
+-- A feed of the audit log is as append-only as the log: read and add, never change.
+create policy activity_read on workspace_activity for select using (workspace_id = app_workspace_id());
+create policy activity_add on workspace_activity for insert with check (workspace_id = app_workspace_id());
+revoke update, delete, truncate on workspace_activity from audiotricks_app;

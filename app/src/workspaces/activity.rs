@@ -146,6 +146,8 @@ fn describe(action: &str, metadata: &serde_json::Value, names: &HashMap<Uuid, St
         "workspace.role_updated" => format!("changed the role \u{201c}{}\u{201d}", text("name")),
         "workspace.role_deleted" => format!("deleted the role \u{201c}{}\u{201d}", text("name")),
         "workspace.member_removed" => format!("removed {}", person("member")),
+        "workspace.deleted" => "deleted the workspace".into(),
+        "workspace.restored" => "restored the workspace".into(),
         "workspace.member_left" => "left the workspace".into(),
         "workspace.ownership_transferred" => format!("made {} the owner", person("to")),
         other => format!("did {other}"),

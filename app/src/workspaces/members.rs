@@ -31,7 +31,21 @@ fn audit_on(access: &Access, action: AuditAction, auth: &RequestAuth) -> AuditEv
 
 /// Roles a member can be given by invitation or change (ownership moves only by transfer).
 fn assignable(role: &str) -> Option<Role> {
-    Role::from_key(role).filter(|r| *r != Role::Owner)
+    Role::from_key(role).filter(|r| matches!(r, Role::Admin | Role::Member | Role::Viewer))
+}
+
+/// What a built-in role allows, as a list.
+fn built_in_permissions(role: Role) -> Vec<Permission> {
+    Permission::ALL.into_iter().filter(|p| role.can(*p)).collect()
+}
+
+/// Nobody hands out, or acts on someone holding, more than they hold themselves.
+fn within_reach(access: &Access, permissions: &[Permission]) -> Result<(), AppError> {
+    if permissions.iter().all(|p| access.can(*p)) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
 }
 
 async fn begin(auth: &RequestAuth, access: &Access) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, AppError> {
@@ -123,9 +137,7 @@ pub async fn invite(auth: &RequestAuth, slug: &str, email: &str, role: &str) -> 
     errors.check(role.is_some(), "role", "Choose Admin, Member or Viewer.");
     errors.finish(&[("email", &email)])?;
     let role = role.expect("checked above");
-    if role == Role::Admin && access.role != Role::Owner && access.role != Role::Admin {
-        return Err(AppError::Forbidden);
-    }
+    within_reach(&access, &built_in_permissions(role))?;
     let mut tx = begin(auth, &access).await?;
     let already = sqlx::query_scalar!(
         r#"select exists (select 1 from workspace_members m join users u on u.id = m.user_id
@@ -228,6 +240,7 @@ pub async fn resend(auth: &RequestAuth, slug: &str, id: &str) -> Result<String, 
     .await?
     .ok_or_else(|| AppError::NotFound("That invitation".into()))?;
     let role = Role::from_key(&open.role).unwrap_or(Role::Viewer);
+    within_reach(&access, &built_in_permissions(role))?;
     send_invitation(&mut tx, auth, &access, &open.email, role).await?;
     audit::service::record(
         &mut tx,
@@ -302,30 +315,38 @@ async fn by_token(conn: &mut PgConnection, token: &str) -> Result<OpenInvitation
 pub async fn view(auth: &RequestAuth, token: &str) -> Result<InvitationView, AppError> {
     let mut tx = auth.state.db.begin().await?;
     let invitation = by_token(&mut tx, token).await?;
-    // The token admits its holder to the workspace's name and the inviter's, nothing more.
-    tenant::enter(
-        &mut tx,
-        auth.user.as_ref().map(|u| u.id).unwrap_or_default(),
-        Some(invitation.workspace_id),
-    )
-    .await?;
-    tenant::present_invitation(&mut tx, &tokens::digest(token)).await?;
-    let details = sqlx::query!(
-        r#"select w.name, w.slug, u.name as "inviter?" from workspace_invitations i
-           join workspaces w on w.id = i.workspace_id left join users u on u.id = i.invited_by
-           where i.id = $1"#,
-        invitation.id
-    )
-    .fetch_one(&mut *tx)
-    .await?;
+    // Only a live invitation admits its holder to the workspace's name and the inviter's; the
+    // transaction reads those two names and nothing else.
+    let details = if invitation.usable {
+        tenant::enter(
+            &mut tx,
+            auth.user.as_ref().map(|u| u.id).unwrap_or_default(),
+            Some(invitation.workspace_id),
+        )
+        .await?;
+        tenant::present_invitation(&mut tx, &tokens::digest(token)).await?;
+        sqlx::query!(
+            r#"select w.name, u.name as "inviter?" from workspace_invitations i
+               join workspaces w on w.id = i.workspace_id left join users u on u.id = i.invited_by
+               where i.id = $1 and w.deleted_at is null"#,
+            invitation.id
+        )
+        .fetch_optional(&mut *tx)
+        .await?
+        .map(|d| (d.name, d.inviter.unwrap_or_else(|| "A former member".into())))
+    } else {
+        None
+    };
     tx.commit().await?;
+    let usable = details.is_some();
+    let (workspace_name, inviter) = details.unwrap_or_else(|| (String::new(), "whoever invited you".into()));
     Ok(InvitationView {
-        workspace_name: details.name,
-        inviter: details.inviter.unwrap_or_else(|| "A former member".into()),
+        workspace_name,
+        inviter,
         email: invitation.email.clone(),
         role: invitation.role,
         expires_at: format_time(invitation.expires_at),
-        usable: invitation.usable,
+        usable,
         signed_in_as: auth.user.as_ref().map(|u| u.email.clone()),
         for_you: auth.user.as_ref().is_some_and(|u| u.email == invitation.email),
     })
@@ -348,32 +369,46 @@ pub async fn accept(auth: &RequestAuth, token: &str) -> Result<String, AppError>
             invitation.email, user.email, invitation.email
         )));
     }
+    let gone = || AppError::invalid("This invitation was already used, withdrawn or has expired. Ask for a new one.");
     tenant::enter(&mut tx, user.id, Some(invitation.workspace_id)).await?;
-    sqlx::query!(
+    // Claimed atomically: a concurrent accept or withdrawal leaves nothing to claim.
+    let role = sqlx::query_scalar!(
+        "update workspace_invitations set accepted_at = now(), accepted_by = $2
+         where id = $1 and accepted_at is null and revoked_at is null and expires_at > now()
+         returning role",
+        invitation.id,
+        user.id
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or_else(gone)?;
+    let slug = sqlx::query_scalar!(
+        "select slug from workspaces where id = $1 and deleted_at is null",
+        invitation.workspace_id
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or_else(gone)?;
+    let joined = sqlx::query!(
         "insert into workspace_members (workspace_id, user_id, role) values ($1, $2, $3)
          on conflict (workspace_id, user_id) do nothing",
         invitation.workspace_id,
         user.id,
-        invitation.role.key()
+        role
     )
     .execute(&mut *tx)
     .await?;
-    sqlx::query!(
-        "update workspace_invitations set accepted_at = now(), accepted_by = $2 where id = $1",
-        invitation.id,
-        user.id
-    )
-    .execute(&mut *tx)
-    .await?;
-    let slug = sqlx::query_scalar!("select slug from workspaces where id = $1", invitation.workspace_id)
-        .fetch_one(&mut *tx)
-        .await?;
+    if joined.rows_affected() == 0 {
+        // Already a member: the invitation is spent, nothing else changes.
+        tx.commit().await?;
+        return Ok(slug);
+    }
     audit::service::record(
         &mut tx,
         AuditEvent::new(Actor::User(user.id), AuditAction::WorkspaceMemberJoined)
             .target("workspace", invitation.workspace_id.to_string())
             .workspace(invitation.workspace_id)
-            .metadata(serde_json::json!({ "role": invitation.role.key() }))
+            .metadata(serde_json::json!({ "role": role }))
             .origin(auth.meta.ip, Some(&auth.meta.user_agent)),
     )
     .await?;
@@ -385,16 +420,26 @@ fn member_id(id: &str) -> Result<Uuid, AppError> {
     id.parse().map_err(|_| AppError::NotFound("That member".into()))
 }
 
-async fn role_of(tx: &mut PgConnection, workspace: Uuid, user: Uuid) -> Result<Role, AppError> {
-    let role = sqlx::query_scalar!(
-        "select role from workspace_members where workspace_id = $1 and user_id = $2",
+/// A member's role and what it allows, with their membership row locked until the transaction
+/// ends (so a concurrent transfer, removal or role change waits).
+async fn role_of(tx: &mut PgConnection, workspace: Uuid, user: Uuid) -> Result<(Role, Vec<Permission>), AppError> {
+    let row = sqlx::query!(
+        r#"select m.role, r.permissions as "custom?" from workspace_members m
+           left join workspace_roles r on r.id = m.custom_role_id
+           where m.workspace_id = $1 and m.user_id = $2
+           for update of m"#,
         workspace,
         user
     )
     .fetch_optional(&mut *tx)
     .await?
     .ok_or_else(|| AppError::NotFound("That member".into()))?;
-    Role::from_key(&role).ok_or_else(|| AppError::internal("unknown role in workspace_members"))
+    let role = Role::from_key(&row.role).ok_or_else(|| AppError::internal("unknown role in workspace_members"))?;
+    let permissions = match row.custom {
+        Some(keys) => keys.iter().filter_map(|k| Permission::from_key(k)).collect(),
+        None => built_in_permissions(role),
+    };
+    Ok((role, permissions))
 }
 
 async fn end_membership(tx: &mut PgConnection, workspace: Uuid, user: Uuid) -> Result<(), AppError> {
@@ -411,6 +456,9 @@ async fn end_membership(tx: &mut PgConnection, workspace: Uuid, user: Uuid) -> R
 pub async fn change_role(auth: &RequestAuth, slug: &str, user_id: &str, role: &str) -> Result<String, AppError> {
     let access = authorize(auth, slug, Permission::MembersManage).await?;
     let target = member_id(user_id)?;
+    if target == access.user.id {
+        return Err(AppError::invalid("You cannot change your own role."));
+    }
     let bad_role = || AppError::invalid_field("role", "Choose Admin, Member, Viewer or one of this workspace's roles.");
     // "custom:<id>" names one of the workspace's own roles.
     let (new_role, custom) = match role.strip_prefix("custom:") {
@@ -418,15 +466,15 @@ pub async fn change_role(auth: &RequestAuth, slug: &str, user_id: &str, role: &s
         None => (assignable(role).ok_or_else(bad_role)?, None),
     };
     let mut tx = begin(auth, &access).await?;
-    let current = role_of(&mut tx, access.workspace.id, target).await?;
+    let (current, current_permissions) = role_of(&mut tx, access.workspace.id, target).await?;
     if current == Role::Owner {
         return Err(AppError::invalid(
             "The owner's role changes only by handing ownership to someone else.",
         ));
     }
-    // Nobody hands out more than they hold.
-    if new_role == Role::Admin && !matches!(access.role, Role::Owner | Role::Admin) {
-        return Err(AppError::Forbidden);
+    within_reach(&access, &current_permissions)?;
+    if new_role != Role::Custom {
+        within_reach(&access, &built_in_permissions(new_role))?;
     }
     let custom_name = match custom {
         Some(id) => {
@@ -451,7 +499,8 @@ pub async fn change_role(auth: &RequestAuth, slug: &str, user_id: &str, role: &s
         None => None,
     };
     sqlx::query!(
-        "update workspace_members set role = $3, custom_role_id = $4 where workspace_id = $1 and user_id = $2",
+        "update workspace_members set role = $3, custom_role_id = $4
+         where workspace_id = $1 and user_id = $2 and role <> 'owner'",
         access.workspace.id,
         target,
         new_role.key(),
@@ -478,9 +527,11 @@ pub async fn remove(auth: &RequestAuth, slug: &str, user_id: &str) -> Result<Str
         return Err(AppError::invalid("To remove yourself, leave the workspace."));
     }
     let mut tx = begin(auth, &access).await?;
-    if role_of(&mut tx, access.workspace.id, target).await? == Role::Owner {
+    let (role, permissions) = role_of(&mut tx, access.workspace.id, target).await?;
+    if role == Role::Owner {
         return Err(AppError::invalid("The owner cannot be removed."));
     }
+    within_reach(&access, &permissions)?;
     end_membership(&mut tx, access.workspace.id, target).await?;
     audit::service::record(
         &mut tx,
@@ -517,22 +568,33 @@ pub async fn transfer(auth: &RequestAuth, slug: &str, user_id: &str, password: &
         ));
     }
     crate::accounts::service::confirm_password(auth, &access.user, password).await?;
+    if access.workspace.personal {
+        return Err(AppError::invalid("A personal workspace stays with its owner."));
+    }
     let mut tx = begin(auth, &access).await?;
+    // Both rows locked: neither side can leave or change meanwhile.
+    role_of(&mut tx, access.workspace.id, access.user.id).await?;
     role_of(&mut tx, access.workspace.id, target).await?;
-    sqlx::query!(
-        "update workspace_members set role = 'admin' where workspace_id = $1 and user_id = $2",
+    let demoted = sqlx::query!(
+        "update workspace_members set role = 'admin', custom_role_id = null
+         where workspace_id = $1 and user_id = $2 and role = 'owner'",
         access.workspace.id,
         access.user.id
     )
     .execute(&mut *tx)
     .await?;
-    sqlx::query!(
-        "update workspace_members set role = 'owner' where workspace_id = $1 and user_id = $2",
+    let promoted = sqlx::query!(
+        "update workspace_members set role = 'owner', custom_role_id = null where workspace_id = $1 and user_id = $2",
         access.workspace.id,
         target
     )
     .execute(&mut *tx)
     .await?;
+    if demoted.rows_affected() != 1 || promoted.rows_affected() != 1 {
+        return Err(AppError::Conflict(
+            "The members changed meanwhile; reload and try again.".into(),
+        ));
+    }
     audit::service::record(
         &mut tx,
         audit_on(&access, AuditAction::WorkspaceOwnershipTransferred, auth)

@@ -296,6 +296,8 @@ pub const ACTIVITY_KINDS: &[(&str, &str)] = &[
     ("workspace.role_created", "Roles created"),
     ("workspace.role_updated", "Roles changed"),
     ("workspace.role_deleted", "Roles deleted"),
+    ("workspace.deleted", "Workspace deleted"),
+    ("workspace.restored", "Workspace restored"),
 ];
 
 /// Transcription languages offered in settings: ISO 639-1 code and name.

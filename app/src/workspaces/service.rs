@@ -427,6 +427,13 @@ pub async fn release_for_deletion(tx: &mut PgConnection, user_id: Uuid) -> Resul
         sqlx::query!("delete from workspaces where id = $1", workspace.id)
             .execute(&mut *tx)
             .await?;
+        audit::service::record(
+            &mut *tx,
+            AuditEvent::new(Actor::User(user_id), AuditAction::WorkspacePurged)
+                .target("workspace", workspace.id.to_string())
+                .metadata(serde_json::json!({ "reason": "the owner deleted their account" })),
+        )
+        .await?;
     }
     Ok(())
 }
@@ -454,6 +461,14 @@ pub async fn delete(auth: &RequestAuth, slug: &str, confirm_name: &str) -> Resul
         "update workspaces set deleted_at = now(), purge_after = now() + make_interval(days => $2) where id = $1",
         access.workspace.id,
         DELETION_GRACE_DAYS
+    )
+    .execute(&mut *tx)
+    .await?;
+    // Open invitations die with it (a restore does not bring them back).
+    sqlx::query!(
+        "update workspace_invitations set revoked_at = now()
+         where workspace_id = $1 and accepted_at is null and revoked_at is null",
+        access.workspace.id
     )
     .execute(&mut *tx)
     .await?;
@@ -520,22 +535,32 @@ pub async fn restore(auth: &RequestAuth, slug: &str) -> Result<String, AppError>
 }
 
 /// Removes workspaces whose grace period has passed, with everything in them. Returns how many.
+/// One transaction per workspace: the audit entry is its last step, so the audit chain's lock is
+/// never held across the cascade of another workspace, and one failure spoils only its own.
 pub async fn purge_due(pool: &sqlx::PgPool) -> Result<u64, sqlx::Error> {
     let mut tx = pool.begin().await?;
     tenant::for_purge(&mut tx).await?;
     let due = sqlx::query_scalar!("select id from workspaces where purge_after < now()")
         .fetch_all(&mut *tx)
         .await?;
-    for id in &due {
-        sqlx::query!("delete from workspaces where id = $1", id)
-            .execute(&mut *tx)
-            .await?;
-        audit::service::record(
-            &mut tx,
-            AuditEvent::new(Actor::System, AuditAction::WorkspacePurged).target("workspace", id.to_string()),
-        )
-        .await?;
-    }
     tx.commit().await?;
-    Ok(due.len() as u64)
+    let mut purged = 0;
+    for id in due {
+        let mut tx = pool.begin().await?;
+        tenant::for_purge(&mut tx).await?;
+        let gone = sqlx::query!("delete from workspaces where id = $1", id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if gone == 1 {
+            audit::service::record(
+                &mut tx,
+                AuditEvent::new(Actor::System, AuditAction::WorkspacePurged).target("workspace", id.to_string()),
+            )
+            .await?;
+            purged += 1;
+        }
+        tx.commit().await?;
+    }
+    Ok(purged)
 }

@@ -983,6 +983,54 @@ async fn custom_roles_grant_exactly_their_permissions_and_never_more_than_their_
         )
         .await;
     assert_eq!(role_edit.status, StatusCode::FORBIDDEN);
+    // A recruiter cannot raise itself, hand out Member, or act on someone who outranks it.
+    let raise_self = bob
+        .post(
+            "/api/workspaces/members/role",
+            &[("workspace", "acme"), ("user_id", &bob_id), ("role", "member")],
+        )
+        .await;
+    assert_eq!(raise_self.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let member_invite = bob
+        .post(
+            "/api/workspaces/members/invite",
+            &[("workspace", "acme"), ("email", "erin@example.com"), ("role", "member")],
+        )
+        .await;
+    assert_eq!(member_invite.status, StatusCode::FORBIDDEN);
+    let mut carl = site.verified_account("Carl", "carl@example.com").await;
+    carl.log_in("carl@example.com", PASSWORD).await;
+    add_member(&site, "ada@example.com", "acme", "carl@example.com", "admin").await;
+    let carl_id = user_id(&site, "carl@example.com").await.to_string();
+    let demote_admin = bob
+        .post(
+            "/api/workspaces/members/role",
+            &[("workspace", "acme"), ("user_id", &carl_id), ("role", "viewer")],
+        )
+        .await;
+    assert_eq!(demote_admin.status, StatusCode::FORBIDDEN);
+    let remove_admin = bob
+        .post(
+            "/api/workspaces/members/remove",
+            &[("workspace", "acme"), ("user_id", &carl_id)],
+        )
+        .await;
+    assert_eq!(remove_admin.status, StatusCode::FORBIDDEN);
+    let transfer_personal = ada
+        .post(
+            "/api/workspaces/members/transfer",
+            &[
+                ("workspace", "ada"),
+                ("user_id", &bob_id),
+                ("current_password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(
+        transfer_personal.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a personal workspace stays with its owner"
+    );
 
     // A role in use cannot be deleted; once nobody has it, it can.
     let in_use = ada
