@@ -19,6 +19,8 @@ pub mod service;
 #[cfg(feature = "ssr")]
 pub mod session;
 #[cfg(feature = "ssr")]
+pub mod sign_in;
+#[cfg(feature = "ssr")]
 pub mod tokens;
 #[cfg(feature = "ssr")]
 pub mod two_factor;

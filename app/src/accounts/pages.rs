@@ -458,20 +458,7 @@ fn SessionList() -> impl IntoView {
         move || (revoke.version().get(), revoke_others.version().get()),
         |_| list_sessions(),
     );
-    // Whichever of the two actions finished last speaks.
-    let outcome = RwSignal::new(None::<Result<String, AppError>>);
-    Effect::new(move |_| {
-        if let Some(result) = revoke.value().get() {
-            outcome.set(Some(result));
-        }
-    });
-    Effect::new(move |_| {
-        if let Some(result) = revoke_others.value().get() {
-            outcome.set(Some(result));
-        }
-    });
-    let notice = Signal::derive(move || outcome.get().and_then(|r| r.ok()));
-    let error = Signal::derive(move || outcome.get().and_then(|r| r.err()));
+    let (notice, error) = crate::ui::forms::latest_outcome(&[revoke.value(), revoke_others.value()]);
     view! {
         <Panel title="Where you are signed in" description="Sign out any session you do not recognise. It is refused on its next request.">
             <div class="space-y-4">

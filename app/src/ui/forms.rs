@@ -41,6 +41,25 @@ where
     Signal::derive(move || action.value().get().and_then(|r| r.err()).and_then(|e| e.echoed(field)))
 }
 
+/// Whichever of several actions finished last: its success message and its error.
+pub fn latest_outcome<S>(values: &[S]) -> (Signal<Option<String>>, Signal<Option<AppError>>)
+where
+    S: Get<Value = Option<Result<String, AppError>>> + Clone + Send + Sync + 'static,
+{
+    let outcome = RwSignal::new(None::<Result<String, AppError>>);
+    for value in values.iter().cloned() {
+        Effect::new(move |_| {
+            if let Some(result) = value.get() {
+                outcome.set(Some(result));
+            }
+        });
+    }
+    (
+        Signal::derive(move || outcome.get().and_then(|r| r.ok())),
+        Signal::derive(move || outcome.get().and_then(|r| r.err())),
+    )
+}
+
 /// A labelled input with hint and error text wired up for screen readers.
 #[component]
 pub fn Field(

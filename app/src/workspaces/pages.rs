@@ -11,7 +11,7 @@ use leptos_router::{
 use super::{api::*, WorkspaceSettings, LANGUAGES, TIMEZONES};
 use crate::{
     accounts::pages::{use_me, PageLoading, RequireUser},
-    ui::forms::{action_error, echoed, field_error, Field, FormAlert, FormNotice, SubmitButton},
+    ui::forms::{action_error, echoed, field_error, latest_outcome, Field, FormAlert, FormNotice, SubmitButton},
 };
 
 /// The top bar's workspace menu for a signed-in user.
@@ -305,34 +305,20 @@ pub fn MembersPage() -> impl IntoView {
         |(slug, ..)| list_members(slug),
     );
     // Whichever action finished last speaks.
-    let outcome = RwSignal::new(None::<Result<String, crate::error::AppError>>);
-    for value in [
+    let (notice, error) = latest_outcome(&[
         resend.value(),
         revoke.value(),
         change_role.value(),
         remove.value(),
         transfer.value(),
-    ] {
-        Effect::new(move |_| {
-            if let Some(result) = value.get() {
-                outcome.set(Some(result));
-            }
-        });
-    }
-    let notice = Signal::derive(move || outcome.get().and_then(|r| r.ok()));
-    let error = Signal::derive(move || outcome.get().and_then(|r| r.err()));
+    ]);
     view! {
         <Title text="Members" />
         <RequireUser>
             <Suspense fallback=|| view! { <PageLoading /> }>
                 {move || Suspend::new(async move {
                     match view.await {
-                        Err(e) => view! {
-                            <section class="mx-auto max-w-xl py-16 text-center">
-                                <h1 class="text-2xl font-bold">"Workspace not found"</h1>
-                                <p class="mt-3 text-slate-600 dark:text-slate-400">{e.to_string()}</p>
-                            </section>
-                        }.into_any(),
+                        Err(e) => view! { <WorkspaceMissing error=e /> }.into_any(),
                         Ok(v) => {
                             let slug_value = v.slug.clone();
                             let is_owner = v.my_role == super::Role::Owner;
@@ -745,28 +731,14 @@ pub fn RolesPage() -> impl IntoView {
         },
         |(slug, ..)| list_roles(slug),
     );
-    let outcome = RwSignal::new(None::<Result<String, crate::error::AppError>>);
-    for value in [create.value(), update.value(), delete.value()] {
-        Effect::new(move |_| {
-            if let Some(result) = value.get() {
-                outcome.set(Some(result));
-            }
-        });
-    }
-    let notice = Signal::derive(move || outcome.get().and_then(|r| r.ok()));
-    let error = Signal::derive(move || outcome.get().and_then(|r| r.err()));
+    let (notice, error) = latest_outcome(&[create.value(), update.value(), delete.value()]);
     view! {
         <Title text="Roles" />
         <RequireUser>
             <Suspense fallback=|| view! { <PageLoading /> }>
                 {move || Suspend::new(async move {
                     match roles.await {
-                        Err(e) => view! {
-                            <section class="mx-auto max-w-xl py-16 text-center">
-                                <h1 class="text-2xl font-bold">"Workspace not found"</h1>
-                                <p class="mt-3 text-slate-600 dark:text-slate-400">{e.to_string()}</p>
-                            </section>
-                        }.into_any(),
+                        Err(e) => view! { <WorkspaceMissing error=e /> }.into_any(),
                         Ok(v) => {
                             let slug = v.slug.clone();
                             let editors = v.can_manage.then(|| {
@@ -895,6 +867,16 @@ fn EditRole(
                 <input type="hidden" name="id" value=delete_id />
                 <button type="submit" class=SMALL_BUTTON>"Delete role"</button>
             </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+fn WorkspaceMissing(error: crate::error::AppError) -> impl IntoView {
+    view! {
+        <section class="mx-auto max-w-xl py-16 text-center">
+            <h1 class="text-2xl font-bold">"Workspace not found"</h1>
+            <p class="mt-3 text-slate-600 dark:text-slate-400">{error.to_string()}</p>
         </section>
     }
 }
