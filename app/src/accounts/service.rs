@@ -112,7 +112,7 @@ pub(crate) async fn security_event(
             kind,
             ip: meta.ip_text(),
             user_agent: &meta.user_agent,
-            location: &meta.location,
+            location: &meta.location(),
             detail,
         },
     )
@@ -130,7 +130,7 @@ pub(super) async fn alert(
 ) -> Result<(), AppError> {
     let (name, email) = to;
     let base = state.config.public_url.as_str();
-    let loc = meta.location.clone();
+    let loc = meta.location();
     let rendered = templates::SecurityAlert {
         app_url: base.to_owned(),
         name: name.to_owned(),

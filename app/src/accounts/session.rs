@@ -43,14 +43,23 @@ pub fn layer(state: &AppState) -> SessionManagerLayer<PostgresStore> {
         .with_path("/")
 }
 
-/// Where a request came from, as recorded on sessions, events and the audit log.
-#[derive(Clone, Debug, Default)]
+/// Where a request came from, as recorded on sessions, events and the audit log. The place is
+/// looked up only when something records it, not on every request.
+#[derive(Clone, Default)]
 pub struct RequestMeta {
     pub ip: Option<IpAddr>,
     pub user_agent: String,
-    /// "Sydney, New South Wales, AU", or empty when unknown.
-    pub location: String,
-    pub country: Option<String>,
+    geoip: Option<std::sync::Arc<crate::server::geoip::GeoIp>>,
+    place: std::sync::OnceLock<Option<crate::server::geoip::Place>>,
+}
+
+impl std::fmt::Debug for RequestMeta {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RequestMeta")
+            .field("ip", &self.ip)
+            .field("user_agent", &self.user_agent)
+            .finish_non_exhaustive()
+    }
 }
 
 impl RequestMeta {
@@ -67,14 +76,27 @@ impl RequestMeta {
             .chars()
             .take(512)
             .collect();
-        let ip = client_ip(peer, &parts.headers, &state.config.trusted_proxies);
-        let place = ip.and_then(|ip| state.geoip.locate(ip));
         Self {
-            ip,
+            ip: client_ip(peer, &parts.headers, &state.config.trusted_proxies),
             user_agent,
-            location: place.as_ref().map(|p| p.label.clone()).unwrap_or_default(),
-            country: place.and_then(|p| p.country),
+            geoip: Some(state.geoip.clone()),
+            place: std::sync::OnceLock::new(),
         }
+    }
+
+    fn place(&self) -> Option<&crate::server::geoip::Place> {
+        self.place
+            .get_or_init(|| self.ip.zip(self.geoip.as_ref()).and_then(|(ip, geo)| geo.locate(ip)))
+            .as_ref()
+    }
+
+    /// "Sydney, New South Wales, AU", or empty when unknown.
+    pub fn location(&self) -> String {
+        self.place().map(|p| p.label.clone()).unwrap_or_default()
+    }
+
+    pub fn country(&self) -> Option<String> {
+        self.place().and_then(|p| p.country.clone())
     }
 
     pub fn ip_text(&self) -> Option<String> {

@@ -265,9 +265,8 @@ pub(super) async fn open_session(
     let new_device = !first_sign_in && !seen_before.iter().any(|ua| device::family(ua) == family);
     let countries = queries::known_countries(&mut *tx, user.id).await?;
     let new_country = meta
-        .country
-        .as_ref()
-        .is_some_and(|c| !countries.is_empty() && !countries.contains(c));
+        .country()
+        .is_some_and(|c| !countries.is_empty() && !countries.contains(&c));
     queries::insert_session(
         &mut *tx,
         &queries::NewSession {
@@ -275,8 +274,8 @@ pub(super) async fn open_session(
             user_id: user.id,
             user_agent: &meta.user_agent,
             ip: meta.ip_text(),
-            location: &meta.location,
-            country: meta.country.as_deref(),
+            location: &meta.location(),
+            country: meta.country().as_deref(),
             lifetime: state.config.auth.session_lifetime,
         },
     )
@@ -295,18 +294,18 @@ pub(super) async fn open_session(
         security_event(&mut *tx, user.id, "new_device", meta, detail).await?;
     }
     if new_country {
-        let detail = serde_json::json!({ "country": meta.country });
+        let detail = serde_json::json!({ "country": meta.country() });
         security_event(&mut *tx, user.id, "new_country", meta, detail).await?;
     }
     let what = match (new_device, new_country) {
         (true, true) => Some(format!(
             "a device and a country it has not been used from before ({device_name}, {})",
-            meta.location
+            meta.location()
         )),
         (true, false) => Some(format!("a device it has not been used on before ({device_name})")),
         (false, true) => Some(format!(
             "a country it has not been used from before ({})",
-            meta.location
+            meta.location()
         )),
         (false, false) => None,
     };
