@@ -76,9 +76,9 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("login/code") view=accounts::pages::LogInCodePage />
                         <Route path=path!("forgot-password") view=accounts::pages::ForgotPasswordPage />
                         <Route path=path!("reset-password") view=accounts::pages::ResetPasswordPage />
-                        <Route path=path!("account") view=accounts::pages::AccountPage ssr=SsrMode::Async />
-                        <Route path=path!("account/sessions") view=accounts::pages::SessionsPage ssr=SsrMode::Async />
-                        <Route path=path!("account/security") view=accounts::pages::SecurityPage ssr=SsrMode::Async />
+                        <Route path=path!("account") view=accounts::settings::AccountPage ssr=SsrMode::Async />
+                        <Route path=path!("account/sessions") view=accounts::settings::SessionsPage ssr=SsrMode::Async />
+                        <Route path=path!("account/security") view=accounts::settings::SecurityPage ssr=SsrMode::Async />
                         <Route path=path!("admin/users") view=admin::pages::AdminUsersPage ssr=SsrMode::Async />
                         <Route path=path!("workspaces/new") view=workspaces::pages::NewWorkspacePage ssr=SsrMode::Async />
                         <Route path=path!("w/:slug") view=workspaces::pages::WorkspaceHomePage ssr=SsrMode::Async />

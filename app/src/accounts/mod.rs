@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod pages;
+pub mod settings;
 
 #[cfg(feature = "ssr")]
 pub mod device;
