@@ -8,6 +8,7 @@ pub mod audit;
 pub mod email;
 pub mod error;
 pub mod marketing;
+pub mod notifications;
 pub mod system;
 pub mod ui;
 pub mod workspaces;
@@ -79,6 +80,8 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("account") view=accounts::settings::AccountPage ssr=SsrMode::Async />
                         <Route path=path!("account/sessions") view=accounts::settings::SessionsPage ssr=SsrMode::Async />
                         <Route path=path!("account/security") view=accounts::settings::SecurityPage ssr=SsrMode::Async />
+                        <Route path=path!("account/notifications") view=notifications::pages::NotificationSettingsPage ssr=SsrMode::Async />
+                        <Route path=path!("notifications") view=notifications::pages::NotificationsPage ssr=SsrMode::Async />
                         <Route path=path!("admin/users") view=admin::pages::AdminUsersPage ssr=SsrMode::Async />
                         <Route path=path!("workspaces/new") view=workspaces::pages::NewWorkspacePage ssr=SsrMode::Async />
                         <Route path=path!("w/:slug") view=workspaces::pages::WorkspaceHomePage ssr=SsrMode::Async />

@@ -1,7 +1,6 @@
 import { createHmac } from "node:crypto";
-import { expect, type Page, test } from "@playwright/test";
-
-const PASSWORD = "violet tractor under 42 lanterns";
+import { expect, test } from "@playwright/test";
+import { hydrated, linkFromMailbox, logIn, PASSWORD } from "./support";
 
 /** RFC 4648 base32, as authenticator apps read the secret. */
 function base32Decode(text: string): Buffer {
@@ -26,29 +25,6 @@ function totp(secret: string, offset = 0): string {
   const start = digest[digest.length - 1] & 0x0f;
   const code = (digest.readUInt32BE(start) & 0x7fffffff) % 1_000_000;
   return code.toString().padStart(6, "0");
-}
-
-async function hydrated(page: Page) {
-  await page.locator("body[data-hydrated=true]").waitFor();
-}
-
-/** Opens the newest email to `to` in the development mailbox and returns its link to `path`. */
-async function linkFromMailbox(page: Page, to: string, subject: string, path: string): Promise<string> {
-  await page.goto("/dev/mailbox");
-  await hydrated(page);
-  await page.getByRole("row").filter({ hasText: to }).getByRole("link", { name: subject }).first().click();
-  const text = (await page.locator("pre").first().textContent()) ?? "";
-  const match = text.match(new RegExp(`https?://[^\\s]+${path.replace("?", "\\?")}[^\\s]+`));
-  if (!match) throw new Error(`no ${path} link in: ${text}`);
-  return new URL(match[0]).pathname + new URL(match[0]).search;
-}
-
-async function logIn(page: Page, email: string) {
-  await page.goto("/login");
-  await hydrated(page);
-  await page.getByLabel("Email address").fill(email);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Log in" }).click();
 }
 
 test("sign up, confirm, enrol 2FA, log in with a code, and revoke a session from another browser", async ({

@@ -27,7 +27,7 @@ fn GeoCredit() -> impl IntoView {
 
 /// The account area's heading and its tabs.
 #[component]
-fn AccountShell(title: &'static str, children: Children) -> impl IntoView {
+pub(crate) fn AccountShell(title: &'static str, children: Children) -> impl IntoView {
     let location = use_location();
     let tab = move |href: &'static str, label: &'static str| {
         let current = move || location.pathname.get() == href;
@@ -58,6 +58,7 @@ fn AccountShell(title: &'static str, children: Children) -> impl IntoView {
                 {tab("/account", "Profile")}
                 {tab("/account/sessions", "Sessions")}
                 {tab("/account/security", "Security")}
+                {tab("/account/notifications", "Notifications")}
             </nav>
             <div class="mt-8 space-y-8">{children()}</div>
         </div>
@@ -65,7 +66,7 @@ fn AccountShell(title: &'static str, children: Children) -> impl IntoView {
 }
 
 #[component]
-fn Panel(title: &'static str, description: &'static str, children: Children) -> impl IntoView {
+pub(crate) fn Panel(title: &'static str, description: &'static str, children: Children) -> impl IntoView {
     view! {
         <section class="rounded-2xl border border-slate-200 bg-white p-6 shadow-sm dark:border-slate-800 dark:bg-slate-900">
             <h2 class="text-lg font-semibold">{title}</h2>

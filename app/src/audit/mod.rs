@@ -49,6 +49,8 @@ pub enum AuditAction {
     UserTwoFactorEnabled,
     UserTwoFactorDisabled,
     UserRecoveryCodeUsed,
+    /// Which notification categories also come by email (`metadata.email`).
+    UserNotificationPreferencesChanged,
     /// A user became a platform admin (`audiotricks admin create`).
     AdminGranted,
     AdminUserLocked,
@@ -93,6 +95,7 @@ impl AuditAction {
             Self::UserTwoFactorEnabled => "user.two_factor_enabled",
             Self::UserTwoFactorDisabled => "user.two_factor_disabled",
             Self::UserRecoveryCodeUsed => "user.recovery_code_used",
+            Self::UserNotificationPreferencesChanged => "user.notification_preferences_changed",
             Self::AdminGranted => "admin.granted",
             Self::AdminUserLocked => "admin.user_locked",
             Self::AdminUserUnlocked => "admin.user_unlocked",

@@ -202,6 +202,31 @@ email_templates!(
     WorkspaceInvitationHtml
 );
 
+/// A notification from the bell, for those who want its category by email.
+pub struct Notification {
+    pub app_url: String,
+    pub name: String,
+    /// One sentence, without the full stop: "Ana changed your role in Acme to Admin".
+    pub title: String,
+    pub link: Option<String>,
+    /// The category's label, so the reader knows which setting sends it.
+    pub category: String,
+    pub preferences_url: String,
+}
+
+email_templates!(
+    Notification,
+    "notification",
+    [
+        "email/notification/subject.txt",
+        "email/notification/body.txt",
+        "email/notification/body.html"
+    ],
+    NotificationSubject,
+    NotificationText,
+    NotificationHtml
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -224,5 +249,24 @@ mod tests {
         assert!(r
             .html
             .contains("You received this email from AudioTricks at https://audio.example.com"));
+    }
+
+    #[test]
+    fn a_notification_links_to_its_page_and_to_the_preferences() {
+        let email = Notification {
+            app_url: "https://audio.example.com".into(),
+            name: "Bo".into(),
+            title: "Ana changed your role in <Acme> to Admin".into(),
+            link: Some("https://audio.example.com/w/acme".into()),
+            category: "Your memberships".into(),
+            preferences_url: "https://audio.example.com/account/notifications".into(),
+        };
+        let r = email.render().unwrap();
+        assert_eq!(r.subject, "Ana changed your role in <Acme> to Admin");
+        assert!(r.text.contains("https://audio.example.com/w/acme"));
+        assert!(r.text.contains("https://audio.example.com/account/notifications"));
+        assert!(r.html.contains("&#60;Acme&#62;"));
+        let without_link = Notification { link: None, ..email }.render().unwrap();
+        assert!(!without_link.text.contains("Open it in AudioTricks"));
     }
 }

@@ -29,6 +29,7 @@ const NAV: &[NavSection] = &[
 #[component]
 pub fn AppLayout(children: Children) -> impl IntoView {
     crate::accounts::pages::provide_me();
+    crate::notifications::pages::provide_inbox();
     let drawer_open = RwSignal::new(false);
     // Following a link closes the drawer.
     let location = use_location();
@@ -97,6 +98,7 @@ fn TopBar(drawer_open: RwSignal<bool>) -> impl IntoView {
                 </nav>
                 <div class="ml-auto flex items-center gap-2">
                     <ThemeToggle />
+                    <crate::notifications::pages::NotificationBell />
                     <crate::accounts::pages::AccountMenu />
                 </div>
             </div>

@@ -145,16 +145,21 @@ pub async fn transfer_ownership(
 }
 
 /// What an invitation link shows; anyone holding the link may see it.
+/// An invitation by its emailed `token`, or by `id` when it is addressed to the signed-in user.
 #[server(endpoint = "invitations/view")]
-pub async fn view_invitation(token: String) -> Result<InvitationView, AppError> {
+pub async fn view_invitation(token: Option<String>, id: Option<String>) -> Result<InvitationView, AppError> {
+    use super::members::{view, InvitationKey};
     let auth = RequestAuth::load().await.map_err(AppError::respond)?;
-    super::members::view(&auth, &token).await.map_err(AppError::respond)
+    let key = InvitationKey::parse(token, id).map_err(AppError::respond)?;
+    view(&auth, &key).await.map_err(AppError::respond)
 }
 
 #[server(endpoint = "invitations/accept")]
-pub async fn accept_invitation(token: String) -> Result<(), AppError> {
+pub async fn accept_invitation(token: Option<String>, id: Option<String>) -> Result<(), AppError> {
+    use super::members::{accept, InvitationKey};
     let auth = RequestAuth::load().await.map_err(AppError::respond)?;
-    let slug = super::members::accept(&auth, &token).await.map_err(AppError::respond)?;
+    let key = InvitationKey::parse(token, id).map_err(AppError::respond)?;
+    let slug = accept(&auth, &key).await.map_err(AppError::respond)?;
     leptos_axum::redirect(&format!("/w/{slug}?joined=1"));
     Ok(())
 }

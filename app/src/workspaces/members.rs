@@ -16,6 +16,10 @@ use crate::{
     audit::{self, Actor, AuditAction, AuditEvent},
     email::{self, templates},
     error::{AppError, FieldErrors},
+    notifications::{
+        service::{notify, Notice},
+        Category,
+    },
 };
 
 pub const INVITATION_VALID_DAYS: u64 = 7;
@@ -46,6 +50,30 @@ fn within_reach(access: &Access, permissions: &[Permission]) -> Result<(), AppEr
     } else {
         Err(AppError::Forbidden)
     }
+}
+
+/// Tells one person about something that happened in this workspace.
+async fn tell(
+    tx: &mut PgConnection,
+    auth: &RequestAuth,
+    workspace: Uuid,
+    recipient: Uuid,
+    category: Category,
+    title: String,
+    link: Option<String>,
+) -> Result<(), AppError> {
+    notify(
+        tx,
+        auth.state.config.public_url.as_str(),
+        Notice {
+            recipient,
+            workspace: Some(workspace),
+            category,
+            title,
+            link,
+        },
+    )
+    .await
 }
 
 async fn begin(auth: &RequestAuth, access: &Access) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, AppError> {
@@ -191,10 +219,11 @@ async fn send_invitation(
 ) -> Result<(), AppError> {
     let (token, digest) = tokens::new_token();
     let valid = Duration::from_secs(INVITATION_VALID_DAYS * 24 * 3600);
+    let id = Uuid::new_v4();
     sqlx::query!(
         "insert into workspace_invitations (id, workspace_id, email, role, token_hash, invited_by, expires_at)
          values ($1, $2, $3, $4, $5, $6, now() + make_interval(secs => $7))",
-        Uuid::new_v4(),
+        id,
         access.workspace.id,
         email,
         role.key(),
@@ -217,6 +246,27 @@ async fn send_invitation(
     .render()
     .map_err(AppError::internal)?;
     email::service::queue(tx, email, "workspace", &rendered).await?;
+    // Someone who already has an account also finds it in their bell, openable without the email.
+    let existing = sqlx::query_scalar!("select id from users where email = $1", email)
+        .fetch_optional(&mut *tx)
+        .await?;
+    if let Some(recipient) = existing {
+        tell(
+            tx,
+            auth,
+            access.workspace.id,
+            recipient,
+            Category::Invitations,
+            format!(
+                "{} invited you to join {} as {}",
+                access.user.name,
+                access.workspace.name,
+                role.label()
+            ),
+            Some(format!("/invite?id={id}")),
+        )
+        .await?;
+    }
     Ok(())
 }
 
@@ -276,45 +326,75 @@ pub async fn revoke(auth: &RequestAuth, slug: &str, id: &str) -> Result<String, 
     Ok(format!("The invitation to {email} no longer works."))
 }
 
+/// How someone presents an invitation: the emailed token (whoever holds it), or, signed in, the
+/// id of one addressed to their own account's address (how the bell links to it).
+pub enum InvitationKey {
+    Token(String),
+    Id(Uuid),
+}
+
+impl InvitationKey {
+    pub fn parse(token: Option<String>, id: Option<String>) -> Result<Self, AppError> {
+        let invalid = || AppError::NotFound("That invitation".into());
+        match (token.filter(|t| !t.is_empty()), id.filter(|i| !i.is_empty())) {
+            (Some(token), _) if tokens::looks_valid(token.trim()) => Ok(Self::Token(token.trim().to_owned())),
+            (None, Some(id)) => id.parse().map(Self::Id).map_err(|_| invalid()),
+            _ => Err(invalid()),
+        }
+    }
+
+    /// Lets this transaction read the invitation(s) the key opens and nothing else of theirs.
+    async fn present(&self, conn: &mut PgConnection, auth: &RequestAuth) -> Result<(), AppError> {
+        match self {
+            Self::Token(token) => tenant::present_invitation(conn, &tokens::digest(token)).await?,
+            Self::Id(_) => tenant::present_invitee(conn, &auth.user()?.email).await?,
+        }
+        Ok(())
+    }
+}
+
 struct OpenInvitation {
     id: Uuid,
     workspace_id: Uuid,
     email: String,
     role: Role,
+    invited_by: Option<Uuid>,
     expires_at: OffsetDateTime,
     usable: bool,
 }
 
-/// The invitation a token opens, read through the token alone.
-async fn by_token(conn: &mut PgConnection, token: &str) -> Result<OpenInvitation, AppError> {
-    let invalid = || AppError::NotFound("That invitation".into());
-    if !tokens::looks_valid(token.trim()) {
-        return Err(invalid());
-    }
-    tenant::present_invitation(conn, &tokens::digest(token)).await?;
+/// The invitation a key opens, read through the key alone.
+async fn find(conn: &mut PgConnection, auth: &RequestAuth, key: &InvitationKey) -> Result<OpenInvitation, AppError> {
+    key.present(conn, auth).await?;
+    let (digest, id) = match key {
+        InvitationKey::Token(token) => (Some(tokens::digest(token).to_vec()), None),
+        InvitationKey::Id(id) => (None, Some(*id)),
+    };
     let row = sqlx::query!(
-        r#"select id, workspace_id, email, role, expires_at,
+        r#"select id, workspace_id, email, role, invited_by, expires_at,
                   (accepted_at is null and revoked_at is null and expires_at > now()) as "usable!"
-           from workspace_invitations where token_hash = $1"#,
-        tokens::digest(token)
+           from workspace_invitations where token_hash = $1 or id = $2"#,
+        digest,
+        id
     )
     .fetch_optional(&mut *conn)
     .await?
-    .ok_or_else(invalid)?;
+    .ok_or_else(|| AppError::NotFound("That invitation".into()))?;
     Ok(OpenInvitation {
         id: row.id,
         workspace_id: row.workspace_id,
         email: row.email,
         role: Role::from_key(&row.role).unwrap_or(Role::Viewer),
+        invited_by: row.invited_by,
         expires_at: row.expires_at,
         usable: row.usable,
     })
 }
 
 /// What the invitation page shows, to anyone holding the link.
-pub async fn view(auth: &RequestAuth, token: &str) -> Result<InvitationView, AppError> {
+pub async fn view(auth: &RequestAuth, key: &InvitationKey) -> Result<InvitationView, AppError> {
     let mut tx = auth.state.db.begin().await?;
-    let invitation = by_token(&mut tx, token).await?;
+    let invitation = find(&mut tx, auth, key).await?;
     // Only a live invitation admits its holder to the workspace's name and the inviter's; the
     // transaction reads those two names and nothing else.
     let details = if invitation.usable {
@@ -324,7 +404,7 @@ pub async fn view(auth: &RequestAuth, token: &str) -> Result<InvitationView, App
             Some(invitation.workspace_id),
         )
         .await?;
-        tenant::present_invitation(&mut tx, &tokens::digest(token)).await?;
+        key.present(&mut tx, auth).await?;
         sqlx::query!(
             r#"select w.name, u.name as "inviter?" from workspace_invitations i
                join workspaces w on w.id = i.workspace_id left join users u on u.id = i.invited_by
@@ -354,10 +434,10 @@ pub async fn view(auth: &RequestAuth, token: &str) -> Result<InvitationView, App
 
 /// Joins the workspace the invitation is for; the signed-in account must have the invited
 /// address. Returns the workspace's slug.
-pub async fn accept(auth: &RequestAuth, token: &str) -> Result<String, AppError> {
+pub async fn accept(auth: &RequestAuth, key: &InvitationKey) -> Result<String, AppError> {
     let user = auth.user()?.clone();
     let mut tx = auth.state.db.begin().await?;
-    let invitation = by_token(&mut tx, token).await?;
+    let invitation = find(&mut tx, auth, key).await?;
     if !invitation.usable {
         return Err(AppError::invalid(
             "This invitation was already used, withdrawn or has expired. Ask for a new one.",
@@ -382,13 +462,14 @@ pub async fn accept(auth: &RequestAuth, token: &str) -> Result<String, AppError>
     .fetch_optional(&mut *tx)
     .await?
     .ok_or_else(gone)?;
-    let slug = sqlx::query_scalar!(
-        "select slug from workspaces where id = $1 and deleted_at is null",
+    let workspace = sqlx::query!(
+        "select slug, name from workspaces where id = $1 and deleted_at is null",
         invitation.workspace_id
     )
     .fetch_optional(&mut *tx)
     .await?
     .ok_or_else(gone)?;
+    let slug = workspace.slug;
     let joined = sqlx::query!(
         "insert into workspace_members (workspace_id, user_id, role) values ($1, $2, $3)
          on conflict (workspace_id, user_id) do nothing",
@@ -402,6 +483,32 @@ pub async fn accept(auth: &RequestAuth, token: &str) -> Result<String, AppError>
         // Already a member: the invitation is spent, nothing else changes.
         tx.commit().await?;
         return Ok(slug);
+    }
+    // The inviter hears of it while they are still in the workspace.
+    let inviter = match invitation.invited_by {
+        Some(inviter) => {
+            sqlx::query_scalar!(
+                "select user_id from workspace_members where workspace_id = $1 and user_id = $2",
+                invitation.workspace_id,
+                inviter
+            )
+            .fetch_optional(&mut *tx)
+            .await?
+        }
+        None => None,
+    };
+    if let Some(inviter) = inviter {
+        let role_label = Role::from_key(&role).map_or("a member", |r| r.label());
+        tell(
+            &mut tx,
+            auth,
+            invitation.workspace_id,
+            inviter,
+            Category::Team,
+            format!("{} joined {} as {role_label}", user.name, workspace.name),
+            Some(format!("/w/{slug}/members")),
+        )
+        .await?;
     }
     audit::service::record(
         &mut tx,
@@ -509,6 +616,19 @@ pub async fn change_role(auth: &RequestAuth, slug: &str, user_id: &str, role: &s
     .execute(&mut *tx)
     .await?;
     let label = custom_name.clone().unwrap_or_else(|| new_role.label().to_owned());
+    tell(
+        &mut tx,
+        auth,
+        access.workspace.id,
+        target,
+        Category::Membership,
+        format!(
+            "{} changed your role in {} to {label}",
+            access.user.name, access.workspace.name
+        ),
+        Some(format!("/w/{}", access.workspace.slug)),
+    )
+    .await?;
     audit::service::record(
         &mut tx,
         audit_on(&access, AuditAction::WorkspaceMemberRoleChanged, auth).metadata(serde_json::json!({
@@ -533,6 +653,16 @@ pub async fn remove(auth: &RequestAuth, slug: &str, user_id: &str) -> Result<Str
     }
     within_reach(&access, &permissions)?;
     end_membership(&mut tx, access.workspace.id, target).await?;
+    tell(
+        &mut tx,
+        auth,
+        access.workspace.id,
+        target,
+        Category::Membership,
+        format!("{} removed you from {}", access.user.name, access.workspace.name),
+        None,
+    )
+    .await?;
     audit::service::record(
         &mut tx,
         audit_on(&access, AuditAction::WorkspaceMemberRemoved, auth).metadata(serde_json::json!({ "member": target })),
@@ -549,6 +679,24 @@ pub async fn leave(auth: &RequestAuth, slug: &str) -> Result<(), AppError> {
     }
     let mut tx = begin(auth, &access).await?;
     end_membership(&mut tx, access.workspace.id, access.user.id).await?;
+    let owner = sqlx::query_scalar!(
+        "select user_id from workspace_members where workspace_id = $1 and role = 'owner'",
+        access.workspace.id
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    if let Some(owner) = owner {
+        tell(
+            &mut tx,
+            auth,
+            access.workspace.id,
+            owner,
+            Category::Team,
+            format!("{} left {}", access.user.name, access.workspace.name),
+            Some(format!("/w/{}/members", access.workspace.slug)),
+        )
+        .await?;
+    }
     audit::service::record(&mut tx, audit_on(&access, AuditAction::WorkspaceMemberLeft, auth)).await?;
     tx.commit().await?;
     Ok(())
@@ -595,6 +743,16 @@ pub async fn transfer(auth: &RequestAuth, slug: &str, user_id: &str, password: &
             "The members changed meanwhile; reload and try again.".into(),
         ));
     }
+    tell(
+        &mut tx,
+        auth,
+        access.workspace.id,
+        target,
+        Category::Membership,
+        format!("{} made you the owner of {}", access.user.name, access.workspace.name),
+        Some(format!("/w/{}/settings", access.workspace.slug)),
+    )
+    .await?;
     audit::service::record(
         &mut tx,
         audit_on(&access, AuditAction::WorkspaceOwnershipTransferred, auth)

@@ -502,20 +502,30 @@ fn MemberRow(
 
 #[component]
 pub fn InvitationPage() -> impl IntoView {
-    let token = use_query_map().with_untracked(|q| q.get("token")).unwrap_or_default();
-    let token_value = token.clone();
-    let invitation = Resource::new(move || token.clone(), view_invitation);
+    // By the emailed token, or by id from the bell (signed in as the invited address).
+    let (token, id) = use_query_map().with_untracked(|q| (q.get("token"), q.get("id")));
+    let key = (token.clone(), id.clone());
+    let invitation = Resource::new(move || key.clone(), |(token, id)| view_invitation(token, id));
     let accept = ServerAction::<AcceptInvitation>::new();
+    let here = match (&token, &id) {
+        (Some(t), _) => format!("/invite?token={t}"),
+        (None, Some(i)) => format!("/invite?id={}", crate::ui::url_encode(i)),
+        (None, None) => "/invite".to_owned(),
+    };
     view! {
         <Title text="Invitation" />
         <section class="mx-auto w-full max-w-md py-6 sm:py-12">
             <div class="rounded-2xl border border-slate-200 bg-white p-6 shadow-sm sm:p-8 dark:border-slate-800 dark:bg-slate-900">
                 <Suspense fallback=|| view! { <PageLoading /> }>
                     {move || {
-                        let token_value = token_value.clone();
+                        let (token, id, here) = (token.clone(), id.clone(), here.clone());
                         Suspend::new(async move {
-                        let here = format!("/invite?token={token_value}");
                         match invitation.await {
+                            Err(crate::error::AppError::Unauthorized) => view! {
+                                <h1 class="text-2xl font-bold">"Log in to see this invitation"</h1>
+                                <p class="mt-2 text-sm text-slate-600 dark:text-slate-400">"It is addressed to your account."</p>
+                                <A href=format!("/login?next={}", crate::ui::url_encode(&here)) attr:class="mt-6 inline-flex rounded-lg bg-indigo-600 px-4 py-2 text-sm font-semibold text-white hover:bg-indigo-500">"Log in"</A>
+                            }.into_any(),
                             Err(_) => view! {
                                 <h1 class="text-2xl font-bold">"Invitation not found"</h1>
                                 <p class="mt-2 text-sm text-slate-600 dark:text-slate-400">"The link may be incomplete. Ask whoever invited you to send it again."</p>
@@ -540,7 +550,8 @@ pub fn InvitationPage() -> impl IntoView {
                                         (true, _) => view! {
                                             <ActionForm action=accept attr:class="mt-6 space-y-4">
                                                 <FormAlert error=action_error(accept) />
-                                                <input type="hidden" name="token" value=token_value.clone() />
+                                                {token.clone().map(|t| view! { <input type="hidden" name="token" value=t /> })}
+                                                {id.clone().map(|i| view! { <input type="hidden" name="id" value=i /> })}
                                                 <SubmitButton label="Accept and join" pending=accept.pending() />
                                             </ActionForm>
                                         }.into_any(),

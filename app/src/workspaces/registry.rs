@@ -65,6 +65,12 @@ pub const SERVER_FNS: &[(&str, Rule)] = &[
     // An invitation's token is the capability.
     ("/api/invitations/view", Rule::NotWorkspace),
     ("/api/invitations/accept", Rule::NotWorkspace),
+    // The signed-in user's own notifications.
+    ("/api/notifications/inbox", Rule::NotWorkspace),
+    ("/api/notifications/list", Rule::NotWorkspace),
+    ("/api/notifications/read", Rule::NotWorkspace),
+    ("/api/notifications/preferences", Rule::NotWorkspace),
+    ("/api/notifications/preferences/save", Rule::NotWorkspace),
     // The signed-in user's own account.
     ("/api/account/change-email", Rule::NotWorkspace),
     ("/api/account/change-password", Rule::NotWorkspace),

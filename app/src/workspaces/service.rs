@@ -10,6 +10,10 @@ use crate::{
     accounts::session::{CurrentUser, RequestAuth},
     audit::{self, Actor, AuditAction, AuditEvent},
     error::{AppError, FieldErrors},
+    notifications::{
+        service::{notify, Notice},
+        Category,
+    },
 };
 
 #[derive(Clone, Debug)]
@@ -472,9 +476,38 @@ pub async fn delete(auth: &RequestAuth, slug: &str, confirm_name: &str) -> Resul
     )
     .execute(&mut *tx)
     .await?;
+    let others = other_members(&mut tx, access.workspace.id, access.user.id).await?;
+    for member in others {
+        notify(
+            &mut tx,
+            auth.state.config.public_url.as_str(),
+            Notice {
+                recipient: member,
+                workspace: Some(access.workspace.id),
+                category: Category::Membership,
+                title: format!(
+                    "{} deleted the workspace {}; its owner can restore it within {DELETION_GRACE_DAYS} days",
+                    access.user.name, access.workspace.name
+                ),
+                link: None,
+            },
+        )
+        .await?;
+    }
     audit::service::record(&mut tx, access.audit(AuditAction::WorkspaceDeleted, auth)).await?;
     tx.commit().await?;
     Ok(access.workspace.name)
+}
+
+/// Everyone in the workspace but the one acting.
+pub(super) async fn other_members(tx: &mut PgConnection, workspace: Uuid, user: Uuid) -> Result<Vec<Uuid>, AppError> {
+    Ok(sqlx::query_scalar!(
+        "select user_id from workspace_members where workspace_id = $1 and user_id <> $2",
+        workspace,
+        user
+    )
+    .fetch_all(&mut *tx)
+    .await?)
 }
 
 /// Workspaces the user owns that are deleted but still restorable.
@@ -506,7 +539,7 @@ pub async fn restore(auth: &RequestAuth, slug: &str) -> Result<String, AppError>
     let user = auth.user()?.clone();
     let mut tx = tenant::begin(&auth.state.db, user.id, None).await?;
     let found = sqlx::query!(
-        "select w.id from workspaces w
+        "select w.id, w.name from workspaces w
          join workspace_members m on m.workspace_id = w.id and m.user_id = $2 and m.role = 'owner'
          where w.slug = $1 and w.deleted_at is not null and w.purge_after > now()",
         slug,
@@ -522,6 +555,21 @@ pub async fn restore(auth: &RequestAuth, slug: &str) -> Result<String, AppError>
     )
     .execute(&mut *tx)
     .await?;
+    let others = other_members(&mut tx, found.id, user.id).await?;
+    for member in others {
+        notify(
+            &mut tx,
+            auth.state.config.public_url.as_str(),
+            Notice {
+                recipient: member,
+                workspace: Some(found.id),
+                category: Category::Membership,
+                title: format!("{} restored the workspace {}", user.name, found.name),
+                link: Some(format!("/w/{slug}")),
+            },
+        )
+        .await?;
+    }
     audit::service::record(
         &mut tx,
         AuditEvent::new(Actor::User(user.id), AuditAction::WorkspaceRestored)

@@ -37,6 +37,16 @@ pub async fn present_invitation(conn: &mut PgConnection, digest: &[u8]) -> Resul
     Ok(())
 }
 
+/// Lets this transaction read the open invitations addressed to this email address. Only ever
+/// called with the signed-in account's own (confirmed) address.
+pub async fn present_invitee(conn: &mut PgConnection, email: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("select set_config('app.invitee', $1, true)")
+        .bind(email)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// Marks this transaction as the scheduled purge, which may see and delete workspaces whose
 /// grace period after deletion has passed (and nothing else of any tenant).
 pub async fn for_purge(conn: &mut PgConnection) -> Result<(), sqlx::Error> {

@@ -7,6 +7,7 @@ mod database;
 mod email;
 mod http;
 mod jobs;
+mod notifications;
 mod rate_limit;
 mod support;
 mod workspaces;

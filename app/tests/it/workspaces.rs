@@ -42,7 +42,13 @@ async fn every_table_with_workspace_data_has_forced_row_level_security() {
 
 /// Runs `sql` (returning one uuid) as the owner role inside a tenant context: RLS is forced on
 /// the owner too, so fixtures go through the same door as the app.
-async fn as_tenant(site: &Site, user: uuid::Uuid, workspace: Option<uuid::Uuid>, sql: &str, bind: &str) -> uuid::Uuid {
+pub(crate) async fn as_tenant(
+    site: &Site,
+    user: uuid::Uuid,
+    workspace: Option<uuid::Uuid>,
+    sql: &str,
+    bind: &str,
+) -> uuid::Uuid {
     let mut tx = site.db.owner.begin().await.unwrap();
     app::workspaces::tenant::enter(&mut tx, user, workspace).await.unwrap();
     let row = sqlx::query(sql).bind(bind).fetch_one(&mut *tx).await.unwrap();
@@ -50,7 +56,7 @@ async fn as_tenant(site: &Site, user: uuid::Uuid, workspace: Option<uuid::Uuid>,
     row.get::<uuid::Uuid, _>(0)
 }
 
-async fn user_id(site: &Site, email: &str) -> uuid::Uuid {
+pub(crate) async fn user_id(site: &Site, email: &str) -> uuid::Uuid {
     sqlx::query_scalar("select id from users where email = $1")
         .bind(email)
         .fetch_one(&site.db.owner)
@@ -59,7 +65,7 @@ async fn user_id(site: &Site, email: &str) -> uuid::Uuid {
 }
 
 /// Adds `member` to the workspace at `slug` (owned by `owner`) with `role`, as a fixture.
-async fn add_member(site: &Site, owner: &str, slug: &str, member: &str, role: &str) {
+pub(crate) async fn add_member(site: &Site, owner: &str, slug: &str, member: &str, role: &str) {
     let owner_id = user_id(site, owner).await;
     let workspace = as_tenant(site, owner_id, None, "select id from workspaces where slug = $1", slug).await;
     let member_id = user_id(site, member).await;
@@ -77,7 +83,7 @@ async fn add_member(site: &Site, owner: &str, slug: &str, member: &str, role: &s
 }
 
 /// Ada, signed in, owning the team workspace "Acme" at /w/acme.
-async fn owner_of_acme(site: &Site) -> crate::accounts::Browser {
+pub(crate) async fn owner_of_acme(site: &Site) -> crate::accounts::Browser {
     let mut ada = site.verified_account("Ada", "ada@example.com").await;
     ada.log_in("ada@example.com", PASSWORD).await;
     let created = ada

@@ -1,0 +1,50 @@
+import { expect, type Page } from "@playwright/test";
+
+export const PASSWORD = "violet tractor under 42 lanterns";
+
+export async function hydrated(page: Page) {
+  await page.locator("body[data-hydrated=true]").waitFor();
+}
+
+/** Opens the newest email to `to` in the development mailbox and returns its link to `path`. */
+export async function linkFromMailbox(page: Page, to: string, subject: string | RegExp, path: string): Promise<string> {
+  await page.goto("/dev/mailbox");
+  await hydrated(page);
+  await page.getByRole("row").filter({ hasText: to }).getByRole("link", { name: subject }).first().click();
+  const text = (await page.locator("pre").first().textContent()) ?? "";
+  const match = text.match(new RegExp(`https?://[^\\s]+${path.replace("?", "\\?")}[^\\s]+`));
+  if (!match) throw new Error(`no ${path} link in: ${text}`);
+  return new URL(match[0]).pathname + new URL(match[0]).search;
+}
+
+export async function logIn(page: Page, email: string) {
+  await page.goto("/login");
+  await hydrated(page);
+  await page.getByLabel("Email address").fill(email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Log in" }).click();
+}
+
+/** Fills in the sign-up form (already open) and confirms the address from the mailbox, which signs in. */
+export async function completeSignUp(page: Page, name: string, email: string) {
+  await page.getByLabel("Your name").fill(name);
+  await page.getByLabel("Email address").fill(email);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await expect(page).toHaveURL(/\/check-email\?email=/);
+  const verify = await linkFromMailbox(page, email, "Confirm your email address for AudioTricks", "/verify-email?token=");
+  await page.goto(verify);
+  await hydrated(page);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Confirm email address" }).click();
+}
+
+/** Collects console errors and uncaught exceptions, except those a test expects. */
+export function watchForProblems(page: Page, expected: (text: string) => boolean = () => false): string[] {
+  const problems: string[] = [];
+  page.on("console", (msg) => {
+    if (msg.type() === "error" && !expected(msg.text())) problems.push(msg.text());
+  });
+  page.on("pageerror", (err) => problems.push(err.message));
+  return problems;
+}
