@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use uuid::Uuid;
 
-use super::{service::authorize, tenant, ActivityEntry, ActivityPage, Permission, Role, ACTIVITY_KINDS};
+use super::{service::authorize, ActivityEntry, ActivityPage, Permission, Role, ACTIVITY_KINDS};
 use crate::{accounts::format_time, accounts::session::RequestAuth, error::AppError};
 
 pub const PAGE_SIZE: i64 = 30;
@@ -17,7 +17,7 @@ pub async fn feed(
     actor: Option<&str>,
     kind: Option<&str>,
 ) -> Result<ActivityPage, AppError> {
-    let access = authorize(auth, slug, Permission::AuditRead).await?;
+    let (access, mut tx) = authorize(auth, slug, Permission::AuditRead).await?;
     let actor = actor
         .filter(|a| !a.is_empty())
         .map(|a| a.parse::<Uuid>())
@@ -27,7 +27,6 @@ pub async fn feed(
     if kind.is_some_and(|k| !ACTIVITY_KINDS.iter().any(|(key, _)| *key == k)) {
         return Err(AppError::invalid_field("kind", "Choose a kind from the list."));
     }
-    let mut tx = tenant::begin(&auth.state.db, access.user.id, Some(access.workspace.id)).await?;
     let rows = sqlx::query!(
         r#"select a.id, a.action, a.metadata, a.occurred_at, u.name as "actor_name?"
            from workspace_activity w join audit_log a on a.id = w.audit_id

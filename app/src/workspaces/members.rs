@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::{
     service::{authorize, Access},
-    tenant, InvitationInfo, InvitationView, MemberInfo, MembersView, Permission, Role,
+    tenant, InvitationInfo, InvitationView, MemberInfo, MembersView, Need, Permission, Role,
 };
 use crate::{
     accounts::{format_time, service::check_email, service::normalize_email, session::RequestAuth, tokens},
@@ -76,15 +76,10 @@ async fn tell(
     .await
 }
 
-async fn begin(auth: &RequestAuth, access: &Access) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, AppError> {
-    Ok(tenant::begin(&auth.state.db, access.user.id, Some(access.workspace.id)).await?)
-}
-
 /// Members, and (for those who manage them) open invitations.
 pub async fn list(auth: &RequestAuth, slug: &str) -> Result<MembersView, AppError> {
-    let access = authorize(auth, slug, Permission::TranscriptsRead).await?;
+    let (access, mut tx) = authorize(auth, slug, Need::Membership).await?;
     let can_manage = access.can(Permission::MembersManage);
-    let mut tx = begin(auth, &access).await?;
     let members = sqlx::query!(
         r#"select u.id, u.name, u.email, m.role, m.created_at, m.custom_role_id, r.name as "custom_name?"
            from workspace_members m
@@ -157,7 +152,7 @@ pub async fn list(auth: &RequestAuth, slug: &str) -> Result<MembersView, AppErro
 
 /// Invites `email` with `role`; an open invitation to the same address is replaced (resent).
 pub async fn invite(auth: &RequestAuth, slug: &str, email: &str, role: &str) -> Result<String, AppError> {
-    let access = authorize(auth, slug, Permission::MembersManage).await?;
+    let (access, mut tx) = authorize(auth, slug, Permission::MembersManage).await?;
     let email = normalize_email(email);
     let mut errors = FieldErrors::new();
     check_email(&mut errors, "email", &email);
@@ -166,7 +161,6 @@ pub async fn invite(auth: &RequestAuth, slug: &str, email: &str, role: &str) -> 
     errors.finish(&[("email", &email)])?;
     let role = role.expect("checked above");
     within_reach(&access, &built_in_permissions(role))?;
-    let mut tx = begin(auth, &access).await?;
     let already = sqlx::query_scalar!(
         r#"select exists (select 1 from workspace_members m join users u on u.id = m.user_id
                           where m.workspace_id = $1 and u.email = $2) as "x!""#,
@@ -276,9 +270,8 @@ fn invitation_id(id: &str) -> Result<Uuid, AppError> {
 
 /// Sends an open invitation again with a fresh link (the old link stops working).
 pub async fn resend(auth: &RequestAuth, slug: &str, id: &str) -> Result<String, AppError> {
-    let access = authorize(auth, slug, Permission::MembersManage).await?;
+    let (access, mut tx) = authorize(auth, slug, Permission::MembersManage).await?;
     let id = invitation_id(id)?;
-    let mut tx = begin(auth, &access).await?;
     let open = sqlx::query!(
         "update workspace_invitations set revoked_at = now()
          where id = $1 and workspace_id = $2 and accepted_at is null and revoked_at is null
@@ -303,9 +296,8 @@ pub async fn resend(auth: &RequestAuth, slug: &str, id: &str) -> Result<String, 
 }
 
 pub async fn revoke(auth: &RequestAuth, slug: &str, id: &str) -> Result<String, AppError> {
-    let access = authorize(auth, slug, Permission::MembersManage).await?;
+    let (access, mut tx) = authorize(auth, slug, Permission::MembersManage).await?;
     let id = invitation_id(id)?;
-    let mut tx = begin(auth, &access).await?;
     let email = sqlx::query_scalar!(
         "update workspace_invitations set revoked_at = now()
          where id = $1 and workspace_id = $2 and accepted_at is null and revoked_at is null
@@ -561,7 +553,7 @@ async fn end_membership(tx: &mut PgConnection, workspace: Uuid, user: Uuid) -> R
 }
 
 pub async fn change_role(auth: &RequestAuth, slug: &str, user_id: &str, role: &str) -> Result<String, AppError> {
-    let access = authorize(auth, slug, Permission::MembersManage).await?;
+    let (access, mut tx) = authorize(auth, slug, Permission::MembersManage).await?;
     let target = member_id(user_id)?;
     if target == access.user.id {
         return Err(AppError::invalid("You cannot change your own role."));
@@ -572,7 +564,6 @@ pub async fn change_role(auth: &RequestAuth, slug: &str, user_id: &str, role: &s
         Some(id) => (Role::Custom, Some(id.parse::<Uuid>().map_err(|_| bad_role())?)),
         None => (assignable(role).ok_or_else(bad_role)?, None),
     };
-    let mut tx = begin(auth, &access).await?;
     let (current, current_permissions) = role_of(&mut tx, access.workspace.id, target).await?;
     if current == Role::Owner {
         return Err(AppError::invalid(
@@ -641,12 +632,11 @@ pub async fn change_role(auth: &RequestAuth, slug: &str, user_id: &str, role: &s
 }
 
 pub async fn remove(auth: &RequestAuth, slug: &str, user_id: &str) -> Result<String, AppError> {
-    let access = authorize(auth, slug, Permission::MembersManage).await?;
+    let (access, mut tx) = authorize(auth, slug, Permission::MembersManage).await?;
     let target = member_id(user_id)?;
     if target == access.user.id {
         return Err(AppError::invalid("To remove yourself, leave the workspace."));
     }
-    let mut tx = begin(auth, &access).await?;
     let (role, permissions) = role_of(&mut tx, access.workspace.id, target).await?;
     if role == Role::Owner {
         return Err(AppError::invalid("The owner cannot be removed."));
@@ -673,11 +663,10 @@ pub async fn remove(auth: &RequestAuth, slug: &str, user_id: &str) -> Result<Str
 }
 
 pub async fn leave(auth: &RequestAuth, slug: &str) -> Result<(), AppError> {
-    let access = authorize(auth, slug, Permission::TranscriptsRead).await?;
+    let (access, mut tx) = authorize(auth, slug, Need::Membership).await?;
     if access.role == Role::Owner {
         return Err(AppError::invalid("Hand ownership to another member before leaving."));
     }
-    let mut tx = begin(auth, &access).await?;
     end_membership(&mut tx, access.workspace.id, access.user.id).await?;
     let owner = sqlx::query_scalar!(
         "select user_id from workspace_members where workspace_id = $1 and role = 'owner'",
@@ -704,7 +693,7 @@ pub async fn leave(auth: &RequestAuth, slug: &str) -> Result<(), AppError> {
 
 /// Makes another member the owner; the previous owner becomes an admin. Needs the password.
 pub async fn transfer(auth: &RequestAuth, slug: &str, user_id: &str, password: &str) -> Result<String, AppError> {
-    let access = authorize(auth, slug, Permission::WorkspaceDelete).await?;
+    let (access, mut tx) = authorize(auth, slug, Permission::WorkspaceDelete).await?;
     let target = member_id(user_id)?;
     if target == access.user.id {
         return Err(AppError::invalid("You already own this workspace."));
@@ -719,7 +708,6 @@ pub async fn transfer(auth: &RequestAuth, slug: &str, user_id: &str, password: &
     if access.workspace.personal {
         return Err(AppError::invalid("A personal workspace stays with its owner."));
     }
-    let mut tx = begin(auth, &access).await?;
     // Both rows locked: neither side can leave or change meanwhile.
     role_of(&mut tx, access.workspace.id, access.user.id).await?;
     role_of(&mut tx, access.workspace.id, target).await?;

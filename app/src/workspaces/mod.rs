@@ -37,6 +37,20 @@ pub enum Permission {
     WorkspaceDelete,
 }
 
+/// What a workspace-scoped action needs: just being a member (seeing who else is, leaving), or
+/// one permission.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Need {
+    Membership,
+    Permission(Permission),
+}
+
+impl From<Permission> for Need {
+    fn from(permission: Permission) -> Self {
+        Need::Permission(permission)
+    }
+}
+
 impl Permission {
     pub const ALL: [Permission; 12] = [
         Self::TranscriptsRead,
@@ -150,6 +164,14 @@ impl Role {
             ),
             Self::Viewer => permission == TranscriptsRead,
             Self::Custom => false,
+        }
+    }
+
+    /// Whether a member with this built-in role meets `need`.
+    pub fn meets(self, need: Need) -> bool {
+        match need {
+            Need::Membership => true,
+            Need::Permission(permission) => self.can(permission),
         }
     }
 }

@@ -2,13 +2,13 @@
 //! the rest with why they are not. The cross-tenant matrix test calls each workspace-scoped one
 //! as an outsider and as every built-in role, and fails on any server function missing here.
 
-use super::Permission;
+use super::{Need, Permission};
 
 /// What a server function needs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Rule {
-    /// Workspace-scoped: a member with this permission.
-    Workspace(Permission),
+    /// Workspace-scoped: a member, with this permission when it names one.
+    Workspace(Need),
     /// Not about one workspace's data: the signed-in user's own things, a capability token,
     /// platform administration, or public information.
     NotWorkspace,
@@ -16,46 +16,58 @@ pub enum Rule {
 
 /// (path, rule). Paths are as registered, under `/api`.
 pub const SERVER_FNS: &[(&str, Rule)] = &[
-    ("/api/workspaces/settings", Rule::Workspace(Permission::TranscriptsRead)),
+    ("/api/workspaces/settings", Rule::Workspace(Need::Membership)),
     (
         "/api/workspaces/settings/update",
-        Rule::Workspace(Permission::SettingsManage),
+        Rule::Workspace(Need::Permission(Permission::SettingsManage)),
     ),
-    ("/api/workspaces/members", Rule::Workspace(Permission::TranscriptsRead)),
+    ("/api/workspaces/members", Rule::Workspace(Need::Membership)),
     (
         "/api/workspaces/members/invite",
-        Rule::Workspace(Permission::MembersManage),
+        Rule::Workspace(Need::Permission(Permission::MembersManage)),
     ),
     (
         "/api/workspaces/invitations/resend",
-        Rule::Workspace(Permission::MembersManage),
+        Rule::Workspace(Need::Permission(Permission::MembersManage)),
     ),
     (
         "/api/workspaces/invitations/revoke",
-        Rule::Workspace(Permission::MembersManage),
+        Rule::Workspace(Need::Permission(Permission::MembersManage)),
     ),
     (
         "/api/workspaces/members/role",
-        Rule::Workspace(Permission::MembersManage),
+        Rule::Workspace(Need::Permission(Permission::MembersManage)),
     ),
     (
         "/api/workspaces/members/remove",
-        Rule::Workspace(Permission::MembersManage),
+        Rule::Workspace(Need::Permission(Permission::MembersManage)),
     ),
-    (
-        "/api/workspaces/members/leave",
-        Rule::Workspace(Permission::TranscriptsRead),
-    ),
+    ("/api/workspaces/members/leave", Rule::Workspace(Need::Membership)),
     (
         "/api/workspaces/members/transfer",
-        Rule::Workspace(Permission::WorkspaceDelete),
+        Rule::Workspace(Need::Permission(Permission::WorkspaceDelete)),
     ),
-    ("/api/workspaces/activity", Rule::Workspace(Permission::AuditRead)),
-    ("/api/workspaces/delete", Rule::Workspace(Permission::WorkspaceDelete)),
-    ("/api/workspaces/roles", Rule::Workspace(Permission::TranscriptsRead)),
-    ("/api/workspaces/roles/create", Rule::Workspace(Permission::RolesManage)),
-    ("/api/workspaces/roles/update", Rule::Workspace(Permission::RolesManage)),
-    ("/api/workspaces/roles/delete", Rule::Workspace(Permission::RolesManage)),
+    (
+        "/api/workspaces/activity",
+        Rule::Workspace(Need::Permission(Permission::AuditRead)),
+    ),
+    (
+        "/api/workspaces/delete",
+        Rule::Workspace(Need::Permission(Permission::WorkspaceDelete)),
+    ),
+    ("/api/workspaces/roles", Rule::Workspace(Need::Membership)),
+    (
+        "/api/workspaces/roles/create",
+        Rule::Workspace(Need::Permission(Permission::RolesManage)),
+    ),
+    (
+        "/api/workspaces/roles/update",
+        Rule::Workspace(Need::Permission(Permission::RolesManage)),
+    ),
+    (
+        "/api/workspaces/roles/delete",
+        Rule::Workspace(Need::Permission(Permission::RolesManage)),
+    ),
     // Deleted workspaces are outside `authorize`; these two check ownership themselves.
     ("/api/workspaces/deleted", Rule::NotWorkspace),
     ("/api/workspaces/restore", Rule::NotWorkspace),

@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use super::{
     service::{authorize, Access},
-    tenant, CustomRoleInfo, Permission, RolesView,
+    CustomRoleInfo, Need, Permission, RolesView,
 };
 use crate::{
     accounts::session::RequestAuth,
@@ -21,8 +21,7 @@ fn audit_on(access: &Access, action: AuditAction, auth: &RequestAuth) -> AuditEv
 }
 
 pub async fn list(auth: &RequestAuth, slug: &str) -> Result<RolesView, AppError> {
-    let access = authorize(auth, slug, Permission::TranscriptsRead).await?;
-    let mut tx = tenant::begin(&auth.state.db, access.user.id, Some(access.workspace.id)).await?;
+    let (access, mut tx) = authorize(auth, slug, Need::Membership).await?;
     let rows = sqlx::query!(
         r#"select r.id, r.name, r.permissions,
                   (select count(*) from workspace_members m where m.custom_role_id = r.id) as "members!"
@@ -91,9 +90,8 @@ pub async fn create(
     name: &str,
     permission_keys: &[String],
 ) -> Result<String, AppError> {
-    let access = authorize(auth, slug, Permission::RolesManage).await?;
+    let (access, mut tx) = authorize(auth, slug, Permission::RolesManage).await?;
     let (name, permissions) = checked(&access, name, permission_keys)?;
-    let mut tx = tenant::begin(&auth.state.db, access.user.id, Some(access.workspace.id)).await?;
     let inserted = sqlx::query!(
         "insert into workspace_roles (id, workspace_id, name, permissions) values ($1, $2, $3, $4)",
         Uuid::new_v4(),
@@ -133,10 +131,9 @@ pub async fn update(
     name: &str,
     permission_keys: &[String],
 ) -> Result<String, AppError> {
-    let access = authorize(auth, slug, Permission::RolesManage).await?;
+    let (access, mut tx) = authorize(auth, slug, Permission::RolesManage).await?;
     let id = role_id(id)?;
     let (name, permissions) = checked(&access, name, permission_keys)?;
-    let mut tx = tenant::begin(&auth.state.db, access.user.id, Some(access.workspace.id)).await?;
     let updated = sqlx::query!(
         "update workspace_roles set name = $3, permissions = $4 where id = $1 and workspace_id = $2",
         id,
@@ -167,9 +164,8 @@ pub async fn update(
 }
 
 pub async fn delete(auth: &RequestAuth, slug: &str, id: &str) -> Result<String, AppError> {
-    let access = authorize(auth, slug, Permission::RolesManage).await?;
+    let (access, mut tx) = authorize(auth, slug, Permission::RolesManage).await?;
     let id = role_id(id)?;
-    let mut tx = tenant::begin(&auth.state.db, access.user.id, Some(access.workspace.id)).await?;
     let holders = sqlx::query_scalar!(
         r#"select count(*) as "n!" from workspace_members where workspace_id = $1 and custom_role_id = $2"#,
         access.workspace.id,

@@ -2,10 +2,10 @@
 //! by slug and permission, and settings. All queries run in a `tenant` transaction.
 
 use rand::Rng;
-use sqlx::PgConnection;
+use sqlx::{PgConnection, Postgres, Transaction};
 use uuid::Uuid;
 
-use super::{tenant, valid_slug, Permission, Role, WorkspaceSettings, WorkspaceSummary, LANGUAGES, TIMEZONES};
+use super::{tenant, valid_slug, Need, Permission, Role, WorkspaceSettings, WorkspaceSummary, LANGUAGES, TIMEZONES};
 use crate::{
     accounts::session::{CurrentUser, RequestAuth},
     audit::{self, Actor, AuditAction, AuditEvent},
@@ -53,11 +53,10 @@ impl Access {
         }
     }
 
-    pub fn require(&self, permission: Permission) -> Result<(), AppError> {
-        if self.can(permission) {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden)
+    pub fn satisfies(&self, need: Need) -> bool {
+        match need {
+            Need::Membership => true,
+            Need::Permission(permission) => self.can(permission),
         }
     }
 
@@ -133,7 +132,16 @@ pub async fn create_in(
 pub async fn create_personal(tx: &mut PgConnection, user_id: Uuid, owner_name: &str) -> Result<Workspace, AppError> {
     let first = owner_name.split_whitespace().next().unwrap_or(owner_name);
     let name = format!("{first}'s workspace").chars().take(80).collect::<String>();
-    create_in(tx, user_id, &name, &super::slugify(owner_name), true, false).await
+    let workspace = create_in(tx, user_id, &name, &super::slugify(owner_name), true, false).await?;
+    audit::service::record(
+        tx,
+        AuditEvent::new(Actor::User(user_id), AuditAction::WorkspaceCreated)
+            .target("workspace", workspace.id.to_string())
+            .workspace(workspace.id)
+            .metadata(serde_json::json!({ "slug": workspace.slug, "name": workspace.name, "personal": true })),
+    )
+    .await?;
+    Ok(workspace)
 }
 
 fn check_name(errors: &mut FieldErrors, name: &str) {
@@ -218,19 +226,63 @@ pub enum Lookup {
     Moved(String),
 }
 
-/// Finds the user's workspace by slug (or an old slug of it). Outsiders get "not found", never
-/// a hint that the workspace exists.
+/// One membership as the access checks read it.
+struct MembershipRow {
+    id: Uuid,
+    slug: String,
+    name: String,
+    personal: bool,
+    default_language: String,
+    retention_days: Option<i32>,
+    timezone: String,
+    role: String,
+    custom_name: Option<String>,
+    custom_permissions: Option<Vec<String>>,
+}
+
+impl MembershipRow {
+    fn into_access(self, user: CurrentUser) -> Result<Access, AppError> {
+        let role = Role::from_key(&self.role).ok_or_else(|| AppError::internal("unknown role in workspace_members"))?;
+        let custom = match (role, self.custom_name, self.custom_permissions) {
+            (Role::Custom, Some(name), Some(keys)) => {
+                Some((name, keys.iter().filter_map(|k| Permission::from_key(k)).collect()))
+            }
+            _ => None,
+        };
+        Ok(Access {
+            workspace: Workspace {
+                id: self.id,
+                slug: self.slug,
+                name: self.name,
+                personal: self.personal,
+                default_language: self.default_language,
+                retention_days: self.retention_days,
+                timezone: self.timezone,
+            },
+            role,
+            custom,
+            user,
+        })
+    }
+}
+
+fn workspace_not_found() -> AppError {
+    AppError::NotFound("That workspace".into())
+}
+
+/// Finds the user's workspace by slug (or an old slug of it), for pages that follow renames.
+/// Outsiders get "not found", never a hint that the workspace exists or where it moved.
 pub async fn lookup(auth: &RequestAuth, slug: &str) -> Result<Lookup, AppError> {
     let user = auth.user()?.clone();
-    let not_found = || AppError::NotFound("That workspace".into());
     if !valid_slug(slug) {
-        return Err(not_found());
+        return Err(workspace_not_found());
     }
     let mut tx = tenant::begin(&auth.state.db, user.id, None).await?;
-    let row = sqlx::query!(
+    let row = sqlx::query_as!(
+        MembershipRow,
         r#"select w.id, w.slug, w.name, w.personal, w.default_language, w.retention_days, w.timezone,
-                  m.role as "role?", r.name as "custom_name?", r.permissions as "custom_permissions?"
-           from workspaces w left join workspace_members m on m.workspace_id = w.id and m.user_id = $2
+                  m.role, r.name as "custom_name?", r.permissions as "custom_permissions?"
+           from workspaces w join workspace_members m on m.workspace_id = w.id and m.user_id = $2
            left join workspace_roles r on r.id = m.custom_role_id
            where w.slug = $1 and w.deleted_at is null"#,
         slug,
@@ -239,50 +291,64 @@ pub async fn lookup(auth: &RequestAuth, slug: &str) -> Result<Lookup, AppError> 
     .fetch_optional(&mut *tx)
     .await?;
     if let Some(row) = row {
-        let role = row.role.as_deref().and_then(Role::from_key).ok_or_else(not_found)?;
-        let custom = match (role, row.custom_name, row.custom_permissions) {
-            (Role::Custom, Some(name), Some(keys)) => {
-                Some((name, keys.iter().filter_map(|k| Permission::from_key(k)).collect()))
-            }
-            _ => None,
-        };
         tx.commit().await?;
-        return Ok(Lookup::Found(Access {
-            workspace: Workspace {
-                id: row.id,
-                slug: row.slug,
-                name: row.name,
-                personal: row.personal,
-                default_language: row.default_language,
-                retention_days: row.retention_days,
-                timezone: row.timezone,
-            },
-            role,
-            custom,
-            user,
-        }));
+        return Ok(Lookup::Found(row.into_access(user)?));
     }
+    // A workspace's current slug wins over another's old one.
     let moved = sqlx::query_scalar!(
         "select w.slug from workspace_slug_history h join workspaces w on w.id = h.workspace_id
-         where h.slug = $1 and w.deleted_at is null",
-        slug
+         join workspace_members m on m.workspace_id = w.id and m.user_id = $2
+         where h.slug = $1 and w.deleted_at is null
+           and not exists (select 1 from workspaces c where c.slug = $1 and c.deleted_at is null)",
+        slug,
+        user.id
     )
     .fetch_optional(&mut *tx)
     .await?;
     tx.commit().await?;
-    moved.map(Lookup::Moved).ok_or_else(not_found)
+    moved.map(Lookup::Moved).ok_or_else(workspace_not_found)
 }
 
-/// The workspace at `slug` if the user may do `permission` there: "not found" for outsiders,
-/// "forbidden" for members without it. Every workspace-scoped server function starts here.
-pub async fn authorize(auth: &RequestAuth, slug: &str, permission: Permission) -> Result<Access, AppError> {
-    match lookup(auth, slug).await? {
-        Lookup::Found(access) => {
-            access.require(permission)?;
-            Ok(access)
-        }
-        Lookup::Moved(_) => Err(AppError::NotFound("That workspace".into())),
+/// Opens the transaction a workspace-scoped action runs in, once the user is found to be a
+/// member of the workspace at `slug` with what the action needs: "not found" for outsiders,
+/// "forbidden" for members without it. The tenant context is set, and the membership row stays
+/// share-locked until the transaction ends, so a removal or role change waits for the action
+/// instead of racing it. Every workspace-scoped server function starts here.
+pub async fn authorize(
+    auth: &RequestAuth,
+    slug: &str,
+    need: impl Into<Need>,
+) -> Result<(Access, Transaction<'static, Postgres>), AppError> {
+    let user = auth.user()?.clone();
+    if !valid_slug(slug) {
+        return Err(workspace_not_found());
     }
+    let mut tx = tenant::begin(&auth.state.db, user.id, None).await?;
+    let workspace = sqlx::query_scalar!("select id from workspaces where slug = $1 and deleted_at is null", slug)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(workspace_not_found)?;
+    // Locking a row needs the policies of writing it, which need the workspace's context.
+    tenant::enter(&mut tx, user.id, Some(workspace)).await?;
+    let row = sqlx::query_as!(
+        MembershipRow,
+        r#"select w.id, w.slug, w.name, w.personal, w.default_language, w.retention_days, w.timezone,
+                  m.role, r.name as "custom_name?", r.permissions as "custom_permissions?"
+           from workspaces w join workspace_members m on m.workspace_id = w.id and m.user_id = $2
+           left join workspace_roles r on r.id = m.custom_role_id
+           where w.id = $1 and w.deleted_at is null
+           for share of m"#,
+        workspace,
+        user.id
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or_else(workspace_not_found)?;
+    let access = row.into_access(user)?;
+    if !access.satisfies(need.into()) {
+        return Err(AppError::Forbidden);
+    }
+    Ok((access, tx))
 }
 
 pub async fn settings(auth: &RequestAuth, access: &Access) -> Result<WorkspaceSettings, AppError> {
@@ -321,7 +387,7 @@ pub struct SettingsInput<'a> {
 /// Saves the settings; returns the (possibly new) slug. A changed slug leaves the old one as a
 /// redirect.
 pub async fn update_settings(auth: &RequestAuth, slug: &str, input: SettingsInput<'_>) -> Result<String, AppError> {
-    let access = authorize(auth, slug, Permission::SettingsManage).await?;
+    let (access, mut tx) = authorize(auth, slug, Permission::SettingsManage).await?;
     let name = input.name.trim();
     let new_slug = input.slug.trim().to_lowercase();
     let retention = input.retention_days.trim();
@@ -354,7 +420,6 @@ pub async fn update_settings(auth: &RequestAuth, slug: &str, input: SettingsInpu
     errors.finish(&[("name", name), ("slug", &new_slug), ("retention_days", retention)])?;
 
     let w = &access.workspace;
-    let mut tx = tenant::begin(&auth.state.db, access.user.id, Some(w.id)).await?;
     if new_slug != w.slug {
         // The old address keeps working; a slug this workspace used before can be taken back.
         sqlx::query!("delete from workspace_slug_history where slug = $1", new_slug)
@@ -448,7 +513,7 @@ pub const DELETION_GRACE_DAYS: i32 = 14;
 /// Marks the workspace deleted (owner only, confirmed by typing its name); it can be restored
 /// for `DELETION_GRACE_DAYS`, then the purge job removes it.
 pub async fn delete(auth: &RequestAuth, slug: &str, confirm_name: &str) -> Result<String, AppError> {
-    let access = authorize(auth, slug, Permission::WorkspaceDelete).await?;
+    let (access, mut tx) = authorize(auth, slug, Permission::WorkspaceDelete).await?;
     if access.workspace.personal {
         return Err(AppError::invalid(
             "Your personal workspace goes only with your account.",
@@ -460,7 +525,6 @@ pub async fn delete(auth: &RequestAuth, slug: &str, confirm_name: &str) -> Resul
             format!("Type the workspace's name, {}, exactly.", access.workspace.name),
         ));
     }
-    let mut tx = tenant::begin(&auth.state.db, access.user.id, Some(access.workspace.id)).await?;
     sqlx::query!(
         "update workspaces set deleted_at = now(), purge_after = now() + make_interval(days => $2) where id = $1",
         access.workspace.id,

@@ -324,6 +324,7 @@ async fn sign_up_confirm_and_log_in_with_a_safe_session_cookie() {
     assert_eq!(
         actions,
         [
+            "workspace.created",
             "user.signed_up",
             "user.email_verified",
             "user.signed_in",
