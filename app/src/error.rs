@@ -23,6 +23,9 @@ pub enum AppError {
     QuotaExceeded(String),
     #[error("Too many attempts. Try again in {}.", wait_in_words(*retry_after_secs))]
     RateLimited { retry_after_secs: u64 },
+    /// A service we depend on (storage, say) is not answering; worth retrying.
+    #[error("{0}")]
+    Unavailable(String),
     #[error("Something went wrong on our side. Please try again in a moment.")]
     Internal,
     /// The request never got a proper answer (network down, server restarting).
@@ -125,6 +128,7 @@ impl AppError {
             Self::Conflict(_) => 409,
             Self::QuotaExceeded(_) => 402,
             Self::RateLimited { .. } => 429,
+            Self::Unavailable(_) => 503,
             Self::Internal | Self::Transport(_) => 500,
         }
     }

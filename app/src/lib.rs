@@ -9,6 +9,8 @@ pub mod email;
 pub mod error;
 pub mod marketing;
 pub mod notifications;
+pub mod recordings;
+pub mod storage;
 pub mod system;
 pub mod ui;
 pub mod workspaces;

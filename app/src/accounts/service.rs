@@ -635,7 +635,7 @@ pub async fn delete_account(auth: &RequestAuth, password: &str, confirmation: &s
     errors.finish(&[])?;
     confirm_password(auth, &user, password).await?;
     let mut tx = auth.state.db.begin().await?;
-    crate::workspaces::service::release_for_deletion(&mut tx, user.id).await?;
+    let removed_workspaces = crate::workspaces::service::release_for_deletion(&mut tx, user.id).await?;
     alert(
         &mut tx,
         &auth.state,
@@ -648,6 +648,13 @@ pub async fn delete_account(auth: &RequestAuth, password: &str, confirmation: &s
     queries::delete_user(&mut tx, user.id).await?;
     audit::service::record(&mut tx, audit(user.id, AuditAction::UserDeleted, &auth.meta)).await?;
     tx.commit().await?;
+    // The rows are gone; their files follow. A failure here leaves files no row points to,
+    // which the log reports (they are not reachable through the app).
+    for workspace in removed_workspaces {
+        if let Err(e) = auth.state.storage.delete_workspace_objects(workspace).await {
+            tracing::error!(%workspace, error = %e, "deleting a removed workspace's files failed");
+        }
+    }
     session::end(&auth.session).await
 }
 

@@ -73,6 +73,19 @@ pub enum AuditAction {
     WorkspaceRoleDeleted,
     /// The grace period after deletion passed and the workspace was removed for good.
     WorkspacePurged,
+    RecordingUploadStarted,
+    RecordingUploadCancelled,
+    RecordingUploaded,
+    /// The uploaded file's content was checked (`metadata.outcome`: accepted or rejected).
+    RecordingChecked,
+    RecordingRenamed,
+    RecordingTrashed,
+    RecordingRestored,
+    RecordingDeleted,
+    /// Removed for good: the trash's grace period passed, or the workspace's retention.
+    RecordingPurged,
+    /// Moved to the trash by the workspace's retention setting.
+    RecordingExpired,
 }
 
 impl AuditAction {
@@ -116,6 +129,16 @@ impl AuditAction {
             Self::WorkspaceRoleDeleted => "workspace.role_deleted",
             Self::WorkspaceRestored => "workspace.restored",
             Self::WorkspacePurged => "workspace.purged",
+            Self::RecordingUploadStarted => "recording.upload_started",
+            Self::RecordingUploadCancelled => "recording.upload_cancelled",
+            Self::RecordingUploaded => "recording.uploaded",
+            Self::RecordingChecked => "recording.checked",
+            Self::RecordingRenamed => "recording.renamed",
+            Self::RecordingTrashed => "recording.trashed",
+            Self::RecordingRestored => "recording.restored",
+            Self::RecordingDeleted => "recording.deleted",
+            Self::RecordingPurged => "recording.purged",
+            Self::RecordingExpired => "recording.expired",
         }
     }
 }

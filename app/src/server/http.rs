@@ -6,7 +6,7 @@ use axum::{
     http::{header, HeaderName, HeaderValue, StatusCode},
     middleware::{self, Next},
     response::{IntoResponse, Response},
-    routing::get,
+    routing::{get, put},
     Json, Router,
 };
 use leptos::prelude::*;
@@ -14,14 +14,16 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower::ServiceBuilder;
 use tower_http::{
     catch_panic::CatchPanicLayer,
-    compression::CompressionLayer,
-    limit::RequestBodyLimitLayer,
+    compression::{
+        predicate::{DefaultPredicate, NotForContentType, Predicate},
+        CompressionLayer,
+    },
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
     trace::TraceLayer,
 };
 
 use super::{csrf, metrics, rate_limit, state::AppState};
-use crate::{shell, system, App};
+use crate::{shell, storage, system, App};
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -38,6 +40,8 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(metrics::metrics_endpoint))
         .route("/dev/mailbox/{id}/html", get(dev_mailbox_html))
         .route("/account/export.json", get(crate::accounts::routes::export))
+        .route(storage::local::PART_PATH, put(storage::local::put_part))
+        .route(storage::local::OBJECT_PATH, get(storage::local::get_object))
         .leptos_routes_with_context(
             &state,
             routes,
@@ -75,10 +79,35 @@ pub fn router(state: AppState) -> Router {
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID))
                 .layer(middleware::from_fn(move |req, next| security_headers(hsts, req, next)))
                 .layer(CatchPanicLayer::new())
-                .layer(CompressionLayer::new())
-                .layer(RequestBodyLimitLayer::new(body_limit)),
+                // Audio is compressed already, and players fetch it in byte ranges.
+                .layer(
+                    CompressionLayer::new().compress_when(
+                        DefaultPredicate::new()
+                            .and(NotForContentType::const_new("audio/"))
+                            .and(NotForContentType::const_new("video/")),
+                    ),
+                )
+                .layer(middleware::from_fn(move |req, next| limit_body(body_limit, req, next))),
         )
         .with_state(state)
+}
+
+/// Caps request bodies at `BODY_LIMIT_BYTES`, except upload parts: their signed URL carries
+/// their own cap, which the handler enforces while streaming them to disk.
+async fn limit_body(limit: usize, request: Request, next: Next) -> Response {
+    if request.uri().path() == storage::local::PART_PATH {
+        return next.run(request).await;
+    }
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return (StatusCode::PAYLOAD_TOO_LARGE, "The request is too large.").into_response();
+    }
+    next.run(request.map(|body| Body::new(http_body_util::Limited::new(body, limit))))
+        .await
 }
 
 /// Liveness: the process is up and serving. Deliberately touches nothing else.

@@ -25,7 +25,13 @@ pub fn job_registry(config: &Config) -> anyhow::Result<jobs::Registry> {
     let mailer = std::sync::Arc::new(crate::email::Mailer::from_config(&config.email)?);
     let registry = jobs::Registry::new().register(crate::email::service::DeliverEmail { mailer });
     let registry = crate::accounts::housekeeping::register(registry);
-    let registry = crate::workspaces::housekeeping::register(registry);
+    let secrets = config
+        .master_key
+        .as_ref()
+        .and_then(|k| secrets::SecretBox::parse(k.expose()).ok());
+    let store = std::sync::Arc::new(crate::storage::Store::from_config(&config.storage, secrets.as_ref()));
+    let registry = crate::workspaces::housekeeping::register(registry, store.clone());
+    let registry = crate::recordings::housekeeping::register(registry, store, config.storage.trash_days);
     Ok(jobs::maintenance::register(registry))
 }
 

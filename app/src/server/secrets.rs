@@ -16,6 +16,8 @@ use rand::RngCore;
 pub struct SecretBox {
     current: String,
     keys: HashMap<String, Aes256Gcm>,
+    /// The current key's bytes, only for deriving other keys from (`derive`).
+    current_bytes: [u8; 32],
 }
 
 impl std::fmt::Debug for SecretBox {
@@ -44,6 +46,7 @@ impl SecretBox {
     pub fn parse(text: &str) -> Result<Self, String> {
         let mut keys = HashMap::new();
         let mut current = None;
+        let mut current_bytes = [0_u8; 32];
         for entry in text.split(',').map(str::trim).filter(|e| !e.is_empty()) {
             let (id, encoded) = entry
                 .split_once(':')
@@ -65,10 +68,26 @@ impl SecretBox {
             {
                 return Err(format!("key id {id:?} appears twice"));
             }
-            current.get_or_insert_with(|| id.to_owned());
+            if current.is_none() {
+                current = Some(id.to_owned());
+                current_bytes.copy_from_slice(&bytes);
+            }
         }
         let current = current.ok_or("no key given")?;
-        Ok(Self { current, keys })
+        Ok(Self {
+            current,
+            keys,
+            current_bytes,
+        })
+    }
+
+    /// A key for another purpose (signing URLs, say), derived from the current key with
+    /// HMAC-SHA-256, so that purpose never holds the encryption key itself.
+    pub fn derive(&self, purpose: &str) -> [u8; 32] {
+        use hmac::{Hmac, Mac};
+        let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(&self.current_bytes).expect("any key length works");
+        mac.update(purpose.as_bytes());
+        mac.finalize().into_bytes().into()
     }
 
     /// `v1:<key id>:<base64 of nonce and ciphertext>`

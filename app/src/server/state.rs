@@ -17,6 +17,7 @@ pub struct AppState {
     /// Present when `MASTER_KEY` is configured.
     pub secrets: Option<Arc<super::secrets::SecretBox>>,
     pub geoip: Arc<super::geoip::GeoIp>,
+    pub storage: Arc<crate::storage::Store>,
     pub started_at: Instant,
 }
 
@@ -34,7 +35,9 @@ impl AppState {
             .as_ref()
             .and_then(|k| super::secrets::SecretBox::parse(k.expose()).ok())
             .map(Arc::new);
+        let storage = Arc::new(crate::storage::Store::from_config(&config.storage, secrets.as_deref()));
         Self {
+            storage,
             secrets,
             geoip: Arc::new(super::geoip::GeoIp::load(&config.geoip_dir)),
             leptos_options,

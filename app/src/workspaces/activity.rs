@@ -28,7 +28,7 @@ pub async fn feed(
         return Err(AppError::invalid_field("kind", "Choose a kind from the list."));
     }
     let rows = sqlx::query!(
-        r#"select a.id, a.action, a.metadata, a.occurred_at, u.name as "actor_name?"
+        r#"select a.id, a.action, a.metadata, a.occurred_at, a.actor_type, u.name as "actor_name?"
            from workspace_activity w join audit_log a on a.id = w.audit_id
            left join users u on u.id = a.actor_id
            where w.workspace_id = $1 and ($2::bigint is null or w.audit_id < $2)
@@ -70,6 +70,7 @@ pub async fn feed(
     let older = (rows.len() as i64 > PAGE_SIZE).then(|| rows[PAGE_SIZE as usize - 1].id);
     let members_link = format!("/w/{}/members", access.workspace.slug);
     let settings_link = format!("/w/{}/settings", access.workspace.slug);
+    let recordings_link = format!("/w/{}/recordings", access.workspace.slug);
     let entries = rows
         .into_iter()
         .take(PAGE_SIZE as usize)
@@ -77,11 +78,16 @@ pub async fn feed(
             let text = describe(&r.action, &r.metadata, &names);
             let link = match r.action.as_str() {
                 "workspace.settings_updated" | "workspace.created" => Some(settings_link.clone()),
+                kind if kind.starts_with("recording.") => Some(recordings_link.clone()),
                 _ => Some(members_link.clone()),
             };
             ActivityEntry {
                 id: r.id,
-                actor: r.actor_name.unwrap_or_else(|| "A former member".into()),
+                actor: match (r.actor_type.as_str(), r.actor_name) {
+                    ("system", _) => "AudioTricks".into(),
+                    (_, Some(name)) => name,
+                    (_, None) => "A former member".into(),
+                },
                 text,
                 kind: r.action,
                 at: format_time(r.occurred_at),
@@ -149,6 +155,27 @@ fn describe(action: &str, metadata: &serde_json::Value, names: &HashMap<Uuid, St
         "workspace.restored" => "restored the workspace".into(),
         "workspace.member_left" => "left the workspace".into(),
         "workspace.ownership_transferred" => format!("made {} the owner", person("to")),
+        "recording.upload_started" => format!("started uploading \u{201c}{}\u{201d}", text("file_name")),
+        "recording.upload_cancelled" => format!("cancelled the upload of \u{201c}{}\u{201d}", text("title")),
+        "recording.uploaded" => format!("uploaded \u{201c}{}\u{201d}", text("title")),
+        "recording.checked" => match metadata.get("outcome").and_then(|o| o.as_str()) {
+            Some("rejected") => format!("refused \u{201c}{}\u{201d}: {}", text("title"), text("reason")),
+            _ => format!("checked \u{201c}{}\u{201d}: {}", text("title"), text("summary")),
+        },
+        "recording.renamed" => format!(
+            "renamed \u{201c}{}\u{201d} to \u{201c}{}\u{201d}",
+            text("from"),
+            text("to")
+        ),
+        "recording.trashed" => format!("moved \u{201c}{}\u{201d} to the trash", text("title")),
+        "recording.restored" => format!("restored \u{201c}{}\u{201d} from the trash", text("title")),
+        "recording.deleted" => format!("deleted \u{201c}{}\u{201d} for good", text("title")),
+        "recording.purged" => format!("emptied \u{201c}{}\u{201d} from the trash", text("title")),
+        "recording.expired" => format!(
+            "moved \u{201c}{}\u{201d} to the trash after the workspace's {} days",
+            text("title"),
+            text("retention_days")
+        ),
         other => format!("did {other}"),
     }
 }

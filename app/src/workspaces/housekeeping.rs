@@ -4,7 +4,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::server::jobs::{Job, JobContext, JobError, Registry, Schedule};
 
-pub struct PurgeWorkspaces;
+pub struct PurgeWorkspaces {
+    pub store: std::sync::Arc<crate::storage::Store>,
+}
 
 #[derive(Serialize, Deserialize)]
 pub struct PurgeWorkspacesPayload {}
@@ -15,15 +17,17 @@ impl Job for PurgeWorkspaces {
     type Payload = PurgeWorkspacesPayload;
 
     async fn run(&self, ctx: JobContext, _payload: PurgeWorkspacesPayload) -> Result<(), JobError> {
-        let purged = super::service::purge_due(&ctx.pool).await?;
+        let purged = super::service::purge_due(&ctx.pool, &self.store)
+            .await
+            .map_err(|e| JobError::Retryable(e.to_string()))?;
         tracing::info!(purged, "purged deleted workspaces past their grace period");
         Ok(())
     }
 }
 
-pub fn register(registry: Registry) -> Registry {
+pub fn register(registry: Registry, store: std::sync::Arc<crate::storage::Store>) -> Registry {
     let hourly =
         Schedule::new::<PurgeWorkspaces>("workspaces.purge.hourly", "0 23 * * * *", &PurgeWorkspacesPayload {})
             .expect("a valid built-in cron expression");
-    registry.register(PurgeWorkspaces).schedule(hourly)
+    registry.register(PurgeWorkspaces { store }).schedule(hourly)
 }

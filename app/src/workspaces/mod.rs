@@ -320,6 +320,12 @@ pub const ACTIVITY_KINDS: &[(&str, &str)] = &[
     ("workspace.role_deleted", "Roles deleted"),
     ("workspace.deleted", "Workspace deleted"),
     ("workspace.restored", "Workspace restored"),
+    ("recording.uploaded", "Uploads"),
+    ("recording.checked", "Uploads checked"),
+    ("recording.renamed", "Recordings renamed"),
+    ("recording.trashed", "Recordings moved to the trash"),
+    ("recording.restored", "Recordings restored"),
+    ("recording.deleted", "Recordings deleted for good"),
 ];
 
 /// Transcription languages offered in settings: ISO 639-1 code and name.

@@ -68,6 +68,50 @@ pub const SERVER_FNS: &[(&str, Rule)] = &[
         "/api/workspaces/roles/delete",
         Rule::Workspace(Need::Permission(Permission::RolesManage)),
     ),
+    (
+        "/api/recordings/library",
+        Rule::Workspace(Need::Permission(Permission::TranscriptsRead)),
+    ),
+    (
+        "/api/recordings/detail",
+        Rule::Workspace(Need::Permission(Permission::TranscriptsRead)),
+    ),
+    (
+        "/api/recordings/rename",
+        Rule::Workspace(Need::Permission(Permission::TranscriptsEdit)),
+    ),
+    (
+        "/api/recordings/trash",
+        Rule::Workspace(Need::Permission(Permission::TranscriptsDelete)),
+    ),
+    (
+        "/api/recordings/restore",
+        Rule::Workspace(Need::Permission(Permission::TranscriptsDelete)),
+    ),
+    (
+        "/api/recordings/delete",
+        Rule::Workspace(Need::Permission(Permission::TranscriptsDelete)),
+    ),
+    (
+        "/api/uploads/start",
+        Rule::Workspace(Need::Permission(Permission::TranscriptsCreate)),
+    ),
+    (
+        "/api/uploads/plan",
+        Rule::Workspace(Need::Permission(Permission::TranscriptsCreate)),
+    ),
+    (
+        "/api/uploads/parts",
+        Rule::Workspace(Need::Permission(Permission::TranscriptsCreate)),
+    ),
+    (
+        "/api/uploads/complete",
+        Rule::Workspace(Need::Permission(Permission::TranscriptsCreate)),
+    ),
+    (
+        "/api/uploads/cancel",
+        Rule::Workspace(Need::Permission(Permission::TranscriptsCreate)),
+    ),
     // Deleted workspaces are outside `authorize`; these two check ownership themselves.
     ("/api/workspaces/deleted", Rule::NotWorkspace),
     ("/api/workspaces/restore", Rule::NotWorkspace),

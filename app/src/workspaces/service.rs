@@ -470,7 +470,8 @@ pub async fn update_settings(auth: &RequestAuth, slug: &str, input: SettingsInpu
 /// Before an account is deleted: its personal workspace and team workspaces it alone belongs to
 /// go with it; a team workspace it owns with other members stops the deletion, so a team never
 /// loses its owner silently. Runs on the deletion's transaction.
-pub async fn release_for_deletion(tx: &mut PgConnection, user_id: Uuid) -> Result<(), AppError> {
+/// Returns the workspaces removed, whose stored files the caller deletes once this commits.
+pub async fn release_for_deletion(tx: &mut PgConnection, user_id: Uuid) -> Result<Vec<Uuid>, AppError> {
     tenant::enter(tx, user_id, None).await?;
     let owned = sqlx::query!(
         "select w.id, w.name, w.personal from workspaces w
@@ -479,6 +480,7 @@ pub async fn release_for_deletion(tx: &mut PgConnection, user_id: Uuid) -> Resul
     )
     .fetch_all(&mut *tx)
     .await?;
+    let mut removed = Vec::new();
     for workspace in owned {
         tenant::enter(tx, user_id, Some(workspace.id)).await?;
         let members = sqlx::query_scalar!(
@@ -503,8 +505,9 @@ pub async fn release_for_deletion(tx: &mut PgConnection, user_id: Uuid) -> Resul
                 .metadata(serde_json::json!({ "reason": "the owner deleted their account" })),
         )
         .await?;
+        removed.push(workspace.id);
     }
-    Ok(())
+    Ok(removed)
 }
 
 /// How long a deleted workspace can be restored.
@@ -649,7 +652,8 @@ pub async fn restore(auth: &RequestAuth, slug: &str) -> Result<String, AppError>
 /// Removes workspaces whose grace period has passed, with everything in them. Returns how many.
 /// One transaction per workspace: the audit entry is its last step, so the audit chain's lock is
 /// never held across the cascade of another workspace, and one failure spoils only its own.
-pub async fn purge_due(pool: &sqlx::PgPool) -> Result<u64, sqlx::Error> {
+/// Each workspace's stored files go first: if that fails, the workspace stays for the next run.
+pub async fn purge_due(pool: &sqlx::PgPool, store: &crate::storage::Store) -> Result<u64, AppError> {
     let mut tx = pool.begin().await?;
     tenant::for_purge(&mut tx).await?;
     let due = sqlx::query_scalar!("select id from workspaces where purge_after < now()")
@@ -658,6 +662,10 @@ pub async fn purge_due(pool: &sqlx::PgPool) -> Result<u64, sqlx::Error> {
     tx.commit().await?;
     let mut purged = 0;
     for id in due {
+        store
+            .delete_workspace_objects(id)
+            .await
+            .map_err(|e| AppError::internal(format!("deleting workspace {id}'s files: {e}")))?;
         let mut tx = pool.begin().await?;
         tenant::for_purge(&mut tx).await?;
         let gone = sqlx::query!("delete from workspaces where id = $1", id)

@@ -55,3 +55,19 @@ pub async fn for_purge(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
         .await?;
     Ok(())
 }
+
+/// Background work inside one workspace (a job, not a person): the workspace's context with no
+/// user, so policies that need a member never match.
+pub async fn as_system(conn: &mut PgConnection, workspace_id: Uuid) -> Result<(), sqlx::Error> {
+    enter(conn, Uuid::nil(), Some(workspace_id)).await
+}
+
+/// Marks this transaction as scheduled housekeeping (retention, emptying the trash), which may
+/// read recordings and workspaces everywhere to find its work, and change them only after
+/// entering each workspace.
+pub async fn for_housekeeping(conn: &mut PgConnection) -> Result<(), sqlx::Error> {
+    sqlx::query("select set_config('app.housekeeping', 'on', true)")
+        .execute(conn)
+        .await?;
+    Ok(())
+}

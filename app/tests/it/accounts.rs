@@ -127,6 +127,26 @@ impl Browser {
         self.send(request).await
     }
 
+    /// A server function declared with JSON input, as the upload code in the browser calls it.
+    pub(crate) async fn post_json(&mut self, path: &str, body: &serde_json::Value) -> Reply {
+        let request = Request::post(path)
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::ACCEPT, "application/json")
+            .header(header::ORIGIN, self.origin.clone())
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        self.send(request).await
+    }
+
+    /// A PUT of raw bytes (an upload part), as the browser sends it to a signed URL.
+    pub(crate) async fn put_bytes(&mut self, url: &str, bytes: Vec<u8>) -> Reply {
+        let request = Request::put(url)
+            .header(header::ORIGIN, self.origin.clone())
+            .body(Body::from(bytes))
+            .unwrap();
+        self.send(request).await
+    }
+
     pub(crate) async fn get(&mut self, path: &str) -> Reply {
         let request = Request::get(path)
             .header(header::ACCEPT, "text/html,application/xhtml+xml")

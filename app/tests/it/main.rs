@@ -9,5 +9,6 @@ mod http;
 mod jobs;
 mod notifications;
 mod rate_limit;
+mod recordings;
 mod support;
 mod workspaces;

@@ -11,7 +11,28 @@ pub(super) struct FileConfig {
     pub(super) jobs: FileJobs,
     pub(super) email: FileEmail,
     pub(super) auth: FileAuth,
+    pub(super) storage: FileStorage,
     pub(super) log: FileLog,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(super) struct FileStorage {
+    pub(super) backend: String,
+    pub(super) dir: String,
+    pub(super) max_upload_mb: u64,
+    pub(super) trash_days: u32,
+}
+
+impl Default for FileStorage {
+    fn default() -> Self {
+        Self {
+            backend: "local".into(),
+            dir: ".data/objects".into(),
+            max_upload_mb: 2048,
+            trash_days: 14,
+        }
+    }
 }
 
 #[derive(Deserialize)]

@@ -3,6 +3,9 @@
 
 mod file;
 mod parse;
+mod storage;
+
+pub use storage::{StorageBackend, StorageConfig};
 
 use std::{fmt, net::SocketAddr, path::Path, str::FromStr, time::Duration};
 
@@ -34,6 +37,7 @@ pub struct Config {
     pub jobs: JobsConfig,
     pub email: EmailConfig,
     pub auth: AuthConfig,
+    pub storage: StorageConfig,
     pub log: LogConfig,
 }
 
@@ -329,6 +333,7 @@ impl Config {
                     file.auth.attempts_per_ip,
                 )?,
             },
+            storage: storage::storage(file.storage, &over)?,
             log: LogConfig {
                 format: parse_log_format(&format_text)?,
                 filter: over.string("RUST_LOG", file.log.filter),

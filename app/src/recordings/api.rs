@@ -1,0 +1,116 @@
+//! Recording server functions. Each names its workspace by slug and checks one permission
+//! through `workspaces::service::authorize` (inside the services).
+
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+
+use super::{LibraryView, PartDone, PartUrl, RecordingDetail, UploadPlan};
+use crate::error::AppError;
+
+#[cfg(feature = "ssr")]
+use crate::accounts::session::RequestAuth;
+
+#[server(endpoint = "recordings/library")]
+pub async fn recording_library(workspace: String, trash: bool, page: u32) -> Result<LibraryView, AppError> {
+    let auth = RequestAuth::load().await.map_err(AppError::respond)?;
+    super::library::library(&auth, &workspace, trash, page)
+        .await
+        .map_err(AppError::respond)
+}
+
+#[server(endpoint = "recordings/detail")]
+pub async fn get_recording(workspace: String, id: String) -> Result<RecordingDetail, AppError> {
+    let auth = RequestAuth::load().await.map_err(AppError::respond)?;
+    super::library::detail(&auth, &workspace, &id)
+        .await
+        .map_err(AppError::respond)
+}
+
+#[server(endpoint = "recordings/rename")]
+pub async fn rename_recording(workspace: String, id: String, title: String) -> Result<String, AppError> {
+    let auth = RequestAuth::load().await.map_err(AppError::respond)?;
+    super::library::rename(&auth, &workspace, &id, &title)
+        .await
+        .map_err(AppError::respond)
+}
+
+#[server(endpoint = "recordings/trash")]
+pub async fn trash_recording(workspace: String, id: String) -> Result<String, AppError> {
+    let auth = RequestAuth::load().await.map_err(AppError::respond)?;
+    super::library::trash(&auth, &workspace, &id)
+        .await
+        .map_err(AppError::respond)
+}
+
+#[server(endpoint = "recordings/restore")]
+pub async fn restore_recording(workspace: String, id: String) -> Result<String, AppError> {
+    let auth = RequestAuth::load().await.map_err(AppError::respond)?;
+    super::library::restore(&auth, &workspace, &id)
+        .await
+        .map_err(AppError::respond)
+}
+
+#[server(endpoint = "recordings/delete")]
+pub async fn delete_recording(workspace: String, id: String) -> Result<String, AppError> {
+    let auth = RequestAuth::load().await.map_err(AppError::respond)?;
+    super::library::delete_forever(&auth, &workspace, &id)
+        .await
+        .map_err(AppError::respond)
+}
+
+/// Begins uploading a file: the recording and its multipart upload, and how to cut the file.
+#[server(endpoint = "uploads/start", input = Json)]
+pub async fn start_upload(
+    workspace: String,
+    file_name: String,
+    size_bytes: i64,
+    file_modified_ms: Option<i64>,
+) -> Result<UploadPlan, AppError> {
+    use super::uploads::{start, StartInput};
+    let auth = RequestAuth::load().await.map_err(AppError::respond)?;
+    let input = StartInput {
+        file_name: &file_name,
+        size_bytes,
+        file_modified_ms,
+    };
+    start(&auth, &workspace, input).await.map_err(AppError::respond)
+}
+
+/// The plan and finished parts of one of your unfinished uploads, to resume it.
+#[server(endpoint = "uploads/plan", input = Json)]
+pub async fn resume_upload(workspace: String, id: String) -> Result<UploadPlan, AppError> {
+    let auth = RequestAuth::load().await.map_err(AppError::respond)?;
+    super::uploads::plan(&auth, &workspace, &id)
+        .await
+        .map_err(AppError::respond)
+}
+
+/// Reports finished parts and asks for the URLs of the next ones.
+#[server(endpoint = "uploads/parts", input = Json)]
+pub async fn upload_part_urls(
+    workspace: String,
+    id: String,
+    done: Vec<PartDone>,
+    want: Vec<u32>,
+) -> Result<Vec<PartUrl>, AppError> {
+    let auth = RequestAuth::load().await.map_err(AppError::respond)?;
+    super::uploads::part_urls(&auth, &workspace, &id, &done, &want)
+        .await
+        .map_err(AppError::respond)
+}
+
+#[server(endpoint = "uploads/complete", input = Json)]
+pub async fn complete_upload(workspace: String, id: String, done: Vec<PartDone>) -> Result<(), AppError> {
+    let auth = RequestAuth::load().await.map_err(AppError::respond)?;
+    super::uploads::complete(&auth, &workspace, &id, &done)
+        .await
+        .map_err(AppError::respond)
+}
+
+#[server(endpoint = "uploads/cancel", input = Json)]
+pub async fn cancel_upload(workspace: String, id: String) -> Result<(), AppError> {
+    let auth = RequestAuth::load().await.map_err(AppError::respond)?;
+    super::uploads::cancel(&auth, &workspace, &id)
+        .await
+        .map_err(AppError::respond)
+}

@@ -1,0 +1,362 @@
+//! The workspace's recordings: listing (with the trash), renaming, the trash and its restore,
+//! deleting for good, and signed links to play or download a file.
+
+use std::time::Duration;
+
+use sqlx::PgConnection;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::{
+    uploads::{audit_on, storage_error},
+    LibraryView, RecordingItem, RecordingStatus, UnfinishedUpload,
+};
+use crate::{
+    accounts::{format_time, session::RequestAuth},
+    audit::{self, AuditAction},
+    error::AppError,
+    storage::{
+        keys::ObjectKey,
+        usage::{self, StorageChange},
+        Store,
+    },
+    workspaces::{service::authorize, Permission},
+};
+
+pub const PAGE_SIZE: i64 = 25;
+/// Links to play or download a file stay valid this long.
+const MEDIA_URL_TTL: Duration = Duration::from_secs(15 * 60);
+
+struct Row {
+    id: Uuid,
+    title: String,
+    file_name: String,
+    status: String,
+    rejection: Option<String>,
+    size_bytes: i64,
+    duration_ms: Option<i64>,
+    format: Option<String>,
+    codec: Option<String>,
+    sample_rate: Option<i32>,
+    channels: Option<i32>,
+    uploaded_by: Option<String>,
+    created_at: OffsetDateTime,
+    purge_after: Option<OffsetDateTime>,
+}
+
+impl From<Row> for RecordingItem {
+    fn from(r: Row) -> Self {
+        RecordingItem {
+            id: r.id.to_string(),
+            title: r.title,
+            file_name: r.file_name,
+            status: RecordingStatus::from_key(&r.status).unwrap_or(RecordingStatus::Rejected),
+            rejection: r.rejection,
+            size_bytes: r.size_bytes,
+            duration_ms: r.duration_ms,
+            format: r.format,
+            codec: r.codec,
+            sample_rate: r.sample_rate,
+            channels: r.channels,
+            uploaded_by: r.uploaded_by.unwrap_or_else(|| "A former member".into()),
+            created_at: format_time(r.created_at),
+            purge_after: r.purge_after.map(format_time),
+        }
+    }
+}
+
+pub async fn library(auth: &RequestAuth, slug: &str, trash: bool, page: u32) -> Result<LibraryView, AppError> {
+    let (access, mut tx) = authorize(auth, slug, Permission::TranscriptsRead).await?;
+    let page = page.clamp(1, 100_000);
+    let mut rows = sqlx::query_as!(
+        Row,
+        r#"select r.id, r.title, r.file_name, r.status, r.rejection, r.size_bytes, r.duration_ms, r.format, r.codec,
+                  r.sample_rate, r.channels, u.name as "uploaded_by?", r.created_at, r.purge_after
+           from recordings r left join users u on u.id = r.created_by
+           where r.workspace_id = $1 and (r.deleted_at is not null) = $2
+             and (r.status <> 'uploading')
+           order by coalesce(r.deleted_at, r.created_at) desc, r.id desc
+           limit $3 offset $4"#,
+        access.workspace.id,
+        trash,
+        PAGE_SIZE + 1,
+        (i64::from(page) - 1) * PAGE_SIZE
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    let unfinished = sqlx::query!(
+        r#"select r.id, r.file_name, r.size_bytes, u.file_modified_ms, u.part_count,
+                  (select count(*) from upload_parts p where p.recording_id = r.id) as "parts_done!"
+           from recordings r join uploads u on u.recording_id = r.id
+           where r.workspace_id = $1 and r.status = 'uploading' and r.created_by = $2
+           order by r.created_at desc"#,
+        access.workspace.id,
+        access.user.id
+    )
+    .fetch_all(&mut *tx)
+    .await?
+    .into_iter()
+    .map(|u| UnfinishedUpload {
+        recording_id: u.id.to_string(),
+        file_name: u.file_name,
+        size_bytes: u.size_bytes,
+        file_modified_ms: u.file_modified_ms,
+        parts_done: u.parts_done,
+        part_count: u.part_count,
+    })
+    .collect();
+    tx.commit().await?;
+    let more = rows.len() as i64 > PAGE_SIZE;
+    rows.truncate(PAGE_SIZE as usize);
+    let config = &auth.state.config.storage;
+    Ok(LibraryView {
+        workspace_name: access.workspace.name.clone(),
+        recordings: rows.into_iter().map(RecordingItem::from).collect(),
+        next_page: more.then_some(page + 1),
+        unfinished,
+        can_upload: access.can(Permission::TranscriptsCreate),
+        can_edit: access.can(Permission::TranscriptsEdit),
+        can_delete: access.can(Permission::TranscriptsDelete),
+        max_upload_bytes: config.max_upload_bytes,
+        trash_days: config.trash_days,
+    })
+}
+
+fn recording_id(id: &str) -> Result<Uuid, AppError> {
+    id.parse().map_err(|_| AppError::NotFound("That recording".into()))
+}
+
+struct Stored {
+    title: String,
+    status: RecordingStatus,
+    key: ObjectKey,
+    size_bytes: i64,
+    content_type: Option<String>,
+    file_name: String,
+    in_trash: bool,
+}
+
+/// One recording of the transaction's workspace, locked for the change the caller makes.
+async fn stored(tx: &mut PgConnection, id: Uuid) -> Result<Stored, AppError> {
+    let row = sqlx::query!(
+        "select title, status, object_key, size_bytes, content_type, file_name, deleted_at is not null as in_trash
+         from recordings where id = $1 and status <> 'uploading' for update",
+        id
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or_else(|| AppError::NotFound("That recording".into()))?;
+    Ok(Stored {
+        title: row.title,
+        status: RecordingStatus::from_key(&row.status).unwrap_or(RecordingStatus::Rejected),
+        key: ObjectKey::parse(&row.object_key).ok_or_else(|| AppError::internal("a stored object key is malformed"))?,
+        size_bytes: row.size_bytes,
+        content_type: row.content_type,
+        file_name: row.file_name,
+        in_trash: row.in_trash.unwrap_or(false),
+    })
+}
+
+pub async fn rename(auth: &RequestAuth, slug: &str, id: &str, title: &str) -> Result<String, AppError> {
+    let (access, mut tx) = authorize(auth, slug, Permission::TranscriptsEdit).await?;
+    let id = recording_id(id)?;
+    let title = title.trim();
+    if title.is_empty() || title.chars().count() > 200 || title.chars().any(char::is_control) {
+        return Err(AppError::invalid_field(
+            "title",
+            "Give it a title of 1 to 200 characters.",
+        ));
+    }
+    let current = stored(&mut tx, id).await?;
+    sqlx::query!("update recordings set title = $2 where id = $1", id, title)
+        .execute(&mut *tx)
+        .await?;
+    audit::service::record(
+        &mut tx,
+        audit_on(&access, AuditAction::RecordingRenamed, auth, id)
+            .metadata(serde_json::json!({ "from": current.title, "to": title })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok("Title saved.".into())
+}
+
+/// Moves a recording to the trash, where it stays restorable for the configured days. A
+/// rejected upload has no file left, so it is simply removed.
+pub async fn trash(auth: &RequestAuth, slug: &str, id: &str) -> Result<String, AppError> {
+    let (access, mut tx) = authorize(auth, slug, Permission::TranscriptsDelete).await?;
+    let id = recording_id(id)?;
+    let current = stored(&mut tx, id).await?;
+    if current.in_trash {
+        return Err(AppError::Conflict("It is in the trash already.".into()));
+    }
+    let days = auth.state.config.storage.trash_days;
+    match current.status {
+        RecordingStatus::Checking => {
+            return Err(AppError::Conflict(
+                "It is still being checked; try again in a moment.".into(),
+            ))
+        }
+        RecordingStatus::Rejected => {
+            sqlx::query!("delete from recordings where id = $1", id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        _ => {
+            move_to_trash(&mut tx, &auth.state.storage, id, &current.key, days).await?;
+        }
+    }
+    audit::service::record(
+        &mut tx,
+        audit_on(&access, AuditAction::RecordingTrashed, auth, id)
+            .metadata(serde_json::json!({ "title": current.title })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(format!("\u{201c}{}\u{201d} moved to the trash.", current.title))
+}
+
+/// Marks the recording trashed and moves its file under `trash/` (the caller commits).
+pub(super) async fn move_to_trash(
+    tx: &mut PgConnection,
+    store: &Store,
+    id: Uuid,
+    key: &ObjectKey,
+    days: u32,
+) -> Result<(), AppError> {
+    let trashed = key.trashed();
+    sqlx::query!(
+        "update recordings set deleted_at = now(), purge_after = now() + make_interval(days => $2), object_key = $3
+         where id = $1",
+        id,
+        days as i32,
+        trashed.as_str()
+    )
+    .execute(&mut *tx)
+    .await?;
+    store.move_object(key, &trashed).await.map_err(storage_error)
+}
+
+pub async fn restore(auth: &RequestAuth, slug: &str, id: &str) -> Result<String, AppError> {
+    let (access, mut tx) = authorize(auth, slug, Permission::TranscriptsDelete).await?;
+    let id = recording_id(id)?;
+    let current = stored(&mut tx, id).await?;
+    if !current.in_trash {
+        return Err(AppError::Conflict("It is not in the trash.".into()));
+    }
+    let restored = current.key.restored();
+    sqlx::query!(
+        "update recordings set deleted_at = null, purge_after = null, object_key = $2 where id = $1",
+        id,
+        restored.as_str()
+    )
+    .execute(&mut *tx)
+    .await?;
+    auth.state
+        .storage
+        .move_object(&current.key, &restored)
+        .await
+        .map_err(storage_error)?;
+    audit::service::record(
+        &mut tx,
+        audit_on(&access, AuditAction::RecordingRestored, auth, id)
+            .metadata(serde_json::json!({ "title": current.title })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(format!("\u{201c}{}\u{201d} is back in the library.", current.title))
+}
+
+/// Removes a trashed recording and its file (the caller audits and commits).
+pub(super) async fn remove_for_good(
+    tx: &mut PgConnection,
+    store: &Store,
+    workspace: Uuid,
+    id: Uuid,
+    key: &ObjectKey,
+    size_bytes: i64,
+) -> Result<(), AppError> {
+    sqlx::query!("delete from recordings where id = $1", id)
+        .execute(&mut *tx)
+        .await?;
+    usage::record(
+        tx,
+        StorageChange {
+            workspace,
+            bytes: -size_bytes,
+            objects: -1,
+            kind: "storage.removed",
+            idempotency_key: format!("recording:{id}:removed"),
+            metadata: serde_json::json!({ "recording": id }),
+        },
+    )
+    .await?;
+    store.delete(key).await.map_err(storage_error)
+}
+
+pub async fn delete_forever(auth: &RequestAuth, slug: &str, id: &str) -> Result<String, AppError> {
+    let (access, mut tx) = authorize(auth, slug, Permission::TranscriptsDelete).await?;
+    let id = recording_id(id)?;
+    let current = stored(&mut tx, id).await?;
+    if !current.in_trash {
+        return Err(AppError::Conflict(
+            "Move it to the trash first; recordings are deleted for good from there.".into(),
+        ));
+    }
+    remove_for_good(
+        &mut tx,
+        &auth.state.storage,
+        access.workspace.id,
+        id,
+        &current.key,
+        current.size_bytes,
+    )
+    .await?;
+    audit::service::record(
+        &mut tx,
+        audit_on(&access, AuditAction::RecordingDeleted, auth, id)
+            .metadata(serde_json::json!({ "title": current.title })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(format!("\u{201c}{}\u{201d} is deleted for good.", current.title))
+}
+
+/// One recording with a short-lived link to play it (ready ones only).
+pub async fn detail(auth: &RequestAuth, slug: &str, id: &str) -> Result<super::RecordingDetail, AppError> {
+    let (access, mut tx) = authorize(auth, slug, Permission::TranscriptsRead).await?;
+    let id = recording_id(id)?;
+    let row = sqlx::query_as!(
+        Row,
+        r#"select r.id, r.title, r.file_name, r.status, r.rejection, r.size_bytes, r.duration_ms, r.format, r.codec,
+                  r.sample_rate, r.channels, u.name as "uploaded_by?", r.created_at, r.purge_after
+           from recordings r left join users u on u.id = r.created_by
+           where r.id = $1 and r.status <> 'uploading'"#,
+        id
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or_else(|| AppError::NotFound("That recording".into()))?;
+    let current = stored(&mut tx, id).await?;
+    tx.commit().await?;
+    let playable = current.status == RecordingStatus::Ready && !current.in_trash;
+    let url = |attachment: bool| {
+        playable.then(|| {
+            auth.state.storage.download_url(
+                &current.key,
+                &current.file_name,
+                current.content_type.as_deref().unwrap_or("application/octet-stream"),
+                attachment,
+                MEDIA_URL_TTL,
+            )
+        })
+    };
+    Ok(super::RecordingDetail {
+        play_url: url(false),
+        download_url: url(true),
+        recording: row.into(),
+        workspace_name: access.workspace.name.clone(),
+        can_edit: access.can(Permission::TranscriptsEdit),
+        can_delete: access.can(Permission::TranscriptsDelete),
+    })
+}

@@ -1,0 +1,173 @@
+//! Recordings: audio files a workspace uploads (in parts, straight to storage, resumable), checks
+//! by content, lists, plays, downloads, renames and deletes through a trash.
+
+pub mod api;
+#[cfg(feature = "ssr")]
+pub mod housekeeping;
+#[cfg(feature = "ssr")]
+pub mod inspect;
+#[cfg(feature = "ssr")]
+pub mod library;
+pub mod pages;
+#[cfg(feature = "hydrate")]
+mod upload_client;
+pub mod uploader;
+#[cfg(feature = "ssr")]
+pub mod uploads;
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RecordingStatus {
+    Uploading,
+    Checking,
+    Ready,
+    Rejected,
+}
+
+impl RecordingStatus {
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Uploading => "uploading",
+            Self::Checking => "checking",
+            Self::Ready => "ready",
+            Self::Rejected => "rejected",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Self> {
+        [Self::Uploading, Self::Checking, Self::Ready, Self::Rejected]
+            .into_iter()
+            .find(|s| s.key() == key)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Uploading => "Uploading",
+            Self::Checking => "Checking",
+            Self::Ready => "Ready",
+            Self::Rejected => "Rejected",
+        }
+    }
+}
+
+/// One recording as the library lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordingItem {
+    pub id: String,
+    pub title: String,
+    pub file_name: String,
+    pub status: RecordingStatus,
+    pub rejection: Option<String>,
+    pub size_bytes: i64,
+    pub duration_ms: Option<i64>,
+    /// "MP3", "WAV"… as found in the content.
+    pub format: Option<String>,
+    pub codec: Option<String>,
+    pub sample_rate: Option<i32>,
+    pub channels: Option<i32>,
+    pub uploaded_by: String,
+    pub created_at: String,
+    /// In the trash: when it goes for good.
+    pub purge_after: Option<String>,
+}
+
+/// One recording's page: the recording and short-lived links to its file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordingDetail {
+    pub recording: RecordingItem,
+    pub workspace_name: String,
+    /// For the player (inline), while the recording is ready and not in the trash.
+    pub play_url: Option<String>,
+    pub download_url: Option<String>,
+    pub can_edit: bool,
+    pub can_delete: bool,
+}
+
+/// An upload left unfinished (say, by a reload): pick the same file to carry on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnfinishedUpload {
+    pub recording_id: String,
+    pub file_name: String,
+    pub size_bytes: i64,
+    pub file_modified_ms: Option<i64>,
+    pub parts_done: i64,
+    pub part_count: i32,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LibraryView {
+    pub workspace_name: String,
+    pub recordings: Vec<RecordingItem>,
+    /// Set when there are more: the page after this one.
+    pub next_page: Option<u32>,
+    pub unfinished: Vec<UnfinishedUpload>,
+    pub can_upload: bool,
+    pub can_edit: bool,
+    pub can_delete: bool,
+    pub max_upload_bytes: u64,
+    pub trash_days: u32,
+}
+
+/// What the browser needs to send a file: how it is cut and which parts the store already has.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadPlan {
+    pub recording_id: String,
+    pub part_size: u64,
+    pub part_count: u32,
+    /// Parts already stored (a resumed upload skips them), with their ETags.
+    pub done: Vec<PartDone>,
+}
+
+/// A part the browser sent and the ETag the store answered.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartDone {
+    pub number: u32,
+    pub etag: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartUrl {
+    pub number: u32,
+    pub url: String,
+}
+
+/// At most this many part URLs per request (the browser asks for the next batch as it goes).
+pub const URL_BATCH: usize = 16;
+
+/// "3.2 MB", "1.1 GB" (decimal units, as file managers show).
+pub fn size_in_words(bytes: i64) -> String {
+    let b = bytes.max(0) as f64;
+    match bytes {
+        i64::MIN..1_000 => format!("{} B", bytes.max(0)),
+        1_000..1_000_000 => format!("{:.0} kB", b / 1e3),
+        1_000_000..1_000_000_000 => format!("{:.1} MB", b / 1e6),
+        _ => format!("{:.2} GB", b / 1e9),
+    }
+}
+
+/// "4:05", "1:02:03".
+pub fn duration_in_words(ms: i64) -> String {
+    let secs = ms.max(0) / 1000;
+    let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
+    if h > 0 {
+        format!("{h}:{m:02}:{s:02}")
+    } else {
+        format!("{m}:{s:02}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_and_durations_read_naturally() {
+        assert_eq!(size_in_words(999), "999 B");
+        assert_eq!(size_in_words(3_200_000), "3.2 MB");
+        assert_eq!(size_in_words(2_147_483_648), "2.15 GB");
+        assert_eq!(duration_in_words(245_900), "4:05");
+        assert_eq!(duration_in_words(3_723_000), "1:02:03");
+        assert_eq!(duration_in_words(0), "0:00");
+    }
+}
