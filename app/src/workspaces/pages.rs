@@ -158,6 +158,7 @@ pub fn WorkspaceHomePage() -> impl IntoView {
         <WithWorkspace sub_path="" children=Box::new(|s: WorkspaceSettings| {
             let settings_link = format!("/w/{}/settings", s.slug);
             let members_link = format!("/w/{}/members", s.slug);
+            let recordings_link = format!("/w/{}/recordings", s.slug);
             let roles_link = format!("/w/{}/roles", s.slug);
             view! {
                 <Title text=s.name.clone() />
@@ -171,6 +172,9 @@ pub fn WorkspaceHomePage() -> impl IntoView {
                         <Stat label="Keep recordings" value=s.retention_days.map(|d| format!("{d} days")).unwrap_or_else(|| "Until deleted".into()) />
                     </dl>
                     <div class="mt-8 flex flex-wrap gap-3">
+                        <A href=recordings_link attr:class="rounded-lg bg-indigo-600 px-4 py-2 text-sm font-semibold text-white hover:bg-indigo-500">
+                            "Recordings"
+                        </A>
                         <A href=members_link attr:class="rounded-lg border border-slate-300 px-4 py-2 text-sm font-semibold hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800">
                             "Members"
                         </A>
@@ -883,7 +887,7 @@ fn EditRole(
 }
 
 #[component]
-fn WorkspaceMissing(error: crate::error::AppError) -> impl IntoView {
+pub(crate) fn WorkspaceMissing(error: crate::error::AppError) -> impl IntoView {
     view! {
         <section class="mx-auto max-w-xl py-16 text-center">
             <h1 class="text-2xl font-bold">"Workspace not found"</h1>
