@@ -6,7 +6,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$ROOT"
 # scripts/test.sh passes the database; when Playwright is run by hand, use the local one.
 [ -n "${DATABASE_URL:-}" ] || use_database
-use_fresh_database audiotricks_e2e
+use_fresh_database "${E2E_DATABASE:-audiotricks_e2e}"
 use_master_key
 export LEPTOS_SITE_ADDR="127.0.0.1:${E2E_PORT:-3100}" PUBLIC_URL="http://127.0.0.1:${E2E_PORT:-3100}"
 exec "$SERVER_BIN" serve

@@ -6,8 +6,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$ROOT"
 
 scripts/toolchain.sh --test
-maildev_pid="" redis_pid=""
-trap 'kill $maildev_pid $redis_pid 2>/dev/null; stop_database_if_started' EXIT
+maildev_pid="" redis_pid="" s3_pid="" s3_proxy_pid="" S3_DIR=""
+trap 'kill $maildev_pid $redis_pid $s3_pid $s3_proxy_pid 2>/dev/null; [ -z "$S3_DIR" ] || rm -rf "$S3_DIR"; stop_database_if_started' EXIT
 # Leave the database as we found it.
 use_database
 
@@ -38,7 +38,24 @@ maildev_pid=$!
 redis-server --bind 127.0.0.1 --port "$REDIS_TEST_PORT" --save '' --appendonly no --daemonize no >"$LOGS/redis.log" 2>&1 &
 redis_pid=$!
 export REDIS_URL="redis://127.0.0.1:$REDIS_TEST_PORT"
+# A real S3 API for the storage tests: s3s-fs (checks SigV4 signatures and expiry) behind a small
+# proxy that adds the CORS headers browsers need (s3s-fs has none).
+S3_TEST_PORT="${S3_TEST_PORT:-9390}" S3_PROXY_PORT="${S3_PROXY_PORT:-9391}"
+E2E_S3_PORT="${E2E_S3_PORT:-3101}"
+for port in "$S3_TEST_PORT" "$S3_PROXY_PORT"; do
+  port_in_use "127.0.0.1:$port" && { echo "error: port $port is in use; set S3_TEST_PORT or S3_PROXY_PORT" >&2; exit 1; }
+done
+S3_DIR="$(mktemp -d)"
+export S3_TEST_ACCESS_KEY="audiotricks-test" S3_TEST_SECRET_KEY="$(head -c 24 /dev/urandom | base64 | tr -d '/+=')"
+s3s-fs --host 127.0.0.1 --port "$S3_TEST_PORT" --access-key "$S3_TEST_ACCESS_KEY" --secret-key "$S3_TEST_SECRET_KEY" \
+  "$S3_DIR" >"$LOGS/s3s.log" 2>&1 &
+s3_pid=$!
+node scripts/s3-cors-proxy.mjs "$S3_PROXY_PORT" "$S3_TEST_PORT" "http://127.0.0.1:$E2E_S3_PORT" >"$LOGS/s3-proxy.log" 2>&1 &
+s3_proxy_pid=$!
+export S3_TEST_ENDPOINT="http://127.0.0.1:$S3_PROXY_PORT" S3_TEST_DIRECT_ENDPOINT="http://127.0.0.1:$S3_TEST_PORT" E2E_S3_PORT
 await_service maildev "$maildev_pid" "$LOGS/maildev.log" "$MAILDEV_SMTP_PORT" "$MAILDEV_WEB_PORT"
+await_service s3s-fs "$s3_pid" "$LOGS/s3s.log" "$S3_TEST_PORT"
+await_service s3-cors-proxy "$s3_proxy_pid" "$LOGS/s3-proxy.log" "$S3_PROXY_PORT"
 await_service redis-server "$redis_pid" "$LOGS/redis.log" "$REDIS_TEST_PORT"
 
 echo "== unit and integration tests"

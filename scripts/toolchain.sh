@@ -10,6 +10,8 @@ cd "$ROOT"
 CARGO_LEPTOS_VERSION="0.3.10"
 # Must equal the exact `wasm-bindgen` crate pin in Cargo.toml: cargo-leptos never compares them.
 WASM_BINDGEN_VERSION="0.2.130"
+# The local S3 server for tests; 0.15 and later need a newer rustc.
+S3S_FS_VERSION="0.14.1"
 
 say() { printf '\033[1;34m[toolchain]\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[1;31m[toolchain] error:\033[0m %s\n' "$*" >&2; exit 1; }
@@ -90,6 +92,11 @@ case "${1:-}" in
   --test)
     apt_install chromium redis-server
     npm_ci "$ROOT/end2end"
+    # The S3-compatible server the storage tests run against (it checks signatures and expiry).
+    if ! cargo install --list | grep -q "^s3s-fs v$S3S_FS_VERSION:"; then
+      say "installing s3s-fs $S3S_FS_VERSION (takes about 4 minutes once)"
+      cargo install s3s-fs --version "$S3S_FS_VERSION" --features binary --locked
+    fi
     ;;
   --bench)
     apt_install wrk curl

@@ -36,6 +36,18 @@ enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// Object storage tools.
+    Storage {
+        #[command(subcommand)]
+        command: StorageCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum StorageCommand {
+    /// Check the store answers, then apply the bucket's lifecycle rules (abandoned uploads, the
+    /// trash) and CORS rules for browser uploads. `serve` does this at start for S3.
+    Setup,
 }
 
 #[derive(Subcommand)]
@@ -91,6 +103,9 @@ async fn main() -> std::process::ExitCode {
         Command::Audit {
             command: AuditCommand::Verify,
         } => checked(app::server::audit_verify(&config).await),
+        Command::Storage {
+            command: StorageCommand::Setup,
+        } => checked(app::server::storage_setup(&config).await),
         Command::Admin {
             command: AdminCommand::Create { email, name },
         } => match admin_password() {

@@ -340,20 +340,31 @@ pub async fn detail(auth: &RequestAuth, slug: &str, id: &str) -> Result<super::R
     let current = stored(&mut tx, id).await?;
     tx.commit().await?;
     let playable = current.status == RecordingStatus::Ready && !current.in_trash;
-    let url = |attachment: bool| {
-        playable.then(|| {
-            auth.state.storage.download_url(
-                &current.key,
-                &current.file_name,
-                current.content_type.as_deref().unwrap_or("application/octet-stream"),
-                attachment,
-                MEDIA_URL_TTL,
-            )
-        })
-    };
+    let mut links = Vec::new();
+    for attachment in [false, true] {
+        links.push(if playable {
+            let url = auth
+                .state
+                .storage
+                .download_url(
+                    &current.key,
+                    &current.file_name,
+                    current.content_type.as_deref().unwrap_or("application/octet-stream"),
+                    attachment,
+                    MEDIA_URL_TTL,
+                )
+                .await
+                .map_err(super::uploads::storage_error)?;
+            Some(url)
+        } else {
+            None
+        });
+    }
+    let download_url = links.pop().flatten();
+    let play_url = links.pop().flatten();
     Ok(super::RecordingDetail {
-        play_url: url(false),
-        download_url: url(true),
+        play_url,
+        download_url,
         recording: row.into(),
         workspace_name: access.workspace.name.clone(),
         can_edit: access.can(Permission::TranscriptsEdit),

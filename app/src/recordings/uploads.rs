@@ -256,21 +256,26 @@ pub async fn part_urls(
     }
     record_done(&mut tx, &access, &upload, done).await?;
     tx.commit().await?;
-    want.iter()
-        .map(|&number| {
-            if number == 0 || number > upload.part_count {
-                return Err(AppError::invalid(format!("There is no part {number} in this upload.")));
-            }
-            let url = auth.state.storage.part_url(
+    let mut urls = Vec::with_capacity(want.len());
+    for &number in want {
+        if number == 0 || number > upload.part_count {
+            return Err(AppError::invalid(format!("There is no part {number} in this upload.")));
+        }
+        let url = auth
+            .state
+            .storage
+            .part_url(
                 &upload.key,
                 &upload.backend_upload_id,
                 number,
                 upload.part_len(number),
                 PART_URL_TTL,
-            );
-            Ok(PartUrl { number, url })
-        })
-        .collect()
+            )
+            .await
+            .map_err(storage_error)?;
+        urls.push(PartUrl { number, url });
+    }
+    Ok(urls)
 }
 
 /// Joins the parts into the recording's file and queues the check of its content.

@@ -131,8 +131,48 @@ pub async fn email_test(config: &Config, to: &str) -> anyhow::Result<bool> {
 
 /// `audiotricks serve`: migrate, then serve HTTP (and run workers unless told not to) until
 /// SIGINT/SIGTERM; in-flight requests and running jobs get the grace period to finish.
+/// `audiotricks storage setup`: checks the store, then applies its lifecycle and CORS rules.
+/// Ok(false) when the store does not answer.
+pub async fn storage_setup(config: &Config) -> anyhow::Result<bool> {
+    let secrets = config
+        .master_key
+        .as_ref()
+        .and_then(|k| secrets::SecretBox::parse(k.expose()).ok());
+    let store = crate::storage::Store::from_config(&config.storage, secrets.as_ref());
+    let unsupported = match store.setup(config.public_url.as_str(), config.storage.trash_days).await {
+        Ok(unsupported) => unsupported,
+        Err(e) => {
+            eprintln!("storage ({}) does not answer: {e}", store.name());
+            return Ok(false);
+        }
+    };
+    if let Err(e) = store.check().await {
+        eprintln!("storage ({}) does not answer: {e}", store.name());
+        return Ok(false);
+    }
+    match store.name() {
+        "S3" if unsupported.is_empty() => println!(
+            "storage (S3) answers; lifecycle rules (abandoned uploads after 7 days, trash/ after {} days) and CORS for {} are set",
+            config.storage.trash_days + 1,
+            config.public_url.as_str()
+        ),
+        "S3" => println!(
+            "storage (S3) answers; this store does not support {}: configure them on the bucket by hand",
+            unsupported.join(" or ")
+        ),
+        name => println!("storage ({name}) answers; it needs no rules"),
+    }
+    Ok(true)
+}
+
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     db::migrate(&config.database).await?;
+    if matches!(config.storage.backend, config::StorageBackend::S3(_)) {
+        // Rules are idempotent; a store that refuses them still serves (the log says why).
+        if let Err(e) = storage_setup(&config).await {
+            tracing::warn!(error = %format!("{e:#}"), "could not apply the bucket's rules");
+        }
+    }
     let pool = db::connect_app_pool(&config.database).await?;
     let listener = tokio::net::TcpListener::bind(config.addr).await.map_err(|e| {
         if e.kind() == std::io::ErrorKind::AddrInUse {

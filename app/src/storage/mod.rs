@@ -8,6 +8,8 @@ pub mod keys;
 #[cfg(feature = "ssr")]
 pub mod local;
 #[cfg(feature = "ssr")]
+pub mod s3;
+#[cfg(feature = "ssr")]
 pub mod signing;
 #[cfg(feature = "ssr")]
 pub mod usage;

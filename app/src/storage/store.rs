@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use super::{
     keys::ObjectKey,
     local::{self, LocalStore, PartError},
+    s3::S3Store,
     signing::UrlSigner,
 };
 use crate::server::config::{StorageBackend, StorageConfig};
@@ -22,6 +23,8 @@ pub struct Part {
 pub enum Store {
     /// Files under a directory; URLs are signed by this server and served by its routes.
     Local { store: LocalStore, signer: UrlSigner },
+    /// A bucket through the S3 API; URLs are presigned (SigV4) for the bucket itself.
+    S3(S3Store),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -67,16 +70,19 @@ impl Store {
     /// The configured store. Local URLs are signed with a key derived from `MASTER_KEY`, or,
     /// without one, a random key of this process (its links then end with the process).
     pub fn from_config(config: &StorageConfig, secrets: Option<&crate::server::secrets::SecretBox>) -> Self {
-        let key = secrets.map(|s| s.derive("storage-url-signing")).unwrap_or_else(|| {
-            let mut key = [0_u8; 32];
-            rand::RngCore::fill_bytes(&mut rand::rng(), &mut key);
-            key
-        });
         match &config.backend {
-            StorageBackend::Local { dir } => Store::Local {
-                store: LocalStore::new(dir),
-                signer: UrlSigner::new(key),
-            },
+            StorageBackend::Local { dir } => {
+                let key = secrets.map(|s| s.derive("storage-url-signing")).unwrap_or_else(|| {
+                    let mut key = [0_u8; 32];
+                    rand::RngCore::fill_bytes(&mut rand::rng(), &mut key);
+                    key
+                });
+                Store::Local {
+                    store: LocalStore::new(dir),
+                    signer: UrlSigner::new(key),
+                }
+            }
+            StorageBackend::S3(s3) => Store::S3(S3Store::new(s3)),
         }
     }
 
@@ -84,12 +90,14 @@ impl Store {
     pub fn local(&self) -> Option<(&LocalStore, &UrlSigner)> {
         match self {
             Store::Local { store, signer } => Some((store, signer)),
+            Store::S3(_) => None,
         }
     }
 
     pub fn name(&self) -> &'static str {
         match self {
             Store::Local { .. } => "local directory",
+            Store::S3(_) => "S3",
         }
     }
 
@@ -103,33 +111,49 @@ impl Store {
                 tokio::fs::remove_file(probe).await?;
                 Ok(())
             }
+            Store::S3(s3) => s3.check().await,
         }
     }
 
-    pub async fn create_multipart(&self, _key: &ObjectKey) -> Result<String, StorageError> {
+    /// Applies the bucket's lifecycle and CORS rules (S3 only; a local directory needs none).
+    /// Returns the rules the store does not support.
+    pub async fn setup(&self, origin: &str, trash_days: u32) -> Result<Vec<String>, StorageError> {
+        match self {
+            Store::Local { .. } => Ok(Vec::new()),
+            // A day past the trash's grace period, so the app's own purge (which also keeps
+            // the counters) goes first; abandoned uploads after a week, as locally.
+            Store::S3(s3) => s3.setup(origin, 7, trash_days as i32 + 1).await,
+        }
+    }
+
+    pub async fn create_multipart(&self, key: &ObjectKey) -> Result<String, StorageError> {
         match self {
             Store::Local { store, .. } => Ok(store.create_multipart().await?),
+            Store::S3(s3) => s3.create_multipart(key).await,
         }
     }
 
-    /// Where the browser PUTs part `number` (at most `max` bytes), valid for `ttl`.
-    pub fn part_url(&self, _key: &ObjectKey, upload_id: &str, number: u32, max: u64, ttl: Duration) -> String {
+    /// Where the browser PUTs part `number` (exactly `max` bytes, or at most for the local
+    /// backend), valid for `ttl`.
+    pub async fn part_url(
+        &self,
+        key: &ObjectKey,
+        upload_id: &str,
+        number: u32,
+        max: u64,
+        ttl: Duration,
+    ) -> Result<String, StorageError> {
         match self {
             Store::Local { signer, .. } => {
                 let (part, max) = (number.to_string(), max.to_string());
-                signer.sign(
+                Ok(signer.sign(
                     "PUT",
                     local::PART_PATH,
                     &[("upload", upload_id), ("part", &part), ("max", &max)],
                     expiry(ttl),
-                )
+                ))
             }
-        }
-    }
-
-    pub async fn list_parts(&self, _key: &ObjectKey, upload_id: &str) -> Result<Vec<Part>, StorageError> {
-        match self {
-            Store::Local { store, .. } => Ok(store.list_parts(upload_id).await?),
+            Store::S3(s3) => s3.part_url(key, upload_id, number, max, ttl).await,
         }
     }
 
@@ -137,27 +161,29 @@ impl Store {
     pub async fn complete(&self, key: &ObjectKey, upload_id: &str, parts: &[Part]) -> Result<u64, StorageError> {
         match self {
             Store::Local { store, .. } => Ok(store.complete(upload_id, key, parts).await?),
+            Store::S3(s3) => s3.complete(key, upload_id, parts).await,
         }
     }
 
-    pub async fn abort(&self, _key: &ObjectKey, upload_id: &str) -> Result<(), StorageError> {
+    pub async fn abort(&self, key: &ObjectKey, upload_id: &str) -> Result<(), StorageError> {
         match self {
             Store::Local { store, .. } => Ok(store.abort(upload_id).await?),
+            Store::S3(s3) => s3.abort(key, upload_id).await,
         }
     }
 
     /// A short-lived URL that downloads the object as `name` (shown inline, or saved when
     /// `attachment`).
-    pub fn download_url(
+    pub async fn download_url(
         &self,
         key: &ObjectKey,
         name: &str,
         content_type: &str,
         attachment: bool,
         ttl: Duration,
-    ) -> String {
+    ) -> Result<String, StorageError> {
         match self {
-            Store::Local { signer, .. } => signer.sign(
+            Store::Local { signer, .. } => Ok(signer.sign(
                 "GET",
                 local::OBJECT_PATH,
                 &[
@@ -167,41 +193,53 @@ impl Store {
                     ("disposition", if attachment { "attachment" } else { "inline" }),
                 ],
                 expiry(ttl),
-            ),
+            )),
+            Store::S3(s3) => s3.download_url(key, name, content_type, attachment, ttl).await,
         }
     }
 
     pub async fn size(&self, key: &ObjectKey) -> Result<Option<u64>, StorageError> {
         match self {
             Store::Local { store, .. } => Ok(store.size(key).await?),
+            Store::S3(s3) => s3.size(key).await,
         }
     }
 
     pub async fn move_object(&self, from: &ObjectKey, to: &ObjectKey) -> Result<(), StorageError> {
         match self {
             Store::Local { store, .. } => Ok(store.rename(from, to).await?),
+            Store::S3(s3) => s3.move_object(from, to).await,
         }
     }
 
     pub async fn delete(&self, key: &ObjectKey) -> Result<(), StorageError> {
         match self {
             Store::Local { store, .. } => Ok(store.delete(key).await?),
+            Store::S3(s3) => s3.delete(key).await,
         }
     }
 
     pub async fn list(&self, prefix: &str) -> Result<Vec<(ObjectKey, u64)>, StorageError> {
         match self {
             Store::Local { store, .. } => Ok(store.list(prefix).await?),
+            Store::S3(s3) => s3.list(prefix).await,
         }
     }
 
-    /// The object as a file on this machine (the file itself for the local backend).
+    /// The object as a file on this machine: the file itself for the local backend, a
+    /// temporary download (streamed, removed when dropped) for S3.
     pub async fn local_copy(&self, key: &ObjectKey) -> Result<LocalCopy, StorageError> {
         match self {
             Store::Local { store, .. } => Ok(LocalCopy {
                 path: store.path_of(key),
                 temporary: false,
             }),
+            Store::S3(s3) => {
+                let path = std::env::temp_dir().join(format!("audiotricks-{}", uuid::Uuid::new_v4().simple()));
+                let copy = LocalCopy { path, temporary: true };
+                s3.download_to(key, &copy.path).await?;
+                Ok(copy)
+            }
         }
     }
 
@@ -220,7 +258,7 @@ impl Store {
         Ok(count)
     }
 
-    /// Removes uploads nobody finished within `age` (S3 does this with a lifecycle rule).
+    /// Removes uploads nobody finished within `age`; for S3 the bucket's lifecycle rule does.
     pub async fn abort_stale_uploads(&self, age: Duration) -> Result<usize, StorageError> {
         match self {
             Store::Local { store, .. } => {
@@ -230,6 +268,7 @@ impl Store {
                 }
                 Ok(stale.len())
             }
+            Store::S3(_) => Ok(0),
         }
     }
 }

@@ -9,6 +9,16 @@ pub struct Readiness {
     pub ready: bool,
     pub database: DatabaseCheck,
     pub migrations: MigrationsCheck,
+    pub storage: StorageCheck,
+}
+
+/// Whether the object store answers (and, for a directory, can be written).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StorageCheck {
+    pub ok: bool,
+    /// "local directory" or "S3".
+    pub backend: String,
+    pub latency_ms: f64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

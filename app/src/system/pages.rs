@@ -81,7 +81,7 @@ fn StatusReport(status: SystemStatus) -> impl IntoView {
             "Not ready",
         )
     };
-    let (db, mig) = (ready.database, ready.migrations);
+    let (db, mig, store) = (ready.database, ready.migrations, ready.storage);
     view! {
         <div class=format!("mt-8 rounded-2xl border p-4 font-semibold {banner_class}") data-testid="readiness">
             {banner_text}
@@ -93,6 +93,11 @@ fn StatusReport(status: SystemStatus) -> impl IntoView {
             </Card>
             <Card title="Migrations" ok=mig.current>
                 <Row label="Applied" value=format!("{} of {}", mig.applied, mig.expected) />
+            </Card>
+            <Card title="Storage" ok=store.ok>
+                <Row label="Backend" value=store.backend.clone() />
+                <Row label="Status" value=if store.ok { "Answering" } else { "Unavailable" } />
+                <Row label="Round trip" value=format!("{:.1} ms", store.latency_ms) />
             </Card>
             <Card title="Workers" ok={status.workers_alive > 0}>
                 {if status.workers_alive == 0 {

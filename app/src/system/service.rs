@@ -1,6 +1,6 @@
 use std::time::{Duration, Instant};
 
-use super::api::{DatabaseCheck, MigrationsCheck, QueueCount, Readiness, SystemStatus};
+use super::api::{DatabaseCheck, MigrationsCheck, QueueCount, Readiness, StorageCheck, SystemStatus};
 use crate::server::{db, jobs, AppState};
 
 /// Database reachable and fully migrated. Never fails: a broken dependency is a `false` in the
@@ -28,10 +28,21 @@ pub async fn readiness(state: &AppState) -> Readiness {
             expected: db::MIGRATOR.iter().count(),
         },
     };
+    let started = Instant::now();
+    let probe = state.storage.check().await;
+    if let Err(e) = &probe {
+        tracing::warn!(error = %e, "readiness: storage unavailable");
+    }
+    let storage = StorageCheck {
+        ok: probe.is_ok(),
+        backend: state.storage.name().to_owned(),
+        latency_ms: started.elapsed().as_secs_f64() * 1000.0,
+    };
     Readiness {
-        ready: database.ok && migrations.current,
+        ready: database.ok && migrations.current && storage.ok,
         database,
         migrations,
+        storage,
     }
 }
 

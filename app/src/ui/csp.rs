@@ -13,7 +13,11 @@ pub fn apply_page_policy(options: &LeptosOptions) -> Option<leptos::nonce::Nonce
         provide_nonce();
         use_nonce()
     })?;
-    let policy = page_policy(&nonce.to_string(), reload_origin(options).as_deref());
+    let policy = page_policy(
+        &nonce.to_string(),
+        reload_origin(options).as_deref(),
+        storage_origin().as_deref(),
+    );
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         response.insert_header(
             axum::http::header::CONTENT_SECURITY_POLICY,
@@ -28,6 +32,15 @@ pub fn apply_page_policy(options: &LeptosOptions) -> Option<leptos::nonce::Nonce
     Some(nonce)
 }
 
+/// With S3 storage the browser PUTs parts to the bucket and plays recordings from it.
+fn storage_origin() -> Option<String> {
+    let state = use_context::<crate::server::AppState>()?;
+    match &state.config.storage.backend {
+        crate::server::config::StorageBackend::S3(s3) => Some(s3.origin()),
+        crate::server::config::StorageBackend::Local { .. } => None,
+    }
+}
+
 /// `cargo leptos watch` reloads the page over a websocket on the reload port.
 fn reload_origin(options: &LeptosOptions) -> Option<String> {
     std::env::var("LEPTOS_WATCH")
@@ -35,15 +48,19 @@ fn reload_origin(options: &LeptosOptions) -> Option<String> {
         .map(|_| format!("ws://{}:{}", options.site_addr.ip(), options.reload_port))
 }
 
-pub fn page_policy(nonce: &str, reload_origin: Option<&str>) -> String {
-    let connect = match reload_origin {
-        Some(origin) => format!("'self' {origin}"),
-        None => "'self'".to_owned(),
-    };
+pub fn page_policy(nonce: &str, reload_origin: Option<&str>, storage_origin: Option<&str>) -> String {
+    let connect: Vec<&str> = ["'self'"]
+        .into_iter()
+        .chain(reload_origin)
+        .chain(storage_origin)
+        .collect();
+    let connect = connect.join(" ");
+    let media: Vec<&str> = ["'self'", "blob:"].into_iter().chain(storage_origin).collect();
+    let media = media.join(" ");
     format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; \
          style-src-attr 'unsafe-inline'; img-src 'self' data:; font-src 'self'; connect-src {connect}; \
-         media-src 'self' blob:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+         media-src {media}; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
     )
 }
 
@@ -62,7 +79,7 @@ mod tests {
 
     #[test]
     fn scripts_need_our_origin_or_the_nonce_and_framing_is_forbidden() {
-        let p = page_policy("abc123", None);
+        let p = page_policy("abc123", None, None);
         assert_eq!(
             directive(&p, "script-src"),
             ["'self'", "'nonce-abc123'", "'wasm-unsafe-eval'"]
@@ -74,8 +91,21 @@ mod tests {
 
     #[test]
     fn reload_origin_is_added_to_connect_src() {
-        let p = page_policy("n", Some("ws://127.0.0.1:3001"));
+        let p = page_policy("n", Some("ws://127.0.0.1:3001"), None);
         assert_eq!(directive(&p, "connect-src"), ["'self'", "ws://127.0.0.1:3001"]);
-        assert_eq!(directive(&page_policy("n", None), "connect-src"), ["'self'"]);
+        assert_eq!(directive(&page_policy("n", None, None), "connect-src"), ["'self'"]);
+    }
+
+    #[test]
+    fn an_s3_bucket_may_take_uploads_and_play_recordings() {
+        let p = page_policy("n", None, Some("https://ams3.digitaloceanspaces.com"));
+        assert_eq!(
+            directive(&p, "connect-src"),
+            ["'self'", "https://ams3.digitaloceanspaces.com"]
+        );
+        assert_eq!(
+            directive(&p, "media-src"),
+            ["'self'", "blob:", "https://ams3.digitaloceanspaces.com"]
+        );
     }
 }

@@ -10,5 +10,6 @@ mod jobs;
 mod notifications;
 mod rate_limit;
 mod recordings;
+mod storage_s3;
 mod support;
 mod workspaces;

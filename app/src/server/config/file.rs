@@ -22,6 +22,10 @@ pub(super) struct FileStorage {
     pub(super) dir: String,
     pub(super) max_upload_mb: u64,
     pub(super) trash_days: u32,
+    pub(super) s3_endpoint: String,
+    pub(super) s3_region: String,
+    pub(super) s3_bucket: String,
+    pub(super) s3_path_style: bool,
 }
 
 impl Default for FileStorage {
@@ -31,6 +35,10 @@ impl Default for FileStorage {
             dir: ".data/objects".into(),
             max_upload_mb: 2048,
             trash_days: 14,
+            s3_endpoint: String::new(),
+            s3_region: "us-east-1".into(),
+            s3_bucket: String::new(),
+            s3_path_style: true,
         }
     }
 }

@@ -5,7 +5,7 @@ mod file;
 mod parse;
 mod storage;
 
-pub use storage::{StorageBackend, StorageConfig};
+pub use storage::{S3Config, StorageBackend, StorageConfig};
 
 use std::{fmt, net::SocketAddr, path::Path, str::FromStr, time::Duration};
 

@@ -1,11 +1,101 @@
 //! Object storage settings.
 
-use super::{file::FileStorage, ConfigError, Env, Overlay};
+use super::{file::FileStorage, ConfigError, Env, Overlay, Secret};
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub enum StorageBackend {
     /// Files under this directory (the embedded default).
     Local { dir: std::path::PathBuf },
+    /// A bucket through the S3 API (DigitalOcean Spaces, AWS S3, MinIO).
+    S3(S3Config),
+}
+
+#[derive(Clone, Debug)]
+pub struct S3Config {
+    /// `https://{region}.digitaloceanspaces.com`, say. Browsers PUT parts here too.
+    pub endpoint: String,
+    pub region: String,
+    pub bucket: String,
+    pub access_key_id: Secret,
+    pub secret_access_key: Secret,
+    /// `bucket` in the path rather than the host name (works everywhere; MinIO needs it).
+    pub path_style: bool,
+}
+
+impl S3Config {
+    /// The origin browsers talk to (for the Content-Security-Policy).
+    pub fn origin(&self) -> String {
+        let rest = self.endpoint.split_once("://").map_or("", |(_, r)| r);
+        let scheme = self.endpoint.split_once("://").map_or("https", |(s, _)| s);
+        let host = rest.split('/').next().unwrap_or("");
+        if self.path_style {
+            format!("{scheme}://{host}")
+        } else {
+            format!("{scheme}://{}.{host}", self.bucket)
+        }
+    }
+}
+
+fn invalid(setting: &'static str, env: &'static str, message: &str) -> ConfigError {
+    ConfigError::Invalid {
+        setting,
+        env,
+        message: message.into(),
+    }
+}
+
+fn s3(file: &FileStorage, over: &Overlay<'_, impl Env>) -> Result<S3Config, ConfigError> {
+    let required = |setting: &'static str, env: &'static str, value: String| {
+        if value.trim().is_empty() {
+            Err(ConfigError::Missing { setting, env })
+        } else {
+            Ok(value.trim().to_owned())
+        }
+    };
+    let endpoint = required(
+        "storage.s3_endpoint (storage.backend = \"s3\")",
+        "S3_ENDPOINT",
+        over.string("S3_ENDPOINT", file.s3_endpoint.clone()),
+    )?;
+    if !(endpoint.starts_with("https://") || endpoint.starts_with("http://")) || endpoint.contains('?') {
+        return Err(invalid(
+            "storage.s3_endpoint",
+            "S3_ENDPOINT",
+            "must be an http:// or https:// URL",
+        ));
+    }
+    let bucket = required(
+        "storage.s3_bucket (storage.backend = \"s3\")",
+        "S3_BUCKET",
+        over.string("S3_BUCKET", file.s3_bucket.clone()),
+    )?;
+    let bucket_ok = (3..=63).contains(&bucket.len())
+        && bucket
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !bucket.starts_with('-')
+        && !bucket.ends_with('-');
+    if !bucket_ok {
+        return Err(invalid(
+            "storage.s3_bucket",
+            "S3_BUCKET",
+            "must be 3 to 63 lower-case letters, digits and hyphens (no dots)",
+        ));
+    }
+    let secret = |env: &'static str| {
+        over.env.get(env).map(Secret::new).ok_or(ConfigError::Missing {
+            setting: "S3 credentials (storage.backend = \"s3\")",
+            env,
+        })
+    };
+    Ok(S3Config {
+        endpoint: endpoint.trim_end_matches('/').to_owned(),
+        region: over.string("S3_REGION", file.s3_region.clone()),
+        bucket,
+        access_key_id: secret("S3_ACCESS_KEY_ID")?,
+        secret_access_key: secret("S3_SECRET_ACCESS_KEY")?,
+        path_style: over.parsed("storage.s3_path_style", "S3_PATH_STYLE", file.s3_path_style)?,
+    })
 }
 
 #[derive(Clone, Debug)]
@@ -18,15 +108,16 @@ pub struct StorageConfig {
 }
 
 pub(super) fn storage(file: FileStorage, over: &Overlay<'_, impl Env>) -> Result<StorageConfig, ConfigError> {
-    let backend = match over.string("STORAGE_BACKEND", file.backend).as_str() {
+    let backend = match over.string("STORAGE_BACKEND", file.backend.clone()).as_str() {
         "local" => StorageBackend::Local {
-            dir: over.string("STORAGE_DIR", file.dir).into(),
+            dir: over.string("STORAGE_DIR", file.dir.clone()).into(),
         },
+        "s3" => StorageBackend::S3(s3(&file, over)?),
         other => {
             return Err(ConfigError::Invalid {
                 setting: "storage.backend",
                 env: "STORAGE_BACKEND",
-                message: format!("must be \"local\" (got {other:?})"),
+                message: format!("must be \"local\" or \"s3\" (got {other:?})"),
             })
         }
     };

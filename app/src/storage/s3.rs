@@ -1,0 +1,370 @@
+//! The S3 API backend: DigitalOcean Spaces, AWS S3, MinIO. The browser PUTs parts to presigned
+//! UploadPart URLs on the bucket itself; the server only creates, completes, lists and deletes.
+
+use std::time::Duration;
+
+use aws_sdk_s3::{
+    config::{BehaviorVersion, Builder, Credentials, Region, RequestChecksumCalculation, ResponseChecksumValidation},
+    presigning::PresigningConfig,
+    types::{
+        AbortIncompleteMultipartUpload, BucketLifecycleConfiguration, CompletedMultipartUpload, CompletedPart,
+        CorsConfiguration, CorsRule, ExpirationStatus, LifecycleExpiration, LifecycleRule, LifecycleRuleFilter,
+    },
+    Client,
+};
+use tokio::io::AsyncWriteExt;
+
+use super::{keys::ObjectKey, Part, StorageError};
+use crate::server::config::S3Config;
+
+#[derive(Debug)]
+pub struct S3Store {
+    client: Client,
+    bucket: String,
+}
+
+fn backend<E: std::fmt::Display>(what: &str) -> impl FnOnce(E) -> StorageError + '_ {
+    move |e| StorageError::Io(std::io::Error::other(format!("{what}: {e}")))
+}
+
+/// The full message of an SDK error (its Display is only "service error").
+fn explain<E: std::error::Error>(e: E) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        source = s.source();
+    }
+    text
+}
+
+impl S3Store {
+    pub fn new(config: &S3Config) -> Self {
+        let http = aws_smithy_http_client::Builder::new()
+            .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
+                aws_smithy_http_client::tls::rustls_provider::CryptoMode::Ring,
+            ))
+            .build_https();
+        let conf = Builder::new()
+            .behavior_version(BehaviorVersion::latest())
+            .endpoint_url(config.endpoint.as_str())
+            .region(Region::new(config.region.clone()))
+            .credentials_provider(Credentials::new(
+                config.access_key_id.expose(),
+                config.secret_access_key.expose(),
+                None,
+                None,
+                "audiotricks-config",
+            ))
+            .force_path_style(config.path_style)
+            // Spaces rejects the checksums newer SDKs add by default.
+            .request_checksum_calculation(RequestChecksumCalculation::WhenRequired)
+            .response_checksum_validation(ResponseChecksumValidation::WhenRequired)
+            .http_client(http)
+            .build();
+        Self {
+            client: Client::from_conf(conf),
+            bucket: config.bucket.clone(),
+        }
+    }
+
+    pub async fn check(&self) -> Result<(), StorageError> {
+        self.client
+            .head_bucket()
+            .bucket(&self.bucket)
+            .send()
+            .await
+            .map_err(|e| StorageError::Io(std::io::Error::other(format!("bucket {}: {}", self.bucket, explain(e)))))?;
+        Ok(())
+    }
+
+    pub async fn create_multipart(&self, key: &ObjectKey) -> Result<String, StorageError> {
+        let out = self
+            .client
+            .create_multipart_upload()
+            .bucket(&self.bucket)
+            .key(key.as_str())
+            .send()
+            .await
+            .map_err(|e| backend("starting an upload")(explain(e)))?;
+        out.upload_id
+            .ok_or_else(|| StorageError::Rejected("the store gave no upload id".into()))
+    }
+
+    pub async fn part_url(
+        &self,
+        key: &ObjectKey,
+        upload_id: &str,
+        number: u32,
+        max: u64,
+        ttl: Duration,
+    ) -> Result<String, StorageError> {
+        let presigning = PresigningConfig::expires_in(ttl).map_err(backend("presigning"))?;
+        let request = self
+            .client
+            .upload_part()
+            .bucket(&self.bucket)
+            .key(key.as_str())
+            .upload_id(upload_id)
+            .part_number(number as i32)
+            .content_length(max as i64)
+            .presigned(presigning)
+            .await
+            .map_err(|e| backend("presigning a part")(explain(e)))?;
+        Ok(request.uri().to_owned())
+    }
+
+    pub async fn complete(&self, key: &ObjectKey, upload_id: &str, parts: &[Part]) -> Result<u64, StorageError> {
+        let completed = CompletedMultipartUpload::builder()
+            .set_parts(Some(
+                parts
+                    .iter()
+                    .map(|p| {
+                        CompletedPart::builder()
+                            .part_number(p.number as i32)
+                            .e_tag(&p.etag)
+                            .build()
+                    })
+                    .collect(),
+            ))
+            .build();
+        self.client
+            .complete_multipart_upload()
+            .bucket(&self.bucket)
+            .key(key.as_str())
+            .upload_id(upload_id)
+            .multipart_upload(completed)
+            .send()
+            .await
+            .map_err(|e| {
+                let text = explain(e);
+                if text.contains("NoSuchUpload") {
+                    StorageError::NoSuchUpload
+                } else {
+                    StorageError::Rejected(text)
+                }
+            })?;
+        Ok(self.size(key).await?.unwrap_or(0))
+    }
+
+    pub async fn abort(&self, key: &ObjectKey, upload_id: &str) -> Result<(), StorageError> {
+        match self
+            .client
+            .abort_multipart_upload()
+            .bucket(&self.bucket)
+            .key(key.as_str())
+            .upload_id(upload_id)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) => {
+                let text = explain(e);
+                if text.contains("NoSuchUpload") {
+                    Ok(())
+                } else {
+                    Err(backend("cancelling an upload")(text))
+                }
+            }
+        }
+    }
+
+    pub async fn download_url(
+        &self,
+        key: &ObjectKey,
+        name: &str,
+        content_type: &str,
+        attachment: bool,
+        ttl: Duration,
+    ) -> Result<String, StorageError> {
+        let presigning = PresigningConfig::expires_in(ttl).map_err(backend("presigning"))?;
+        let disposition = format!(
+            "{}; filename*=UTF-8''{}",
+            if attachment { "attachment" } else { "inline" },
+            crate::ui::url_encode(name)
+        );
+        let request = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key.as_str())
+            .response_content_type(content_type)
+            .response_content_disposition(disposition)
+            .presigned(presigning)
+            .await
+            .map_err(|e| backend("presigning a download")(explain(e)))?;
+        Ok(request.uri().to_owned())
+    }
+
+    pub async fn size(&self, key: &ObjectKey) -> Result<Option<u64>, StorageError> {
+        match self
+            .client
+            .head_object()
+            .bucket(&self.bucket)
+            .key(key.as_str())
+            .send()
+            .await
+        {
+            Ok(out) => Ok(Some(out.content_length.unwrap_or(0).max(0) as u64)),
+            Err(e) => {
+                if e.as_service_error().is_some_and(|s| s.is_not_found()) {
+                    Ok(None)
+                } else {
+                    Err(backend("reading an object's size")(explain(e)))
+                }
+            }
+        }
+    }
+
+    /// Copy, then delete: S3 has no rename.
+    pub async fn move_object(&self, from: &ObjectKey, to: &ObjectKey) -> Result<(), StorageError> {
+        self.client
+            .copy_object()
+            .bucket(&self.bucket)
+            .key(to.as_str())
+            .copy_source(format!("{}/{}", self.bucket, from.as_str()))
+            .send()
+            .await
+            .map_err(|e| backend("copying an object")(explain(e)))?;
+        self.delete(from).await
+    }
+
+    pub async fn delete(&self, key: &ObjectKey) -> Result<(), StorageError> {
+        self.client
+            .delete_object()
+            .bucket(&self.bucket)
+            .key(key.as_str())
+            .send()
+            .await
+            .map_err(|e| backend("deleting an object")(explain(e)))?;
+        Ok(())
+    }
+
+    pub async fn list(&self, prefix: &str) -> Result<Vec<(ObjectKey, u64)>, StorageError> {
+        let mut found = Vec::new();
+        let mut pages = self
+            .client
+            .list_objects_v2()
+            .bucket(&self.bucket)
+            .prefix(prefix)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| backend("listing objects")(explain(e)))?;
+            for object in page.contents.unwrap_or_default() {
+                if let Some(key) = object.key.as_deref().and_then(ObjectKey::parse) {
+                    found.push((key, object.size.unwrap_or(0).max(0) as u64));
+                }
+            }
+        }
+        found.sort_by(|a, b| a.0.as_str().cmp(b.0.as_str()));
+        Ok(found)
+    }
+
+    /// Streams the object into `path` (never whole in memory).
+    pub async fn download_to(&self, key: &ObjectKey, path: &std::path::Path) -> Result<(), StorageError> {
+        let out = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key.as_str())
+            .send()
+            .await
+            .map_err(|e| backend("downloading an object")(explain(e)))?;
+        let mut body = out.body;
+        let mut file = tokio::fs::File::create(path).await?;
+        while let Some(chunk) = body.next().await {
+            let chunk = chunk.map_err(|e| backend("downloading an object")(explain(e)))?;
+            file.write_all(&chunk).await?;
+        }
+        file.flush().await?;
+        Ok(())
+    }
+
+    /// Applies the bucket's lifecycle rules (abandoned uploads, the trash) and CORS (browsers at
+    /// `origin` PUT parts and read their ETag). Returns what the store did not support.
+    pub async fn setup(&self, origin: &str, abandon_days: i32, trash_days: i32) -> Result<Vec<String>, StorageError> {
+        let mut unsupported = Vec::new();
+        if self.check().await.is_err() {
+            // A missing bucket is made (handy for MinIO or a new Spaces project); anything
+            // else fails here with the store's own words.
+            self.client
+                .create_bucket()
+                .bucket(&self.bucket)
+                .send()
+                .await
+                .map_err(|e| backend("creating the bucket")(explain(e)))?;
+        }
+        let rules = vec![
+            LifecycleRule::builder()
+                .id("abort-abandoned-uploads")
+                .status(ExpirationStatus::Enabled)
+                .filter(LifecycleRuleFilter::builder().prefix("").build())
+                .abort_incomplete_multipart_upload(
+                    AbortIncompleteMultipartUpload::builder()
+                        .days_after_initiation(abandon_days)
+                        .build(),
+                )
+                .build()
+                .map_err(backend("lifecycle rule"))?,
+            LifecycleRule::builder()
+                .id("expire-trash")
+                .status(ExpirationStatus::Enabled)
+                .filter(LifecycleRuleFilter::builder().prefix("trash/").build())
+                .expiration(LifecycleExpiration::builder().days(trash_days).build())
+                .build()
+                .map_err(backend("lifecycle rule"))?,
+        ];
+        let lifecycle = BucketLifecycleConfiguration::builder()
+            .set_rules(Some(rules))
+            .build()
+            .map_err(backend("lifecycle configuration"))?;
+        if let Err(e) = self
+            .client
+            .put_bucket_lifecycle_configuration()
+            .bucket(&self.bucket)
+            .lifecycle_configuration(lifecycle)
+            .send()
+            .await
+        {
+            let text = explain(e);
+            if text.contains("NotImplemented") {
+                unsupported.push("lifecycle rules".to_owned());
+            } else {
+                return Err(backend("setting lifecycle rules")(text));
+            }
+        }
+        let cors = CorsConfiguration::builder()
+            .cors_rules(
+                CorsRule::builder()
+                    .allowed_origins(origin)
+                    .allowed_methods("PUT")
+                    .allowed_methods("GET")
+                    .allowed_methods("HEAD")
+                    .allowed_headers("*")
+                    .expose_headers("ETag")
+                    .max_age_seconds(600)
+                    .build()
+                    .map_err(backend("CORS rule"))?,
+            )
+            .build()
+            .map_err(backend("CORS configuration"))?;
+        if let Err(e) = self
+            .client
+            .put_bucket_cors()
+            .bucket(&self.bucket)
+            .cors_configuration(cors)
+            .send()
+            .await
+        {
+            let text = explain(e);
+            if text.contains("NotImplemented") {
+                unsupported.push("CORS rules".to_owned());
+            } else {
+                return Err(backend("setting CORS rules")(text));
+            }
+        }
+        Ok(unsupported)
+    }
+}
