@@ -38,6 +38,7 @@ use_fresh_database() {
   [[ "$DATABASE_URL" != *\?* ]] || { echo "use_fresh_database: DATABASE_URL with ?options is not supported here" >&2; return 1; }
   psql -X -q -v ON_ERROR_STOP=1 "$DATABASE_URL" -c "drop database if exists \"$1\" with (force)" -c "create database \"$1\""
   export DATABASE_URL="${DATABASE_URL%/*}/$1" APP_DATABASE_URL="${APP_DATABASE_URL%/*}/$1"
+  [ -z "${BACKUP_DATABASE_URL:-}" ] || export BACKUP_DATABASE_URL="${BACKUP_DATABASE_URL%/*}/$1"
 }
 
 # Secrets at rest need MASTER_KEY. Unless one is given, use a key generated once for this

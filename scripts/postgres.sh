@@ -20,6 +20,8 @@ PG_OS_USER="audiotricks-pg"
 DB_NAME="audiotricks"
 OWNER_ROLE="audiotricks_owner"
 APP_ROLE="audiotricks_app"
+# Reads everything (Row-Level Security included) for backups; writes nothing.
+BACKUP_ROLE="audiotricks_backup"
 
 say() { printf '\033[1;34m[postgres]\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[1;31m[postgres] error:\033[0m %s\n' "$*" >&2; exit 1; }
@@ -111,6 +113,9 @@ ensure() {
       "$(head -c 18 /dev/urandom | base64 | tr -d '/+=')" > "$CREDS"
     umask 022
   fi
+  # Clusters made before the backup role existed get its password added.
+  grep -q '^BACKUP_PASSWORD=' "$CREDS" \
+    || printf 'BACKUP_PASSWORD=%s\n' "$(head -c 18 /dev/urandom | base64 | tr -d '/+=')" >> "$CREDS"
   if [ ! -f "$DATA/PG_VERSION" ]; then
     say "initialising a new cluster in $DATA"
     mkdir -p "$DATA"; chmod 700 "$DATA"
@@ -141,6 +146,9 @@ select format('create role %I', '$OWNER_ROLE') where not exists (select 1 from p
 select format('alter role %I login createdb password %L', '$OWNER_ROLE', '$OWNER_PASSWORD') \gexec
 select format('create role %I', '$APP_ROLE') where not exists (select 1 from pg_roles where rolname = '$APP_ROLE') \gexec
 select format('alter role %I login nosuperuser nocreatedb nocreaterole nobypassrls noinherit password %L', '$APP_ROLE', '$APP_PASSWORD') \gexec
+select format('create role %I', '$BACKUP_ROLE') where not exists (select 1 from pg_roles where rolname = '$BACKUP_ROLE') \gexec
+select format('alter role %I login nosuperuser nocreatedb nocreaterole bypassrls password %L', '$BACKUP_ROLE', '$BACKUP_PASSWORD') \gexec
+select format('grant pg_read_all_data to %I', '$BACKUP_ROLE') \gexec
 select format('create database %I owner %I', '$DB_NAME', '$OWNER_ROLE')
  where not exists (select 1 from pg_database where datname = '$DB_NAME') \gexec
 SQL
@@ -174,6 +182,7 @@ urls() {
   . "$CREDS"
   OWNER_URL="postgres://$OWNER_ROLE:$OWNER_PASSWORD@127.0.0.1:$PG_PORT/$DB_NAME"
   APP_URL="postgres://$APP_ROLE:$APP_PASSWORD@127.0.0.1:$PG_PORT/$DB_NAME"
+  BACKUP_URL="postgres://$BACKUP_ROLE:${BACKUP_PASSWORD:-}@127.0.0.1:$PG_PORT/$DB_NAME"
 }
 
 case "${1:-}" in
@@ -187,9 +196,10 @@ case "${1:-}" in
   app-url) if [ -n "${APP_DATABASE_URL:-}" ]; then echo "$APP_DATABASE_URL"; else urls; echo "$APP_URL"; fi ;;
   env)
     if [ -n "${DATABASE_URL:-}" ]; then
-      printf 'export DATABASE_URL=%q APP_DATABASE_URL=%q\n' "$DATABASE_URL" "${APP_DATABASE_URL:-}"
+      printf 'export DATABASE_URL=%q APP_DATABASE_URL=%q BACKUP_DATABASE_URL=%q\n' "$DATABASE_URL" \
+        "${APP_DATABASE_URL:-}" "${BACKUP_DATABASE_URL:-}"
     else
-      urls; printf 'export DATABASE_URL=%q APP_DATABASE_URL=%q\n' "$OWNER_URL" "$APP_URL"
+      urls; printf 'export DATABASE_URL=%q APP_DATABASE_URL=%q BACKUP_DATABASE_URL=%q\n' "$OWNER_URL" "$APP_URL" "$BACKUP_URL"
     fi ;;
   *) echo "usage: $0 ensure|stop|reset|status|bin|owner-url|app-url|env" >&2; exit 2 ;;
 esac

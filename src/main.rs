@@ -36,10 +36,31 @@ enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// Database backups with an inventory of stored files.
+    Backup {
+        #[command(subcommand)]
+        command: BackupCommand,
+    },
     /// Object storage tools.
     Storage {
         #[command(subcommand)]
         command: StorageCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum BackupCommand {
+    /// Dump the database (compressed) and record every stored file's checksum; keeps the newest
+    /// BACKUP_KEEP backups. Needs BACKUP_DATABASE_URL (a role that bypasses Row-Level Security).
+    Create,
+    /// List backups, newest first.
+    List,
+    /// Restore a backup into the empty database DATABASE_URL names (BACKUP_DATABASE_URL must
+    /// name the same database), then check rows and stored files against its manifest; exits 1
+    /// if anything differs.
+    Restore {
+        /// A backup id from `backup list`, like 20261126-013500.
+        id: String,
     },
 }
 
@@ -106,6 +127,11 @@ async fn main() -> std::process::ExitCode {
         Command::Storage {
             command: StorageCommand::Setup,
         } => checked(app::server::storage_setup(&config).await),
+        Command::Backup { command } => match command {
+            BackupCommand::Create => app::server::backup_create(&config).await,
+            BackupCommand::List => app::server::backup_list(&config).await,
+            BackupCommand::Restore { id } => checked(app::server::backup_restore(&config, &id).await),
+        },
         Command::Admin {
             command: AdminCommand::Create { email, name },
         } => match admin_password() {

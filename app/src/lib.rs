@@ -5,6 +5,8 @@ pub mod accounts;
 pub mod admin;
 #[cfg(feature = "ssr")]
 pub mod audit;
+#[cfg(feature = "ssr")]
+pub mod backups;
 pub mod email;
 pub mod error;
 pub mod marketing;

@@ -32,6 +32,7 @@ pub fn job_registry(config: &Config) -> anyhow::Result<jobs::Registry> {
     let store = std::sync::Arc::new(crate::storage::Store::from_config(&config.storage, secrets.as_ref()));
     let registry = crate::workspaces::housekeeping::register(registry, store.clone());
     let registry = crate::recordings::housekeeping::register(registry, store, config.storage.trash_days);
+    let registry = crate::backups::register(registry, config);
     Ok(jobs::maintenance::register(registry))
 }
 
@@ -131,6 +132,66 @@ pub async fn email_test(config: &Config, to: &str) -> anyhow::Result<bool> {
 
 /// `audiotricks serve`: migrate, then serve HTTP (and run workers unless told not to) until
 /// SIGINT/SIGTERM; in-flight requests and running jobs get the grace period to finish.
+/// `audiotricks backup create`
+pub async fn backup_create(config: &Config) -> anyhow::Result<()> {
+    let m = crate::backups::create(config).await?;
+    println!(
+        "backup {}: database {} bytes (sha256 {}), {} tables, {} stored files",
+        m.id,
+        m.database.bytes,
+        &m.database.sha256[..16],
+        m.tables.len(),
+        m.objects.len()
+    );
+    Ok(())
+}
+
+/// `audiotricks backup list`
+pub async fn backup_list(config: &Config) -> anyhow::Result<()> {
+    let backups = crate::backups::list(config).await?;
+    if backups.is_empty() {
+        println!("no backups yet: make one with `audiotricks backup create`");
+        return Ok(());
+    }
+    println!(
+        "{:<17} {:<22} {:>14} {:>9} {:>8}",
+        "id", "made", "database bytes", "rows", "files"
+    );
+    for m in backups {
+        println!(
+            "{:<17} {:<22} {:>14} {:>9} {:>8}",
+            m.id,
+            m.created_at,
+            m.database.bytes,
+            m.tables.values().sum::<i64>(),
+            m.objects.len()
+        );
+    }
+    Ok(())
+}
+
+/// `audiotricks backup restore <id>`: Ok(false) when the restored data differs from the manifest.
+pub async fn backup_restore(config: &Config, id: &str) -> anyhow::Result<bool> {
+    let report = crate::backups::restore(config, id).await?;
+    println!(
+        "restored backup {id}: {} tables, {} rows; {} stored files listed",
+        report.tables, report.rows, report.objects
+    );
+    for (table, expected, found) in &report.row_differences {
+        println!("  {table}: {found} rows, the backup had {expected}");
+    }
+    for key in &report.missing_objects {
+        println!("  missing file: {key}");
+    }
+    for key in &report.changed_objects {
+        println!("  changed file: {key}");
+    }
+    if report.intact() {
+        println!("every row and stored file matches the manifest");
+    }
+    Ok(report.intact())
+}
+
 /// `audiotricks storage setup`: checks the store, then applies its lifecycle and CORS rules.
 /// Ok(false) when the store does not answer.
 pub async fn storage_setup(config: &Config) -> anyhow::Result<bool> {

@@ -177,6 +177,16 @@ impl LocalStore {
         }
     }
 
+    /// Copies a file in as `key` (through a temporary name, so a reader never sees half).
+    pub async fn put_file(&self, key: &ObjectKey, from: &Path) -> std::io::Result<()> {
+        let target = self.path_of(key);
+        let parent = target.parent().expect("keys have folders");
+        tokio::fs::create_dir_all(parent).await?;
+        let temp = parent.join(format!(".incoming-{}", uuid::Uuid::new_v4().simple()));
+        tokio::fs::copy(from, &temp).await?;
+        tokio::fs::rename(&temp, &target).await
+    }
+
     pub async fn size(&self, key: &ObjectKey) -> std::io::Result<Option<u64>> {
         match tokio::fs::metadata(self.path_of(key)).await {
             Ok(m) => Ok(Some(m.len())),

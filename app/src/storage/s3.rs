@@ -262,6 +262,22 @@ impl S3Store {
         Ok(found)
     }
 
+    /// Uploads a local file as `key`, streamed from disk (single PUT: up to 5 GB).
+    pub async fn put_file(&self, key: &ObjectKey, path: &std::path::Path) -> Result<(), StorageError> {
+        let body = aws_sdk_s3::primitives::ByteStream::from_path(path)
+            .await
+            .map_err(|e| backend("reading a file to upload")(explain(e)))?;
+        self.client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key.as_str())
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| backend("uploading a file")(explain(e)))?;
+        Ok(())
+    }
+
     /// Streams the object into `path` (never whole in memory).
     pub async fn download_to(&self, key: &ObjectKey, path: &std::path::Path) -> Result<(), StorageError> {
         let out = self

@@ -243,6 +243,14 @@ impl Store {
         }
     }
 
+    /// Stores a local file under `key` (backups), streamed.
+    pub async fn put_file(&self, key: &ObjectKey, path: &std::path::Path) -> Result<(), StorageError> {
+        match self {
+            Store::Local { store, .. } => Ok(store.put_file(key, path).await?),
+            Store::S3(s3) => s3.put_file(key, path).await,
+        }
+    }
+
     /// Deletes every object of a workspace, live and trashed (when the workspace itself goes).
     pub async fn delete_workspace_objects(&self, workspace: uuid::Uuid) -> Result<usize, StorageError> {
         let mut count = 0;

@@ -178,7 +178,10 @@ impl Site {
     }
 
     pub(crate) async fn with(extra: &[(&str, &str)]) -> Self {
-        let db = TestDb::new().await;
+        Self::on(TestDb::new().await, extra).await
+    }
+
+    pub(crate) async fn on(db: TestDb, extra: &[(&str, &str)]) -> Self {
         let state = db.state(extra);
         let origin = state.config.public_url.as_str().to_owned();
         let router = app::server::http::router(state);

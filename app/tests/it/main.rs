@@ -3,6 +3,7 @@
 mod accounts;
 mod admin;
 mod audit;
+mod backups;
 mod database;
 mod email;
 mod http;

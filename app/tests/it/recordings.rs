@@ -82,7 +82,7 @@ fn store(site: &Site, objects: &Objects) -> Arc<Store> {
 }
 
 /// Runs the content checks queued so far.
-async fn check_uploads(site: &Site, objects: &Objects) {
+pub(crate) async fn check_uploads(site: &Site, objects: &Objects) {
     let registry = app::server::jobs::Registry::new().register(app::recordings::inspect::InspectRecording {
         store: store(site, objects),
     });
@@ -166,7 +166,7 @@ async fn part_urls(browser: &mut Browser, id: &str, done: serde_json::Value, wan
 }
 
 /// Uploads `bytes` whole (one request per part) and completes; returns the recording id.
-async fn upload(browser: &mut Browser, name: &str, bytes: &[u8]) -> String {
+pub(crate) async fn upload(browser: &mut Browser, name: &str, bytes: &[u8]) -> String {
     let plan = start(browser, name, bytes.len()).await;
     let id = plan["recording_id"].as_str().unwrap().to_owned();
     let part_size = plan["part_size"].as_u64().unwrap() as usize;
@@ -188,6 +188,19 @@ async fn upload(browser: &mut Browser, name: &str, bytes: &[u8]) -> String {
         )
         .await;
     assert_eq!(complete.status, StatusCode::OK, "{}", complete.body);
+    id
+}
+
+/// Uploads a file and waits for its check; returns the recording id.
+pub(crate) async fn upload_and_check(
+    site: &Site,
+    objects: &Objects,
+    browser: &mut Browser,
+    name: &str,
+    bytes: &[u8],
+) -> String {
+    let id = upload(browser, name, bytes).await;
+    check_uploads(site, objects).await;
     id
 }
 

@@ -146,6 +146,27 @@ impl TestDb {
         }
     }
 
+    /// This database's name.
+    pub fn name(&self) -> &str {
+        self.owner_url.rsplit_once('/').expect("database URL has a path").1
+    }
+
+    /// The backup role (it bypasses Row-Level Security) on this database.
+    pub fn backup_url(&self) -> String {
+        with_database(&env("BACKUP_DATABASE_URL"), self.name())
+    }
+
+    /// Closes this database's pools and drops it.
+    pub async fn close_and_drop(&self) {
+        self.app.close().await;
+        self.owner.close().await;
+        let mut conn = admin().await;
+        sqlx::query(&format!("drop database {}", self.name()))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
+
     pub fn config(&self, extra: &[(&str, &str)]) -> Config {
         let mut env: HashMap<String, String> = HashMap::from([
             ("DATABASE_URL".into(), self.owner_url.clone()),

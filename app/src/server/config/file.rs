@@ -12,7 +12,26 @@ pub(super) struct FileConfig {
     pub(super) email: FileEmail,
     pub(super) auth: FileAuth,
     pub(super) storage: FileStorage,
+    pub(super) backup: FileBackup,
     pub(super) log: FileLog,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(super) struct FileBackup {
+    pub(super) dir: String,
+    pub(super) s3_bucket: String,
+    pub(super) keep: u32,
+}
+
+impl Default for FileBackup {
+    fn default() -> Self {
+        Self {
+            dir: ".data/backups".into(),
+            s3_bucket: String::new(),
+            keep: 14,
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -65,7 +84,7 @@ impl Default for FileServer {
             shutdown_grace_seconds: 30,
             run_workers: true,
             trusted_proxies: Vec::new(),
-            rate_limit_per_minute: 120,
+            rate_limit_per_minute: 600,
             geoip_dir: ".data/geoip".into(),
         }
     }

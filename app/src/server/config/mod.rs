@@ -1,10 +1,12 @@
 //! Typed runtime configuration: `Leptos.toml` (or `AUDIOTRICKS_CONFIG`) overlaid by the
 //! environment, validated once at start. Errors name the setting and the variable.
 
+mod backup;
 mod file;
 mod parse;
 mod storage;
 
+pub use backup::BackupConfig;
 pub use storage::{S3Config, StorageBackend, StorageConfig};
 
 use std::{fmt, net::SocketAddr, path::Path, str::FromStr, time::Duration};
@@ -38,6 +40,7 @@ pub struct Config {
     pub email: EmailConfig,
     pub auth: AuthConfig,
     pub storage: StorageConfig,
+    pub backup: BackupConfig,
     pub log: LogConfig,
 }
 
@@ -334,6 +337,7 @@ impl Config {
                 )?,
             },
             storage: storage::storage(file.storage, &over)?,
+            backup: backup::backup(file.backup, &over)?,
             log: LogConfig {
                 format: parse_log_format(&format_text)?,
                 filter: over.string("RUST_LOG", file.log.filter),
