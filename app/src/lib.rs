@@ -94,6 +94,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("w/:slug/roles") view=workspaces::pages::RolesPage ssr=SsrMode::Async />
                         <Route path=path!("w/:slug/recordings") view=recordings::pages::RecordingsPage ssr=SsrMode::Async />
                         <Route path=path!("w/:slug/recordings/:id") view=recordings::pages::RecordingPage ssr=SsrMode::Async />
+                        <Route path=path!("w/:slug/storage") view=storage::pages::StoragePage ssr=SsrMode::Async />
                         <Route path=path!("invite") view=workspaces::pages::InvitationPage ssr=SsrMode::Async />
                         <Route path=path!("admin/users/:id") view=admin::pages::AdminUserPage ssr=SsrMode::Async />
                         <Route path=path!("dev/mailbox") view=email::pages::DevMailboxPage />

@@ -105,7 +105,8 @@ pub fn NotificationBell() -> impl IntoView {
                                 </span>
                             })}
                         </a>
-                        <Show when=move || open.get()>
+                        // Hidden rather than removed, so a link stays in place through its own click.
+                        <div class:hidden=move || !open.get()>
                             <div class="fixed inset-x-2 top-16 z-40 rounded-xl border border-slate-200 bg-white shadow-lg sm:absolute sm:inset-x-auto sm:right-0 sm:top-auto sm:mt-2 sm:w-96 dark:border-slate-700 dark:bg-slate-900">
                                 <div class="flex items-center justify-between border-b border-slate-200 px-4 py-3 dark:border-slate-700">
                                     <h2 class="text-sm font-semibold">"Notifications"</h2>
@@ -120,16 +121,16 @@ pub fn NotificationBell() -> impl IntoView {
                                         </button>
                                     })}
                                 </div>
-                                <BellList items=recent.clone() open=open mark=mark />
+                                <BellList items=recent.clone() open=open />
                                 <A
                                     href="/notifications"
                                     attr:class="block border-t border-slate-200 px-4 py-2.5 text-center text-sm font-medium text-indigo-700 hover:bg-slate-50 dark:border-slate-700 dark:text-indigo-300 dark:hover:bg-slate-800"
-                                    on:click=move |_| set_timeout(move || open.set(false), std::time::Duration::ZERO)
+                                    on:click=move |_| open.set(false)
                                 >
                                     "See all notifications"
                                 </A>
                             </div>
-                        </Show>
+                        </div>
                     </div>
                 })
             })}
@@ -138,11 +139,8 @@ pub fn NotificationBell() -> impl IntoView {
 }
 
 #[component]
-fn BellList(
-    items: Vec<NotificationItem>,
-    open: RwSignal<bool>,
-    mark: ServerAction<MarkNotificationsRead>,
-) -> impl IntoView {
+fn BellList(items: Vec<NotificationItem>, open: RwSignal<bool>) -> impl IntoView {
+    let inbox = use_inbox();
     if items.is_empty() {
         return view! {
             <p class="px-4 py-8 text-center text-sm text-slate-500 dark:text-slate-400">"Nothing yet. Invitations and changes to your workspaces show up here."</p>
@@ -157,11 +155,15 @@ fn BellList(
                     let id = n.id.clone();
                     let unread = n.unread;
                     let on_open = move |_| {
-                        // Closed after the router has followed the link: removing the link
-                        // during its own click would cancel the navigation.
-                        set_timeout(move || open.set(false), std::time::Duration::ZERO);
+                        open.set(false);
                         if unread {
-                            mark.dispatch(MarkNotificationsRead { id: Some(id.clone()) });
+                            // Marked in the background while the link navigates.
+                            let id = id.clone();
+                            leptos::task::spawn_local(async move {
+                                if mark_notifications_read(Some(id)).await.is_ok() {
+                                    inbox.changed();
+                                }
+                            });
                         }
                     };
                     let body = view! {

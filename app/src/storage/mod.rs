@@ -3,14 +3,18 @@
 //! makes and namespaces by workspace, signed URLs the browser uploads and downloads through, and
 //! the per-workspace byte count.
 
+pub mod api;
 #[cfg(feature = "ssr")]
 pub mod keys;
 #[cfg(feature = "ssr")]
 pub mod local;
+pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod s3;
 #[cfg(feature = "ssr")]
 pub mod signing;
+#[cfg(feature = "ssr")]
+pub mod stats;
 #[cfg(feature = "ssr")]
 pub mod usage;
 
@@ -46,4 +50,32 @@ mod tests {
         let (size, count) = plan_parts(huge);
         assert!(count <= MAX_PARTS && size * count >= huge, "{size} × {count}");
     }
+}
+
+/// The Storage page's figures.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct StorageView {
+    pub workspace_name: String,
+    pub bytes: i64,
+    pub objects: i64,
+    pub trash_bytes: i64,
+    pub max_upload_bytes: u64,
+    pub reconciled_at: Option<String>,
+    pub by_format: Vec<FormatTotal>,
+    /// The last 30 days, oldest first.
+    pub daily: Vec<DayTotal>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FormatTotal {
+    pub format: String,
+    pub bytes: i64,
+    pub count: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DayTotal {
+    /// "11-26"
+    pub day: String,
+    pub bytes: i64,
 }

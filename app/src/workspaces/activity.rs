@@ -5,19 +5,24 @@ use std::collections::HashMap;
 
 use uuid::Uuid;
 
-use super::{service::authorize, ActivityEntry, ActivityPage, Permission, Role, ACTIVITY_KINDS};
+use super::{service::authorize, ActivityEntry, ActivityPage, Need, Permission, Role, ACTIVITY_KINDS};
 use crate::{accounts::format_time, accounts::session::RequestAuth, error::AppError};
 
 pub const PAGE_SIZE: i64 = 30;
 
+/// The feed, or `None` for a member without `audit.read` (the workspace page asks for it
+/// whoever looks, and a refusal would become the page's status).
 pub async fn feed(
     auth: &RequestAuth,
     slug: &str,
     before: Option<i64>,
     actor: Option<&str>,
     kind: Option<&str>,
-) -> Result<ActivityPage, AppError> {
-    let (access, mut tx) = authorize(auth, slug, Permission::AuditRead).await?;
+) -> Result<Option<ActivityPage>, AppError> {
+    let (access, mut tx) = authorize(auth, slug, Need::Membership).await?;
+    if !access.can(Permission::AuditRead) {
+        return Ok(None);
+    }
     let actor = actor
         .filter(|a| !a.is_empty())
         .map(|a| a.parse::<Uuid>())
@@ -95,11 +100,11 @@ pub async fn feed(
             }
         })
         .collect();
-    Ok(ActivityPage {
+    Ok(Some(ActivityPage {
         entries,
         members: members.into_iter().map(|m| (m.id.to_string(), m.name)).collect(),
         older,
-    })
+    }))
 }
 
 fn role_label(metadata: &serde_json::Value, key: &str) -> String {

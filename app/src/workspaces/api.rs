@@ -170,7 +170,7 @@ pub async fn workspace_activity(
     before: Option<i64>,
     actor: Option<String>,
     kind: Option<String>,
-) -> Result<ActivityPage, AppError> {
+) -> Result<Option<ActivityPage>, AppError> {
     let auth = RequestAuth::load().await.map_err(AppError::respond)?;
     super::activity::feed(&auth, &workspace, before, actor.as_deref(), kind.as_deref())
         .await

@@ -154,12 +154,31 @@ fn language_name(code: &str) -> &'static str {
 
 #[component]
 pub fn WorkspaceHomePage() -> impl IntoView {
+    // Made here, outside the page's Suspense: a resource first made inside a suspended view is
+    // not matched up with its server-rendered value, and hydration breaks.
+    let params = use_params_map();
+    let query = use_query_map();
+    let slug = Memo::new(move |_| params.with(|p| p.get("slug")).unwrap_or_default());
+    let filters = Memo::new(move |_| {
+        query.with(|q| {
+            (
+                q.get("before").and_then(|b| b.parse::<i64>().ok()),
+                q.get("actor").filter(|a| !a.is_empty()),
+                q.get("kind").filter(|k| !k.is_empty()),
+            )
+        })
+    });
+    let feed = Resource::new(
+        move || (slug.get(), filters.get()),
+        |(slug, (before, actor, kind))| workspace_activity(slug, before, actor, kind),
+    );
     view! {
-        <WithWorkspace sub_path="" children=Box::new(|s: WorkspaceSettings| {
+        <WithWorkspace sub_path="" children=Box::new(move |s: WorkspaceSettings| {
             let settings_link = format!("/w/{}/settings", s.slug);
             let members_link = format!("/w/{}/members", s.slug);
             let recordings_link = format!("/w/{}/recordings", s.slug);
             let roles_link = format!("/w/{}/roles", s.slug);
+            let storage_link = format!("/w/{}/storage", s.slug);
             view! {
                 <Title text=s.name.clone() />
                 <div class="mx-auto max-w-4xl">
@@ -184,8 +203,13 @@ pub fn WorkspaceHomePage() -> impl IntoView {
                         <A href=settings_link attr:class="rounded-lg border border-slate-300 px-4 py-2 text-sm font-semibold hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800">
                             {if s.can_manage { "Settings" } else { "View settings" }}
                         </A>
+                        {s.can_manage.then(|| view! {
+                            <A href=storage_link attr:class="rounded-lg border border-slate-300 px-4 py-2 text-sm font-semibold hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800">
+                                "Storage"
+                            </A>
+                        })}
                     </div>
-                    {s.can_read_activity.then(|| view! { <ActivityFeed slug=s.slug.clone() /> })}
+                    {s.can_read_activity.then(|| view! { <ActivityFeed slug=s.slug.clone() feed filters /> })}
                 </div>
             }
             .into_any()
@@ -581,23 +605,14 @@ pub fn InvitationPage() -> impl IntoView {
     }
 }
 
+type Filters = (Option<i64>, Option<String>, Option<String>);
+
 #[component]
-fn ActivityFeed(slug: String) -> impl IntoView {
-    let query = use_query_map();
-    let filters = Memo::new(move |_| {
-        query.with(|q| {
-            (
-                q.get("before").and_then(|b| b.parse::<i64>().ok()),
-                q.get("actor").filter(|a| !a.is_empty()),
-                q.get("kind").filter(|k| !k.is_empty()),
-            )
-        })
-    });
-    let slug_for_fetch = slug.clone();
-    let feed = Resource::new(
-        move || filters.get(),
-        move |(before, actor, kind)| workspace_activity(slug_for_fetch.clone(), before, actor, kind),
-    );
+fn ActivityFeed(
+    slug: String,
+    feed: Resource<Result<Option<super::ActivityPage>, crate::error::AppError>>,
+    filters: Memo<Filters>,
+) -> impl IntoView {
     let select_class =
         "rounded-lg border border-slate-300 bg-white px-2 py-1.5 text-sm dark:border-slate-700 dark:bg-slate-900";
     let home = format!("/w/{slug}");
@@ -611,7 +626,8 @@ fn ActivityFeed(slug: String) -> impl IntoView {
                     let (_, actor, kind) = filters.get_untracked();
                     match feed.await {
                         Err(e) => view! { <div class="mt-3"><FormAlert error=Signal::stored(Some(e)) /></div> }.into_any(),
-                        Ok(page) => {
+                        Ok(None) => ().into_any(),
+                        Ok(Some(page)) => {
                             let older = page.older.map(|id| {
                                 format!(
                                     "{home}?before={id}&actor={}&kind={}",

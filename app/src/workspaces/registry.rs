@@ -47,10 +47,8 @@ pub const SERVER_FNS: &[(&str, Rule)] = &[
         "/api/workspaces/members/transfer",
         Rule::Workspace(Need::Permission(Permission::WorkspaceDelete)),
     ),
-    (
-        "/api/workspaces/activity",
-        Rule::Workspace(Need::Permission(Permission::AuditRead)),
-    ),
+    // Any member may ask; only those with audit.read get the feed (others get none).
+    ("/api/workspaces/activity", Rule::Workspace(Need::Membership)),
     (
         "/api/workspaces/delete",
         Rule::Workspace(Need::Permission(Permission::WorkspaceDelete)),
@@ -91,6 +89,10 @@ pub const SERVER_FNS: &[(&str, Rule)] = &[
     (
         "/api/recordings/delete",
         Rule::Workspace(Need::Permission(Permission::TranscriptsDelete)),
+    ),
+    (
+        "/api/storage/usage",
+        Rule::Workspace(Need::Permission(Permission::SettingsManage)),
     ),
     (
         "/api/uploads/start",

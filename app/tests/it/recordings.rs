@@ -630,3 +630,41 @@ async fn retention_trashes_old_recordings_and_reconciling_corrects_the_counters(
         "nothing left to correct"
     );
 }
+
+#[tokio::test]
+async fn the_storage_page_counts_by_type_and_day_for_those_who_manage_the_workspace() {
+    let objects = Objects::new();
+    let site = site(&objects, &[]).await;
+    let mut ada = owner_of_acme(&site).await;
+    let mut vic = site.verified_account("Vic", "vic@example.com").await;
+    vic.log_in("vic@example.com", PASSWORD).await;
+    add_member(&site, "ada@example.com", "acme", "vic@example.com", "member").await;
+    let first = wav(2, 8_000, 1);
+    let second = wav(3, 8_000, 1);
+    upload(&mut ada, "one.wav", &first).await;
+    let trashed = upload(&mut ada, "two.wav", &second).await;
+    check_uploads(&site, &objects).await;
+    ada.post("/api/recordings/trash", &[("workspace", "acme"), ("id", &trashed)])
+        .await;
+
+    assert_eq!(
+        vic.post("/api/storage/usage", &[("workspace", "acme")]).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let usage = ada.post("/api/storage/usage", &[("workspace", "acme")]).await.json();
+    let total = (first.len() + second.len()) as i64;
+    assert_eq!(usage["bytes"], total);
+    assert_eq!(usage["objects"], 2);
+    assert_eq!(usage["trash_bytes"], second.len());
+    assert_eq!(
+        usage["by_format"],
+        json!([{ "format": "WAV", "bytes": total, "count": 2 }])
+    );
+    let daily = usage["daily"].as_array().unwrap();
+    assert_eq!(daily.len(), 30);
+    assert_eq!(daily[29]["bytes"], total, "today ends with both files");
+    assert_eq!(daily[0]["bytes"], 0);
+    let page = ada.get("/w/acme/storage").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("data-testid=\"format-chart\"") && page.body.contains("<polyline"));
+}

@@ -607,6 +607,7 @@ fn matrix_fields(path: &str, slug: &str) -> Vec<(String, String)> {
             ("user_id", &unknown),
             ("current_password", "certainly not the password"),
         ]),
+        "/api/storage/usage" => f(&[("workspace", slug)]),
         "/api/recordings/library" => f(&[("workspace", slug), ("trash", "false"), ("page", "1")]),
         "/api/recordings/detail" | "/api/recordings/trash" | "/api/recordings/restore" | "/api/recordings/delete" => {
             f(&[("workspace", slug), ("id", &unknown)])
@@ -820,9 +821,10 @@ async fn the_activity_feed_tells_what_happened_in_words_and_filters_by_member_an
         "the feed is on the workspace page"
     );
     let denied = bob.post("/api/workspaces/activity", &[("workspace", "acme")]).await;
+    assert_eq!(denied.status, StatusCode::OK);
     assert_eq!(
-        denied.status,
-        StatusCode::FORBIDDEN,
+        denied.json(),
+        serde_json::Value::Null,
         "members do not read the audit trail"
     );
 }
@@ -1189,7 +1191,7 @@ async fn any_member_sees_the_team_and_can_leave_whatever_their_role_allows() {
         assert_eq!(reply.status, StatusCode::OK, "{path}: {}", reply.body);
     }
     let feed = bea.post("/api/workspaces/activity", &[("workspace", "acme")]).await;
-    assert_eq!(feed.status, StatusCode::FORBIDDEN, "the feed needs audit.read");
+    assert_eq!(feed.json(), serde_json::Value::Null, "the feed needs audit.read");
     let left = bea
         .post("/api/workspaces/members/leave", &[("workspace", "acme")])
         .await;
