@@ -2,26 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, test } from "@playwright/test";
-import { completeSignUp, hydrated, watchForProblems } from "./support";
-
-/** A WAV file of `seconds` of silence at 16 kHz mono, 16-bit. */
-function wav(seconds: number): Buffer {
-  const dataLength = seconds * 16_000 * 2;
-  const header = Buffer.alloc(44);
-  header.write("RIFF", 0);
-  header.writeUInt32LE(36 + dataLength, 4);
-  header.write("WAVEfmt ", 8);
-  header.writeUInt32LE(16, 16);
-  header.writeUInt16LE(1, 20);
-  header.writeUInt16LE(1, 22);
-  header.writeUInt32LE(16_000, 24);
-  header.writeUInt32LE(32_000, 28);
-  header.writeUInt16LE(2, 32);
-  header.writeUInt16LE(16, 34);
-  header.write("data", 36);
-  header.writeUInt32LE(dataLength, 40);
-  return Buffer.concat([header, Buffer.alloc(dataLength)]);
-}
+import { completeSignUp, hydrated, watchForProblems, wav } from "./support";
 
 test("an upload in parts survives a failed connection and a reload, then plays; refused files say why", async ({
   page,

@@ -48,3 +48,22 @@ export function watchForProblems(page: Page, expected: (text: string) => boolean
   page.on("pageerror", (err) => problems.push(err.message));
   return problems;
 }
+
+/** A WAV file of `seconds` of silence at 16 kHz mono, 16-bit. */
+export function wav(seconds: number): Buffer {
+  const dataLength = seconds * 16_000 * 2;
+  const header = Buffer.alloc(44);
+  header.write("RIFF", 0);
+  header.writeUInt32LE(36 + dataLength, 4);
+  header.write("WAVEfmt ", 8);
+  header.writeUInt32LE(16, 16);
+  header.writeUInt16LE(1, 20);
+  header.writeUInt16LE(1, 22);
+  header.writeUInt32LE(16_000, 24);
+  header.writeUInt32LE(32_000, 28);
+  header.writeUInt16LE(2, 32);
+  header.writeUInt16LE(16, 34);
+  header.write("data", 36);
+  header.writeUInt32LE(dataLength, 40);
+  return Buffer.concat([header, Buffer.alloc(dataLength)]);
+}

@@ -83,9 +83,12 @@ fn store(site: &Site, objects: &Objects) -> Arc<Store> {
 
 /// Runs the content checks queued so far.
 pub(crate) async fn check_uploads(site: &Site, objects: &Objects) {
-    let registry = app::server::jobs::Registry::new().register(app::recordings::inspect::InspectRecording {
-        store: store(site, objects),
-    });
+    run_checks(site, store(site, objects)).await;
+}
+
+/// Runs the content checks queued so far against `store`.
+pub(crate) async fn run_checks(site: &Site, store: Arc<Store>) {
+    let registry = app::server::jobs::Registry::new().register(app::recordings::inspect::InspectRecording { store });
     let workers = Workers::start(&site.db.app, registry, fast_options());
     eventually(WAIT, "the uploads to be checked", || async {
         let left = site

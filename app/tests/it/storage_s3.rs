@@ -10,7 +10,6 @@ use serde_json::json;
 
 use crate::accounts::Site;
 use crate::recordings::wav;
-use crate::support::{eventually, fast_options, Workers, WAIT};
 use crate::workspaces::{as_tenant, owner_of_acme, user_id};
 use app::storage::{keys::ObjectKey, Store};
 
@@ -97,18 +96,7 @@ async fn a_multipart_upload_goes_straight_to_the_bucket_and_is_checked_from_a_do
         .await;
     assert_eq!(complete.status, StatusCode::OK, "{}", complete.body);
 
-    let registry = app::server::jobs::Registry::new().register(app::recordings::inspect::InspectRecording {
-        store: std::sync::Arc::new(store),
-    });
-    let workers = Workers::start(&site.db.app, registry, fast_options());
-    eventually(WAIT, "the upload to be checked", || async {
-        let left = site
-            .count("select count(*) from jobs where kind = 'recordings.inspect' and state not in ('succeeded', 'dead')")
-            .await;
-        (left == 0).then_some(())
-    })
-    .await;
-    workers.stop().await;
+    crate::recordings::run_checks(&site, std::sync::Arc::new(store)).await;
     let detail = ada
         .post("/api/recordings/detail", &[("workspace", "acme"), ("id", &id)])
         .await
