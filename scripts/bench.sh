@@ -96,3 +96,11 @@ printf '| %-44s | %8s |\n' "argon2id hash, m=19456 t=2 p=1 (one core)" "$per_has
 printf '| %-44s | %8s |\n' "log-in answer, wrong password (median of 4)" "$wrong"
 printf '| %-44s | %8s |\n' "log-in answer, unknown address (median of 4)" "$unknown"
 echo
+
+# Uploads: the app's own protocol against the local backend, next to a raw write of the same bytes.
+echo "== uploads: ${BENCH_UPLOAD_MIB:-1024} MiB through the upload protocol (4 parts at once), and a raw write"
+printf '| %-34s | %13s | %6s | %s |\n' "what" "throughput" "ratio" "server memory"
+printf '|%s|%s|%s|%s|\n' "------------------------------------" "---------------" "--------" "-------------------"
+python3 scripts/bench_upload.py "http://$APP_ADDR" "$app_pid" "$ROOT/.data/objects" bench@example.com \
+  "$BENCH_PASSWORD" "${BENCH_UPLOAD_MIB:-1024}"
+echo

@@ -268,6 +268,7 @@ pub async fn part_urls(
                 &upload.key,
                 &upload.backend_upload_id,
                 number,
+                upload.part_size * u64::from(number - 1),
                 upload.part_len(number),
                 PART_URL_TTL,
             )

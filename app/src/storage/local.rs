@@ -1,5 +1,6 @@
 //! The local-directory backend (the embedded default): objects are files under `.data/objects`,
-//! and a multipart upload is a folder of part files joined on completion. The browser speaks the
+//! and a multipart upload is a folder holding one data file (each part written at its offset)
+//! and a record per finished part; completing renames the data file into place. The browser speaks the
 //! same protocol as with S3 — PUT each part to a signed URL, keep the ETag — against the routes
 //! at the bottom, which stream each part to disk.
 
@@ -72,100 +73,73 @@ impl LocalStore {
         Ok(id)
     }
 
-    /// Streams one part to disk (never more than `max` bytes) and returns its ETag. A part sent
-    /// again replaces the earlier one.
-    pub async fn write_part(&self, upload_id: &str, number: u32, body: Body, max: u64) -> Result<String, PartError> {
+    /// Streams one part (never more than `max` bytes) into the upload's data file at `offset`,
+    /// so completing is a rename rather than a second copy of every byte. Returns its ETag; a
+    /// part sent again overwrites its own place.
+    pub async fn write_part(
+        &self,
+        upload_id: &str,
+        number: u32,
+        offset: u64,
+        body: Body,
+        max: u64,
+    ) -> Result<String, PartError> {
+        use tokio::io::AsyncSeekExt;
         let dir = self.upload_dir(upload_id).ok_or(PartError::NoSuchUpload)?;
         if !tokio::fs::try_exists(&dir).await? {
             return Err(PartError::NoSuchUpload);
         }
-        let temp = dir.join(format!("part-{number}.{}.tmp", uuid::Uuid::new_v4().simple()));
-        let result = async {
-            let mut file = tokio::fs::File::create(&temp).await?;
-            let mut hasher = Sha256::new();
-            let mut written: u64 = 0;
-            let mut stream = body.into_data_stream();
-            while let Some(chunk) = stream.try_next().await.map_err(|e| PartError::Body(e.to_string()))? {
-                written += chunk.len() as u64;
-                if written > max {
-                    return Err(PartError::TooLarge);
-                }
-                hasher.update(&chunk);
-                file.write_all(&chunk).await?;
+        let mut file = tokio::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(dir.join("data"))
+            .await?;
+        file.seek(std::io::SeekFrom::Start(offset)).await?;
+        let mut hasher = Sha256::new();
+        let mut written: u64 = 0;
+        let mut stream = body.into_data_stream();
+        while let Some(chunk) = stream.try_next().await.map_err(|e| PartError::Body(e.to_string()))? {
+            written += chunk.len() as u64;
+            if written > max {
+                return Err(PartError::TooLarge);
             }
-            if written == 0 {
-                return Err(PartError::Body("it was empty".into()));
-            }
-            file.flush().await?;
-            file.sync_data().await?;
-            let etag = etag_of(&hasher.finalize());
-            tokio::fs::write(dir.join(format!("part-{number}.etag")), &etag).await?;
-            tokio::fs::rename(&temp, dir.join(format!("part-{number}"))).await?;
-            Ok(etag)
+            hasher.update(&chunk);
+            file.write_all(&chunk).await?;
         }
-        .await;
-        if result.is_err() {
-            let _ = tokio::fs::remove_file(&temp).await;
+        if written == 0 {
+            return Err(PartError::Body("it was empty".into()));
         }
-        result
+        file.flush().await?;
+        file.sync_data().await?;
+        let etag = etag_of(&hasher.finalize());
+        // The ETag and length, written after the bytes are safe: a part without one never counts.
+        tokio::fs::write(dir.join(format!("part-{number}")), format!("{etag}\n{written}")).await?;
+        Ok(etag)
     }
 
-    /// The parts that arrived, in order.
-    pub async fn list_parts(&self, upload_id: &str) -> Result<Vec<Part>, PartError> {
-        let dir = self.upload_dir(upload_id).ok_or(PartError::NoSuchUpload)?;
-        let mut entries = match tokio::fs::read_dir(&dir).await {
-            Ok(entries) => entries,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(PartError::NoSuchUpload),
-            Err(e) => return Err(e.into()),
-        };
-        let mut parts = Vec::new();
-        while let Some(entry) = entries.next_entry().await? {
-            let name = entry.file_name();
-            let Some(number) = name
-                .to_str()
-                .and_then(|n| n.strip_prefix("part-"))
-                .and_then(|n| n.parse::<u32>().ok())
-            else {
-                continue;
-            };
-            let etag = match tokio::fs::read_to_string(dir.join(format!("part-{number}.etag"))).await {
-                Ok(etag) => etag,
-                Err(_) => continue,
-            };
-            parts.push(Part {
-                number,
-                etag,
-                size: entry.metadata().await?.len(),
-            });
-        }
-        parts.sort_by_key(|p| p.number);
-        Ok(parts)
-    }
-
-    /// Joins the parts (each must still have the ETag the browser saw) into the object and
-    /// removes the upload. Returns the object's size.
+    /// Completes the upload: every part must have arrived with the ETag the browser saw and its
+    /// full length; the data file then becomes the object. Returns its size.
     pub async fn complete(&self, upload_id: &str, key: &ObjectKey, parts: &[Part]) -> Result<u64, PartError> {
         let dir = self.upload_dir(upload_id).ok_or(PartError::NoSuchUpload)?;
-        let target = self.path_of(key);
-        let parent = target.parent().expect("keys have folders");
-        tokio::fs::create_dir_all(parent).await?;
-        let temp = parent.join(format!(".joining-{upload_id}"));
-        let mut out = tokio::fs::File::create(&temp).await?;
         let mut total = 0;
         for part in parts {
-            let stored = tokio::fs::read_to_string(dir.join(format!("part-{}.etag", part.number)))
+            let record = tokio::fs::read_to_string(dir.join(format!("part-{}", part.number)))
                 .await
                 .map_err(|_| PartError::NoSuchUpload)?;
-            if stored != part.etag {
-                let _ = tokio::fs::remove_file(&temp).await;
-                return Err(PartError::Body(format!("part {} changed", part.number)));
+            let (etag, length) = record.split_once('\n').unwrap_or((record.as_str(), "0"));
+            if etag != part.etag || length.parse::<u64>().ok() != Some(part.size) {
+                return Err(PartError::Body(format!("part {} is not the one sent", part.number)));
             }
-            let mut input = tokio::fs::File::open(dir.join(format!("part-{}", part.number))).await?;
-            total += tokio::io::copy(&mut input, &mut out).await?;
+            total += part.size;
         }
-        out.flush().await?;
-        out.sync_all().await?;
-        tokio::fs::rename(&temp, &target).await?;
+        let data = dir.join("data");
+        let file = tokio::fs::OpenOptions::new().write(true).open(&data).await?;
+        file.set_len(total).await?;
+        file.sync_all().await?;
+        let target = self.path_of(key);
+        tokio::fs::create_dir_all(target.parent().expect("keys have folders")).await?;
+        tokio::fs::rename(&data, &target).await?;
         tokio::fs::remove_dir_all(&dir).await?;
         Ok(total)
     }
@@ -284,6 +258,7 @@ fn refusal(r: Refusal) -> Response {
 pub struct PartQuery {
     upload: String,
     part: u32,
+    offset: u64,
     max: u64,
     expires: i64,
     sig: String,
@@ -294,17 +269,21 @@ pub async fn put_part(State(state): State<AppState>, Query(q): Query<PartQuery>,
     let Some((store, signer)) = state.storage.local() else {
         return refused(StatusCode::NOT_FOUND, "Not found.");
     };
-    let (part, max) = (q.part.to_string(), q.max.to_string());
+    let (part, offset, max) = (q.part.to_string(), q.offset.to_string(), q.max.to_string());
     let params = [
         ("upload", q.upload.as_str()),
         ("part", part.as_str()),
+        ("offset", offset.as_str()),
         ("max", max.as_str()),
     ];
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
     if let Err(r) = signer.verify("PUT", PART_PATH, &params, q.expires, &q.sig, now) {
         return refusal(r);
     }
-    match store.write_part(&q.upload, q.part, request.into_body(), q.max).await {
+    match store
+        .write_part(&q.upload, q.part, q.offset, request.into_body(), q.max)
+        .await
+    {
         Ok(etag) => {
             let mut response = StatusCode::OK.into_response();
             if let Ok(value) = HeaderValue::from_str(&etag) {

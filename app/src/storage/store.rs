@@ -133,23 +133,30 @@ impl Store {
         }
     }
 
-    /// Where the browser PUTs part `number` (exactly `max` bytes, or at most for the local
-    /// backend), valid for `ttl`.
+    /// Where the browser PUTs part `number` (which starts at `offset` in the file): exactly
+    /// `max` bytes (the local backend takes at most that and checks the length on completion),
+    /// valid for `ttl`.
     pub async fn part_url(
         &self,
         key: &ObjectKey,
         upload_id: &str,
         number: u32,
+        offset: u64,
         max: u64,
         ttl: Duration,
     ) -> Result<String, StorageError> {
         match self {
             Store::Local { signer, .. } => {
-                let (part, max) = (number.to_string(), max.to_string());
+                let (part, offset, max) = (number.to_string(), offset.to_string(), max.to_string());
                 Ok(signer.sign(
                     "PUT",
                     local::PART_PATH,
-                    &[("upload", upload_id), ("part", &part), ("max", &max)],
+                    &[
+                        ("upload", upload_id),
+                        ("part", &part),
+                        ("offset", &offset),
+                        ("max", &max),
+                    ],
                     expiry(ttl),
                 ))
             }

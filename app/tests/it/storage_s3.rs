@@ -136,7 +136,7 @@ async fn a_part_url_is_signed_for_its_exact_size() {
     let key = ObjectKey::recording(uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
     let upload = store.create_multipart(&key).await.unwrap();
     let url = store
-        .part_url(&key, &upload, 1, 1000, Duration::from_secs(60))
+        .part_url(&key, &upload, 1, 0, 1000, Duration::from_secs(60))
         .await
         .unwrap();
     let http = reqwest::Client::new();
@@ -163,7 +163,7 @@ async fn presigned_links_expire_and_the_trash_and_counters_work_on_a_bucket() {
     let upload = store.create_multipart(&key).await.unwrap();
     let body = wav(1, 8_000, 1);
     let url = store
-        .part_url(&key, &upload, 1, body.len() as u64, Duration::from_secs(60))
+        .part_url(&key, &upload, 1, 0, body.len() as u64, Duration::from_secs(60))
         .await
         .unwrap();
     let put = http.put(&url).body(body.clone()).send().await.unwrap();
