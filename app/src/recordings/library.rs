@@ -42,6 +42,8 @@ struct Row {
     uploaded_by: Option<String>,
     created_at: OffsetDateTime,
     purge_after: Option<OffsetDateTime>,
+    object_key: String,
+    content_type: Option<String>,
 }
 
 impl From<Row> for RecordingItem {
@@ -71,7 +73,8 @@ pub async fn library(auth: &RequestAuth, slug: &str, trash: bool, page: u32) -> 
     let mut rows = sqlx::query_as!(
         Row,
         r#"select r.id, r.title, r.file_name, r.status, r.rejection, r.size_bytes, r.duration_ms, r.format, r.codec,
-                  r.sample_rate, r.channels, u.name as "uploaded_by?", r.created_at, r.purge_after
+                  r.sample_rate, r.channels, u.name as "uploaded_by?", r.created_at, r.purge_after,
+                  r.object_key, r.content_type
            from recordings r left join users u on u.id = r.created_by
            where r.workspace_id = $1 and (r.deleted_at is not null) = $2
              and (r.status <> 'uploading')
@@ -131,15 +134,13 @@ struct Stored {
     status: RecordingStatus,
     key: ObjectKey,
     size_bytes: i64,
-    content_type: Option<String>,
-    file_name: String,
     in_trash: bool,
 }
 
 /// One recording of the transaction's workspace, locked for the change the caller makes.
 async fn stored(tx: &mut PgConnection, id: Uuid) -> Result<Stored, AppError> {
     let row = sqlx::query!(
-        "select title, status, object_key, size_bytes, content_type, file_name, deleted_at is not null as in_trash
+        "select title, status, object_key, size_bytes, deleted_at is not null as in_trash
          from recordings where id = $1 and status <> 'uploading' for update",
         id
     )
@@ -151,8 +152,6 @@ async fn stored(tx: &mut PgConnection, id: Uuid) -> Result<Stored, AppError> {
         status: RecordingStatus::from_key(&row.status).unwrap_or(RecordingStatus::Rejected),
         key: ObjectKey::parse(&row.object_key).ok_or_else(|| AppError::internal("a stored object key is malformed"))?,
         size_bytes: row.size_bytes,
-        content_type: row.content_type,
-        file_name: row.file_name,
         in_trash: row.in_trash.unwrap_or(false),
     })
 }
@@ -329,7 +328,8 @@ pub async fn detail(auth: &RequestAuth, slug: &str, id: &str) -> Result<super::R
     let row = sqlx::query_as!(
         Row,
         r#"select r.id, r.title, r.file_name, r.status, r.rejection, r.size_bytes, r.duration_ms, r.format, r.codec,
-                  r.sample_rate, r.channels, u.name as "uploaded_by?", r.created_at, r.purge_after
+                  r.sample_rate, r.channels, u.name as "uploaded_by?", r.created_at, r.purge_after,
+                  r.object_key, r.content_type
            from recordings r left join users u on u.id = r.created_by
            where r.id = $1 and r.status <> 'uploading'"#,
         id
@@ -337,31 +337,25 @@ pub async fn detail(auth: &RequestAuth, slug: &str, id: &str) -> Result<super::R
     .fetch_optional(&mut *tx)
     .await?
     .ok_or_else(|| AppError::NotFound("That recording".into()))?;
-    let current = stored(&mut tx, id).await?;
     tx.commit().await?;
-    let playable = current.status == RecordingStatus::Ready && !current.in_trash;
-    let mut links = Vec::new();
-    for attachment in [false, true] {
-        links.push(if playable {
-            let url = auth
-                .state
-                .storage
-                .download_url(
-                    &current.key,
-                    &current.file_name,
-                    current.content_type.as_deref().unwrap_or("application/octet-stream"),
-                    attachment,
-                    MEDIA_URL_TTL,
-                )
-                .await
-                .map_err(super::uploads::storage_error)?;
-            Some(url)
-        } else {
-            None
-        });
-    }
-    let download_url = links.pop().flatten();
-    let play_url = links.pop().flatten();
+    // Links only for a ready recording outside the trash.
+    let key =
+        ObjectKey::parse(&row.object_key).ok_or_else(|| AppError::internal("a stored object key is malformed"))?;
+    let playable = row.status == RecordingStatus::Ready.key() && row.purge_after.is_none();
+    let content_type = row
+        .content_type
+        .clone()
+        .unwrap_or_else(|| "application/octet-stream".into());
+    let store = &auth.state.storage;
+    let link = |attachment: bool| store.download_url(&key, &row.file_name, &content_type, attachment, MEDIA_URL_TTL);
+    let (play_url, download_url) = if playable {
+        (
+            Some(link(false).await.map_err(super::uploads::storage_error)?),
+            Some(link(true).await.map_err(super::uploads::storage_error)?),
+        )
+    } else {
+        (None, None)
+    };
     Ok(super::RecordingDetail {
         play_url,
         download_url,

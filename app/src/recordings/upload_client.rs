@@ -269,7 +269,7 @@ async fn run(upload: Shared) {
     upload.borrow_mut().running = true;
     row.state.set(RowState::Uploading);
     let workers = (0..PARALLEL).map(|_| worker(upload.clone()));
-    let results = futures_util_join(workers.collect()).await;
+    let results = join_all(workers.collect()).await;
     upload.borrow_mut().running = false;
     if upload.borrow().stopped {
         return;
@@ -312,7 +312,7 @@ async fn run(upload: Shared) {
 }
 
 /// Runs the futures side by side (a tiny join: wasm is single-threaded).
-async fn futures_util_join<F: std::future::Future<Output = Result<(), String>> + 'static>(
+async fn join_all<F: std::future::Future<Output = Result<(), String>> + 'static>(
     futures: Vec<F>,
 ) -> Vec<Result<(), String>> {
     let mut receivers = Vec::new();
