@@ -85,7 +85,7 @@ pub async fn list_members(workspace: String) -> Result<MembersView, AppError> {
 #[server(endpoint = "workspaces/members/invite")]
 pub async fn invite_member(workspace: String, email: String, role: String) -> Result<String, AppError> {
     let auth = RequestAuth::load().await.map_err(AppError::respond)?;
-    super::members::invite(&auth, &workspace, &email, &role)
+    super::invitations::invite(&auth, &workspace, &email, &role)
         .await
         .map_err(AppError::respond)
 }
@@ -93,7 +93,7 @@ pub async fn invite_member(workspace: String, email: String, role: String) -> Re
 #[server(endpoint = "workspaces/invitations/resend")]
 pub async fn resend_invitation(workspace: String, id: String) -> Result<String, AppError> {
     let auth = RequestAuth::load().await.map_err(AppError::respond)?;
-    super::members::resend(&auth, &workspace, &id)
+    super::invitations::resend(&auth, &workspace, &id)
         .await
         .map_err(AppError::respond)
 }
@@ -101,7 +101,7 @@ pub async fn resend_invitation(workspace: String, id: String) -> Result<String, 
 #[server(endpoint = "workspaces/invitations/revoke")]
 pub async fn revoke_invitation(workspace: String, id: String) -> Result<String, AppError> {
     let auth = RequestAuth::load().await.map_err(AppError::respond)?;
-    super::members::revoke(&auth, &workspace, &id)
+    super::invitations::revoke(&auth, &workspace, &id)
         .await
         .map_err(AppError::respond)
 }
@@ -148,7 +148,7 @@ pub async fn transfer_ownership(
 /// An invitation by its emailed `token`, or by `id` when it is addressed to the signed-in user.
 #[server(endpoint = "invitations/view")]
 pub async fn view_invitation(token: Option<String>, id: Option<String>) -> Result<InvitationView, AppError> {
-    use super::members::{view, InvitationKey};
+    use super::invitations::{view, InvitationKey};
     let auth = RequestAuth::load().await.map_err(AppError::respond)?;
     let key = InvitationKey::parse(token, id).map_err(AppError::respond)?;
     view(&auth, &key).await.map_err(AppError::respond)
@@ -156,7 +156,7 @@ pub async fn view_invitation(token: Option<String>, id: Option<String>) -> Resul
 
 #[server(endpoint = "invitations/accept")]
 pub async fn accept_invitation(token: Option<String>, id: Option<String>) -> Result<(), AppError> {
-    use super::members::{accept, InvitationKey};
+    use super::invitations::{accept, InvitationKey};
     let auth = RequestAuth::load().await.map_err(AppError::respond)?;
     let key = InvitationKey::parse(token, id).map_err(AppError::respond)?;
     let slug = accept(&auth, &key).await.map_err(AppError::respond)?;
