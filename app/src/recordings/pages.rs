@@ -108,8 +108,10 @@ pub fn RecordingsPage() -> impl IntoView {
             <section class="mx-auto max-w-5xl space-y-6">
                 <div>
                     <A href=move || format!("/w/{}", slug.get()) attr:class="text-sm text-indigo-700 hover:underline dark:text-indigo-300">
+                        // Awaited, not read with `get()`: a synchronous read can differ between the
+                        // server's render and the browser's first one, which breaks hydration.
                         <Transition fallback=|| "Workspace">
-                            {move || upload_info.get().and_then(|r| r.ok()).map(|v| v.workspace_name)}
+                            {move || Suspend::new(async move { upload_info.await.ok().map(|v| v.workspace_name) })}
                         </Transition>
                     </A>
                     <h1 class="mt-1 text-2xl font-bold tracking-tight sm:text-3xl">"Recordings"</h1>
