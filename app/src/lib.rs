@@ -12,6 +12,7 @@ pub mod error;
 pub mod marketing;
 pub mod notifications;
 pub mod recordings;
+pub mod sharing;
 pub mod storage;
 pub mod system;
 pub mod ui;
@@ -96,6 +97,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("w/:slug/recordings/:id") view=recordings::pages::RecordingPage ssr=SsrMode::Async />
                         <Route path=path!("w/:slug/storage") view=storage::pages::StoragePage ssr=SsrMode::Async />
                         <Route path=path!("invite") view=workspaces::pages::InvitationPage ssr=SsrMode::Async />
+                        <Route path=path!("s/:token") view=sharing::pages::PublicLinkPage ssr=SsrMode::Async />
                         <Route path=path!("admin/users/:id") view=admin::pages::AdminUserPage ssr=SsrMode::Async />
                         <Route path=path!("dev/mailbox") view=email::pages::DevMailboxPage />
                         <Route path=path!("dev/mailbox/:id") view=email::pages::DevMailboxEmailPage />

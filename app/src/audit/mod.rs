@@ -86,6 +86,12 @@ pub enum AuditAction {
     RecordingPurged,
     /// Moved to the trash by the workspace's retention setting.
     RecordingExpired,
+    /// A resource was shared with a member (`metadata.member`, `metadata.access`).
+    ShareGranted,
+    ShareChanged,
+    ShareRevoked,
+    PublicLinkCreated,
+    PublicLinkRevoked,
 }
 
 impl AuditAction {
@@ -139,6 +145,11 @@ impl AuditAction {
             Self::RecordingDeleted => "recording.deleted",
             Self::RecordingPurged => "recording.purged",
             Self::RecordingExpired => "recording.expired",
+            Self::ShareGranted => "share.granted",
+            Self::ShareChanged => "share.changed",
+            Self::ShareRevoked => "share.revoked",
+            Self::PublicLinkCreated => "public_link.created",
+            Self::PublicLinkRevoked => "public_link.revoked",
         }
     }
 }

@@ -1,5 +1,5 @@
 //! Notifications: the bell in the top bar (invitations, changes to your memberships, your team's
-//! comings and goings) and, per category, whether each also arrives by email.
+//! comings and goings, things shared with you) and, per category, whether each also arrives by email.
 
 pub mod api;
 pub mod pages;
@@ -15,22 +15,24 @@ pub enum Category {
     Invitations,
     Membership,
     Team,
+    Shares,
 }
 
 impl Category {
     /// Those with an email preference, in the order the preferences page lists them.
-    pub const CONFIGURABLE: [Category; 2] = [Category::Membership, Category::Team];
+    pub const CONFIGURABLE: [Category; 3] = [Category::Membership, Category::Team, Category::Shares];
 
     pub fn key(self) -> &'static str {
         match self {
             Category::Invitations => "invitations",
             Category::Membership => "membership",
             Category::Team => "team",
+            Category::Shares => "shares",
         }
     }
 
     pub fn from_key(key: &str) -> Option<Self> {
-        [Category::Invitations, Category::Membership, Category::Team]
+        [Category::Invitations, Category::Membership, Category::Team, Category::Shares]
             .into_iter()
             .find(|c| c.key() == key)
     }
@@ -40,6 +42,7 @@ impl Category {
             Category::Invitations => "Invitations",
             Category::Membership => "Your memberships",
             Category::Team => "Your team",
+            Category::Shares => "Shared with you",
         }
     }
 
@@ -50,6 +53,7 @@ impl Category {
                 "Your role changes, you are removed, a workspace is handed to you, or a workspace you belong to is deleted or restored."
             }
             Category::Team => "Someone accepts an invitation you sent, or leaves a workspace you own.",
+            Category::Shares => "Someone shares a recording with you, or lets you edit one.",
         }
     }
 }
@@ -123,7 +127,7 @@ mod tests {
 
     #[test]
     fn category_keys_round_trip() {
-        for c in [Category::Invitations, Category::Membership, Category::Team] {
+        for c in [Category::Invitations, Category::Membership, Category::Team, Category::Shares] {
             assert_eq!(Category::from_key(c.key()), Some(c));
         }
         assert_eq!(Category::from_key("sharing"), None);

@@ -20,7 +20,11 @@ use crate::{
         usage::{self, StorageChange},
         Store,
     },
-    workspaces::{service::authorize, Permission},
+    sharing::{
+        service::{authorize_resource, overview, Resource},
+        ShareAccess,
+    },
+    workspaces::{service::authorize, Need, Permission},
 };
 
 pub const PAGE_SIZE: i64 = 25;
@@ -68,7 +72,9 @@ impl From<Row> for RecordingItem {
 }
 
 pub async fn library(auth: &RequestAuth, slug: &str, trash: bool, page: u32) -> Result<LibraryView, AppError> {
-    let (access, mut tx) = authorize(auth, slug, Permission::TranscriptsRead).await?;
+    // Members whose role cannot read the library see what is shared with them.
+    let (access, mut tx) = authorize(auth, slug, Need::Resource(Permission::TranscriptsRead)).await?;
+    let everything = access.can(Permission::TranscriptsRead);
     let page = page.clamp(1, 100_000);
     let mut rows = sqlx::query_as!(
         Row,
@@ -78,12 +84,16 @@ pub async fn library(auth: &RequestAuth, slug: &str, trash: bool, page: u32) -> 
            from recordings r left join users u on u.id = r.created_by
            where r.workspace_id = $1 and (r.deleted_at is not null) = $2
              and (r.status <> 'uploading')
+             and ($5 or exists (select 1 from resource_shares s
+                                where s.resource_type = 'recording' and s.resource_id = r.id and s.user_id = $6))
            order by coalesce(r.deleted_at, r.created_at) desc, r.id desc
            limit $3 offset $4"#,
         access.workspace.id,
         trash,
         PAGE_SIZE + 1,
-        (i64::from(page) - 1) * PAGE_SIZE
+        (i64::from(page) - 1) * PAGE_SIZE,
+        everything,
+        access.user.id
     )
     .fetch_all(&mut *tx)
     .await?;
@@ -120,6 +130,7 @@ pub async fn library(auth: &RequestAuth, slug: &str, trash: bool, page: u32) -> 
         can_upload: access.can(Permission::TranscriptsCreate),
         can_edit: access.can(Permission::TranscriptsEdit),
         can_delete: access.can(Permission::TranscriptsDelete),
+        shared_only: !everything,
         max_upload_bytes: config.max_upload_bytes,
         trash_days: config.trash_days,
     })
@@ -157,8 +168,8 @@ async fn stored(tx: &mut PgConnection, id: Uuid) -> Result<Stored, AppError> {
 }
 
 pub async fn rename(auth: &RequestAuth, slug: &str, id: &str, title: &str) -> Result<String, AppError> {
-    let (access, mut tx) = authorize(auth, slug, Permission::TranscriptsEdit).await?;
     let id = recording_id(id)?;
+    let (access, _, mut tx) = authorize_resource(auth, slug, Resource::Recording(id), Permission::TranscriptsEdit).await?;
     let title = title.trim();
     if title.is_empty() || title.chars().count() > 200 || title.chars().any(char::is_control) {
         return Err(AppError::invalid_field(
@@ -323,8 +334,9 @@ pub async fn delete_forever(auth: &RequestAuth, slug: &str, id: &str) -> Result<
 
 /// One recording with a short-lived link to play it (ready ones only).
 pub async fn detail(auth: &RequestAuth, slug: &str, id: &str) -> Result<super::RecordingDetail, AppError> {
-    let (access, mut tx) = authorize(auth, slug, Permission::TranscriptsRead).await?;
     let id = recording_id(id)?;
+    let resource = Resource::Recording(id);
+    let (access, share, mut tx) = authorize_resource(auth, slug, resource, Permission::TranscriptsRead).await?;
     let row = sqlx::query_as!(
         Row,
         r#"select r.id, r.title, r.file_name, r.status, r.rejection, r.size_bytes, r.duration_ms, r.format, r.codec,
@@ -337,6 +349,12 @@ pub async fn detail(auth: &RequestAuth, slug: &str, id: &str) -> Result<super::R
     .fetch_optional(&mut *tx)
     .await?
     .ok_or_else(|| AppError::NotFound("That recording".into()))?;
+    let in_trash = row.purge_after.is_some();
+    let sharing = if access.can(Permission::TranscriptsShare) && !in_trash {
+        Some(overview(&mut tx, auth, &access, resource).await?)
+    } else {
+        None
+    };
     tx.commit().await?;
     // Links only for a ready recording outside the trash.
     let key =
@@ -361,7 +379,13 @@ pub async fn detail(auth: &RequestAuth, slug: &str, id: &str) -> Result<super::R
         download_url,
         recording: row.into(),
         workspace_name: access.workspace.name.clone(),
-        can_edit: access.can(Permission::TranscriptsEdit),
+        can_edit: access.can(Permission::TranscriptsEdit) || share == Some(ShareAccess::Edit),
         can_delete: access.can(Permission::TranscriptsDelete),
+        // Shown only when the share gives more than the role does.
+        shared_with_me: share.filter(|s| match s {
+            ShareAccess::View => !access.can(Permission::TranscriptsRead),
+            ShareAccess::Edit => !access.can(Permission::TranscriptsEdit),
+        }),
+        sharing,
     })
 }

@@ -82,6 +82,10 @@ pub struct RecordingDetail {
     pub download_url: Option<String>,
     pub can_edit: bool,
     pub can_delete: bool,
+    /// How this member got it when their role alone would not let them: a share.
+    pub shared_with_me: Option<crate::sharing::ShareAccess>,
+    /// Shares and public links, for those who may share it.
+    pub sharing: Option<crate::sharing::SharingOverview>,
 }
 
 /// An upload left unfinished (say, by a reload): pick the same file to carry on.
@@ -105,6 +109,8 @@ pub struct LibraryView {
     pub can_upload: bool,
     pub can_edit: bool,
     pub can_delete: bool,
+    /// The member's role does not let them read the library: it lists what is shared with them.
+    pub shared_only: bool,
     pub max_upload_bytes: u64,
     pub trash_days: u32,
 }

@@ -12,6 +12,7 @@ use super::{api::*, duration_in_words, size_in_words, uploader::Uploader, Record
 use crate::{
     accounts::pages::{PageLoading, RequireUser},
     ui::forms::{action_error, action_message, echoed, field_error, Field, FormAlert, FormNotice, SubmitButton},
+    sharing::pages::{ShareActions, SharePanel},
     workspaces::pages::WorkspaceMissing,
 };
 
@@ -146,6 +147,8 @@ pub fn RecordingsPage() -> impl IntoView {
                                             <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">
                                                 {if in_trash {
                                                     format!("Deleted recordings stay here for {} days, then go for good.", v.trash_days)
+                                                } else if v.shared_only {
+                                                    "Your role lists only the recordings shared with you, and none are yet.".to_owned()
                                                 } else if v.can_upload {
                                                     "Upload a recording above to get started.".to_owned()
                                                 } else {
@@ -271,8 +274,9 @@ pub fn RecordingPage() -> impl IntoView {
     let id = Memo::new(move |_| params.with(|p| p.get("id")).unwrap_or_default());
     let rename = ServerAction::<RenameRecording>::new();
     let trash_action = ServerAction::<TrashRecording>::new();
+    let share_actions = ShareActions::new();
     let detail = Resource::new(
-        move || (slug.get(), id.get(), rename.version().get()),
+        move || (slug.get(), id.get(), rename.version().get() + share_actions.version()),
         |(slug, id, _)| get_recording(slug, id),
     );
     let navigate = use_navigate();
@@ -283,7 +287,7 @@ pub fn RecordingPage() -> impl IntoView {
     });
     view! {
         <RequireUser>
-            <Suspense fallback=|| view! { <PageLoading /> }>
+            <Transition fallback=|| view! { <PageLoading /> }>
                 {move || Suspend::new(async move {
                     match detail.await {
                         Err(e) => view! {
@@ -321,6 +325,11 @@ pub fn RecordingPage() -> impl IntoView {
                                             <h1 class="text-2xl font-bold tracking-tight sm:text-3xl" data-testid="recording-title">{r.title.clone()}</h1>
                                             {status_badge(r.status)}
                                         </div>
+                                        {d.shared_with_me.map(|access| view! {
+                                            <p class="mt-1 text-sm text-slate-600 dark:text-slate-400" data-testid="shared-with-me">
+                                                "Shared with you: " {access.label().to_lowercase()}
+                                            </p>
+                                        })}
                                     </div>
                                     {r.rejection.clone().map(|why| view! {
                                         <p role="alert" class="rounded-lg border border-rose-300 bg-rose-50 px-3 py-2 text-sm text-rose-800 dark:border-rose-800 dark:bg-rose-950 dark:text-rose-200">{why}</p>
@@ -370,12 +379,13 @@ pub fn RecordingPage() -> impl IntoView {
                                             </ActionForm>
                                         </section>
                                     })}
+                                    {d.sharing.clone().map(|overview| view! { <SharePanel workspace=slug.clone() overview actions=share_actions /> })}
                                 </section>
                             }.into_any()
                         }
                     }
                 })}
-            </Suspense>
+            </Transition>
         </RequireUser>
     }
 }

@@ -24,7 +24,7 @@ use crate::{
 /// How long a part URL stays valid; a paused upload asks for fresh ones.
 const PART_URL_TTL: Duration = Duration::from_secs(3600);
 
-pub(super) fn storage_error(e: StorageError) -> AppError {
+pub(crate) fn storage_error(e: StorageError) -> AppError {
     match e {
         StorageError::NoSuchUpload => AppError::Conflict("This upload is finished or was cancelled.".into()),
         StorageError::Rejected(reason) => AppError::invalid(format!("The upload could not be completed: {reason}.")),

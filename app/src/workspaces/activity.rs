@@ -33,7 +33,7 @@ pub async fn feed(
         return Err(AppError::invalid_field("kind", "Choose a kind from the list."));
     }
     let rows = sqlx::query!(
-        r#"select a.id, a.action, a.metadata, a.occurred_at, a.actor_type, u.name as "actor_name?"
+        r#"select a.id, a.action, a.metadata, a.occurred_at, a.actor_type, a.target_id, u.name as "actor_name?"
            from workspace_activity w join audit_log a on a.id = w.audit_id
            left join users u on u.id = a.actor_id
            where w.workspace_id = $1 and ($2::bigint is null or w.audit_id < $2)
@@ -84,6 +84,11 @@ pub async fn feed(
             let link = match r.action.as_str() {
                 "workspace.settings_updated" | "workspace.created" => Some(settings_link.clone()),
                 kind if kind.starts_with("recording.") => Some(recordings_link.clone()),
+                kind if kind.starts_with("share.") || kind.starts_with("public_link.") => r
+                    .target_id
+                    .as_deref()
+                    .map(|id| format!("{recordings_link}/{id}"))
+                    .or_else(|| Some(recordings_link.clone())),
                 _ => Some(members_link.clone()),
             };
             ActivityEntry {
@@ -117,6 +122,13 @@ fn role_label(metadata: &serde_json::Value, key: &str) -> String {
 }
 
 /// The entry in words, after the actor's name.
+fn access_words(key: &str) -> &'static str {
+    match key {
+        "edit" => "can edit",
+        _ => "can view",
+    }
+}
+
 fn describe(action: &str, metadata: &serde_json::Value, names: &HashMap<Uuid, String>) -> String {
     let text = |key: &str| {
         metadata
@@ -181,6 +193,25 @@ fn describe(action: &str, metadata: &serde_json::Value, names: &HashMap<Uuid, St
             text("title"),
             text("retention_days")
         ),
+        "share.granted" => format!(
+            "shared \u{201c}{}\u{201d} with {} ({})",
+            text("title"),
+            person("member"),
+            access_words(&text("access"))
+        ),
+        "share.changed" => format!(
+            "changed what {} can do with \u{201c}{}\u{201d} ({})",
+            person("member"),
+            text("title"),
+            access_words(&text("access"))
+        ),
+        "share.revoked" => format!("stopped sharing \u{201c}{}\u{201d} with {}", text("title"), person("member")),
+        "public_link.created" => format!(
+            "made a public link to \u{201c}{}\u{201d}{}",
+            text("title"),
+            if metadata.get("password").and_then(|p| p.as_bool()) == Some(true) { " with a password" } else { "" }
+        ),
+        "public_link.revoked" => format!("revoked a public link to \u{201c}{}\u{201d}", text("title")),
         other => format!("did {other}"),
     }
 }

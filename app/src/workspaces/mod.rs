@@ -39,12 +39,14 @@ pub enum Permission {
     WorkspaceDelete,
 }
 
-/// What a workspace-scoped action needs: just being a member (seeing who else is, leaving), or
-/// one permission.
+/// What a workspace-scoped action needs: just being a member (seeing who else is, leaving), one
+/// permission, or one permission over one resource, which a share of that resource can also give
+/// (`sharing::service::authorize_resource` checks it once it knows the resource).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Need {
     Membership,
     Permission(Permission),
+    Resource(Permission),
 }
 
 impl From<Permission> for Need {
@@ -173,7 +175,8 @@ impl Role {
     pub fn meets(self, need: Need) -> bool {
         match need {
             Need::Membership => true,
-            Need::Permission(permission) => self.can(permission),
+            // Without a share, the role decides.
+            Need::Permission(permission) | Need::Resource(permission) => self.can(permission),
         }
     }
 }
@@ -328,6 +331,11 @@ pub const ACTIVITY_KINDS: &[(&str, &str)] = &[
     ("recording.trashed", "Recordings moved to the trash"),
     ("recording.restored", "Recordings restored"),
     ("recording.deleted", "Recordings deleted for good"),
+    ("share.granted", "Shared with members"),
+    ("share.changed", "Shares changed"),
+    ("share.revoked", "Shares ended"),
+    ("public_link.created", "Public links created"),
+    ("public_link.revoked", "Public links revoked"),
 ];
 
 /// Transcription languages offered in settings: ISO 639-1 code and name.

@@ -7,7 +7,8 @@ use super::{Need, Permission};
 /// What a server function needs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Rule {
-    /// Workspace-scoped: a member, with this permission when it names one.
+    /// Workspace-scoped: a member, with this permission when it names one (for
+    /// `Need::Resource`, from the role or a share of the resource).
     Workspace(Need),
     /// Not about one workspace's data: the signed-in user's own things, a capability token,
     /// platform administration, or public information.
@@ -68,15 +69,15 @@ pub const SERVER_FNS: &[(&str, Rule)] = &[
     ),
     (
         "/api/recordings/library",
-        Rule::Workspace(Need::Permission(Permission::TranscriptsRead)),
+        Rule::Workspace(Need::Resource(Permission::TranscriptsRead)),
     ),
     (
         "/api/recordings/detail",
-        Rule::Workspace(Need::Permission(Permission::TranscriptsRead)),
+        Rule::Workspace(Need::Resource(Permission::TranscriptsRead)),
     ),
     (
         "/api/recordings/rename",
-        Rule::Workspace(Need::Permission(Permission::TranscriptsEdit)),
+        Rule::Workspace(Need::Resource(Permission::TranscriptsEdit)),
     ),
     (
         "/api/recordings/trash",
@@ -89,6 +90,22 @@ pub const SERVER_FNS: &[(&str, Rule)] = &[
     (
         "/api/recordings/delete",
         Rule::Workspace(Need::Permission(Permission::TranscriptsDelete)),
+    ),
+    (
+        "/api/sharing/members/share",
+        Rule::Workspace(Need::Permission(Permission::TranscriptsShare)),
+    ),
+    (
+        "/api/sharing/members/stop",
+        Rule::Workspace(Need::Permission(Permission::TranscriptsShare)),
+    ),
+    (
+        "/api/sharing/links/create",
+        Rule::Workspace(Need::Permission(Permission::TranscriptsShare)),
+    ),
+    (
+        "/api/sharing/links/revoke",
+        Rule::Workspace(Need::Permission(Permission::TranscriptsShare)),
     ),
     (
         "/api/storage/usage",
@@ -120,6 +137,9 @@ pub const SERVER_FNS: &[(&str, Rule)] = &[
     // The user's own workspaces, and creating one (they become its owner).
     ("/api/workspaces/mine", Rule::NotWorkspace),
     ("/api/workspaces/create", Rule::NotWorkspace),
+    // A public link's token is the capability (and its password, when it has one).
+    ("/api/shared/open", Rule::NotWorkspace),
+    ("/api/shared/unlock", Rule::NotWorkspace),
     // An invitation's token is the capability.
     ("/api/invitations/view", Rule::NotWorkspace),
     ("/api/invitations/accept", Rule::NotWorkspace),

@@ -55,7 +55,8 @@ impl Access {
 
     pub fn satisfies(&self, need: Need) -> bool {
         match need {
-            Need::Membership => true,
+            // Per resource: checked by `sharing::service::authorize_resource` after this.
+            Need::Membership | Need::Resource(_) => true,
             Need::Permission(permission) => self.can(permission),
         }
     }

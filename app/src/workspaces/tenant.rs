@@ -71,3 +71,14 @@ pub async fn for_housekeeping(conn: &mut PgConnection) -> Result<(), sqlx::Error
         .await?;
     Ok(())
 }
+
+/// Lets this transaction read the one public link whose token has this digest (the token is the
+/// capability) and, while that link is live, the one resource it names.
+pub async fn present_public_link(conn: &mut PgConnection, digest: &[u8]) -> Result<(), sqlx::Error> {
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    sqlx::query("select set_config('app.public_link', $1, true)")
+        .bind(hex)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

@@ -11,6 +11,7 @@ mod jobs;
 mod notifications;
 mod rate_limit;
 mod recordings;
+mod sharing;
 mod storage_s3;
 mod support;
 mod workspaces;

@@ -180,11 +180,15 @@ async fn membership_changes_reach_the_member_by_email_unless_they_opt_out() {
         ["Ada changed your role in Acme to Member"]
     );
 
-    // Preferences: both categories default to email; Bob keeps only "team".
+    // Preferences: every category defaults to email; Bob keeps only "team".
     let prefs = bob.post("/api/notifications/preferences", &[]).await.json();
     assert_eq!(
         prefs,
-        serde_json::json!([{ "category": "Membership", "email": true }, { "category": "Team", "email": true }])
+        serde_json::json!([
+            { "category": "Membership", "email": true },
+            { "category": "Team", "email": true },
+            { "category": "Shares", "email": true },
+        ])
     );
     let bad = bob
         .post("/api/notifications/preferences/save", &[("email[]", "invitations")])
@@ -201,6 +205,7 @@ async fn membership_changes_reach_the_member_by_email_unless_they_opt_out() {
     let prefs = bob.post("/api/notifications/preferences", &[]).await.json();
     assert_eq!(prefs[0]["email"], false);
     assert_eq!(prefs[1]["email"], true);
+    assert_eq!(prefs[2]["email"], false);
     assert_eq!(
         site.count(
             "select count(*) from audit_log where action = 'user.notification_preferences_changed'

@@ -69,7 +69,7 @@ impl Drop for Objects {
     }
 }
 
-async fn site(objects: &Objects, extra: &[(&str, &str)]) -> Site {
+pub(crate) async fn site(objects: &Objects, extra: &[(&str, &str)]) -> Site {
     let dir = objects.0.display().to_string();
     let mut settings = vec![("STORAGE_DIR", dir.as_str())];
     settings.extend_from_slice(extra);

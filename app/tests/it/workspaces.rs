@@ -613,6 +613,27 @@ fn matrix_fields(path: &str, slug: &str) -> Vec<(String, String)> {
             f(&[("workspace", slug), ("id", &unknown)])
         }
         "/api/recordings/rename" => f(&[("workspace", slug), ("id", &unknown), ("title", "New title")]),
+        "/api/sharing/members/share" => f(&[
+            ("workspace", slug),
+            ("kind", "recording"),
+            ("id", &unknown),
+            ("member", &unknown),
+            ("access", "view"),
+        ]),
+        "/api/sharing/members/stop" => f(&[
+            ("workspace", slug),
+            ("kind", "recording"),
+            ("id", &unknown),
+            ("member", &unknown),
+        ]),
+        "/api/sharing/links/create" => f(&[
+            ("workspace", slug),
+            ("kind", "recording"),
+            ("id", &unknown),
+            ("expires_in_days", "30"),
+            ("link_password", ""),
+        ]),
+        "/api/sharing/links/revoke" => f(&[("workspace", slug), ("link", &unknown)]),
         // JSON endpoints (see `matrix_json`).
         "/api/uploads/start" => f(&[("workspace", slug), ("file_name", "empty.wav"), ("size_bytes", "0")]),
         "/api/uploads/plan" | "/api/uploads/cancel" => f(&[("workspace", slug), ("id", &unknown)]),
