@@ -139,7 +139,7 @@ pub struct PublicRecording {
     pub title: String,
     pub duration_ms: Option<i64>,
     pub format: Option<String>,
-    pub recorded_at: String,
+    pub uploaded_at: String,
     pub play_url: Option<String>,
     pub link_expires_at: Option<String>,
 }

@@ -118,6 +118,15 @@ pub fn SharePanel(workspace: String, overview: SharingOverview, actions: ShareAc
             .or_else(|| action_error(actions.revoke_link).get())
     });
     let created = Signal::derive(move || actions.create_link.value().get().and_then(|r| r.ok()));
+    // A new link starts from a clean form (no password carried over to the next one).
+    let create_form = NodeRef::<leptos::html::Form>::new();
+    Effect::new(move |_| {
+        if created.get().is_some() {
+            if let Some(form) = create_form.get() {
+                form.reset();
+            }
+        }
+    });
     let shares = overview
         .shares
         .into_iter()
@@ -191,7 +200,7 @@ pub fn SharePanel(workspace: String, overview: SharingOverview, actions: ShareAc
                 </Show>
                 {if overview.links_available {
                     view! {
-                        <ActionForm action=actions.create_link attr:class="grid gap-3 sm:grid-cols-[1fr_1fr_auto] sm:items-start" attr:data-testid="create-link">
+                        <ActionForm action=actions.create_link node_ref=create_form attr:class="grid gap-3 sm:grid-cols-[1fr_1fr_auto] sm:items-start" attr:data-testid="create-link">
                             {hidden("workspace", ws_b)}
                             {hidden("kind", kind_b)}
                             {hidden("id", id_b)}
@@ -383,7 +392,7 @@ fn PublicRecordingView(recording: PublicRecording) -> impl IntoView {
     let facts = [
         r.duration_ms.map(duration_in_words),
         r.format.clone(),
-        Some(format!("Recorded {}", r.recorded_at)),
+        Some(format!("Uploaded {}", r.uploaded_at)),
     ]
     .into_iter()
     .flatten()

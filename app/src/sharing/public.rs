@@ -159,7 +159,7 @@ pub async fn open(state: &AppState, token: &str, cookies: &str) -> Result<Public
                 title: r.title,
                 duration_ms: r.duration_ms,
                 format: r.format,
-                recorded_at: format_time(r.created_at),
+                uploaded_at: format_time(r.created_at),
                 play_url: Some(play_url),
                 link_expires_at: link.expires_at.map(format_time),
             })
