@@ -51,17 +51,37 @@ create policy public_links_tenant on public_links for all
     using (workspace_id = app_workspace_id()) with check (workspace_id = app_workspace_id());
 
 -- A visitor presents a link's token digest (`workspaces::tenant::present_public_link`). They
--- may read that link, count their view on it, and read the one resource it names while it is
--- live; nothing else of the workspace.
+-- may read that link, count their view on a live one, and read the one resource it names while
+-- it is live; nothing else of the workspace.
 create function app_public_link() returns bytea
 language sql stable as $$ select decode(nullif(current_setting('app.public_link', true), ''), 'hex') $$;
 create policy public_links_visit on public_links for select using (token_digest = app_public_link());
 create policy public_links_count_view on public_links for update
-    using (token_digest = app_public_link()) with check (token_digest = app_public_link());
+    using (token_digest = app_public_link() and revoked_at is null and (expires_at is null or expires_at > now()))
+    with check (token_digest = app_public_link());
+-- Outside a workspace's context (a visitor), an update may only add one view.
+create function public_links_visitor_counts_only() returns trigger
+language plpgsql as $$
+begin
+    if app_workspace_id() is null and (
+        (new.id, new.workspace_id, new.resource_type, new.resource_id, new.token_digest, new.token_sealed,
+         new.password_hash, new.expires_at, new.revoked_at, new.created_by, new.created_at)
+        is distinct from
+        (old.id, old.workspace_id, old.resource_type, old.resource_id, old.token_digest, old.token_sealed,
+         old.password_hash, old.expires_at, old.revoked_at, old.created_by, old.created_at)
+        or new.view_count <> old.view_count + 1
+    ) then
+        raise exception 'a public link''s visitor may only count a view';
+    end if;
+    return new;
+end $$;
+create trigger public_links_visitor_counts_only before update on public_links
+    for each row execute function public_links_visitor_counts_only();
 create policy recordings_public_link on recordings for select using (
     exists (
         select 1 from public_links l
         where l.token_digest = app_public_link()
+          and l.workspace_id = recordings.workspace_id
           and l.resource_type = 'recording' and l.resource_id = recordings.id
           and l.revoked_at is null and (l.expires_at is null or l.expires_at > now())
     )
@@ -71,8 +91,10 @@ create policy recordings_public_link on recordings for select using (
 create function forget_shared_resource() returns trigger
 language plpgsql as $$
 begin
-    delete from resource_shares where resource_type = tg_argv[0] and resource_id = old.id;
-    delete from public_links where resource_type = tg_argv[0] and resource_id = old.id;
+    delete from resource_shares
+    where workspace_id = old.workspace_id and resource_type = tg_argv[0] and resource_id = old.id;
+    delete from public_links
+    where workspace_id = old.workspace_id and resource_type = tg_argv[0] and resource_id = old.id;
     return old;
 end $$;
 create trigger recordings_forget_shares after delete on recordings

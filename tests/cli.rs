@@ -183,9 +183,11 @@ fn migrate_then_serve_then_sigterm_stops_cleanly() {
         .unwrap();
     assert!(term.success());
     let status = wait_with_timeout(&mut server, Duration::from_secs(20));
-    assert!(status.success(), "exit status {status:?}");
     let mut logs = String::new();
     server.stdout.take().unwrap().read_to_string(&mut logs).unwrap();
+    let mut errors = String::new();
+    server.stderr.take().unwrap().read_to_string(&mut errors).unwrap();
+    assert!(status.success(), "exit status {status:?}\nstdout:\n{logs}\nstderr:\n{errors}");
     assert!(logs.contains("stopped cleanly"), "{logs}");
     assert!(
         logs.lines()

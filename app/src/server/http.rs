@@ -42,6 +42,7 @@ pub fn router(state: AppState) -> Router {
         .route("/account/export.json", get(crate::accounts::routes::export))
         .route(storage::local::PART_PATH, put(storage::local::put_part))
         .route(storage::local::OBJECT_PATH, get(storage::local::get_object))
+        .route("/s/{token}/media", get(crate::sharing::public::media))
         .leptos_routes_with_context(
             &state,
             routes,
@@ -74,7 +75,10 @@ pub fn router(state: AppState) -> Router {
                         .get(REQUEST_ID)
                         .and_then(|v| v.to_str().ok())
                         .unwrap_or("-");
-                    tracing::info_span!("request", id, method = %req.method(), path = %req.uri().path())
+                    // A public link's token is a capability: it stays out of the logs.
+                    let path = req.uri().path();
+                    let path = if path.starts_with("/s/") { "/s/…" } else { path };
+                    tracing::info_span!("request", id, method = %req.method(), path = %path)
                 }))
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID))
                 .layer(middleware::from_fn(move |req, next| security_headers(hsts, req, next)))

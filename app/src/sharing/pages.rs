@@ -117,7 +117,17 @@ pub fn SharePanel(workspace: String, overview: SharingOverview, actions: ShareAc
             .get()
             .or_else(|| action_error(actions.revoke_link).get())
     });
-    let created = Signal::derive(move || actions.create_link.value().get().and_then(|r| r.ok()));
+    // The link just made, while it is one of this resource's live links (not after a revoke,
+    // nor on another resource's page).
+    let live: Vec<String> = overview.links.iter().filter(|l| l.live).filter_map(|l| l.url.clone()).collect();
+    let created = Signal::derive(move || {
+        actions
+            .create_link
+            .value()
+            .get()
+            .and_then(|r| r.ok())
+            .filter(|url| live.contains(url))
+    });
     // A new link starts from a clean form (no password carried over to the next one).
     let create_form = NodeRef::<leptos::html::Form>::new();
     Effect::new(move |_| {
@@ -331,12 +341,13 @@ pub fn PublicLinkPage() -> impl IntoView {
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         use axum::http::{header, HeaderName, HeaderValue};
         response.insert_header(HeaderName::from_static("x-robots-tag"), HeaderValue::from_static("noindex, nofollow"));
-        // The token is in the path: never send it on as a Referer.
-        response.insert_header(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+        // The token is in the path: never send it to another site as a Referer. (Not
+        // `no-referrer`: a form posted before hydration must still carry its origin.)
+        response.insert_header(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     }
     view! {
         <Meta name="robots" content="noindex, nofollow" />
-        <Meta name="referrer" content="no-referrer" />
+        <Meta name="referrer" content="same-origin" />
         <section class="mx-auto max-w-2xl">
             <Transition fallback=|| view! { <p class="py-16 text-center text-sm text-slate-500">"Opening the link…"</p> }>
                 {move || Suspend::new(async move {

@@ -4,6 +4,11 @@
 
 use std::{net::IpAddr, time::Duration};
 
+use axum::{
+    extract::{Path, State},
+    http::{header, HeaderMap, HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
+};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use time::OffsetDateTime;
@@ -21,15 +26,18 @@ use crate::{
     workspaces::tenant,
 };
 
-/// How long the player's signed link lasts (long enough for an hour-long recording).
-const PLAY_URL_TTL: Duration = Duration::from_secs(2 * 60 * 60);
+/// The player asks `/s/{token}/media`, which re-checks the link on every request and sends it on
+/// to a signed URL this short-lived, so revoking a link stops playback at once.
+const MEDIA_URL_TTL: Duration = Duration::from_secs(60);
 /// How long a correct password keeps the link open in that browser.
 pub const UNLOCK_TTL_SECS: i64 = 12 * 60 * 60;
-/// Password guesses per link and address, and per link from everywhere, each 15 minutes.
+/// Password tries per link and address, and per link from everywhere, each 15 minutes. The
+/// second is high enough that a few addresses cannot lock the link's real recipients out.
 const GUESSES_PER_ADDRESS: u32 = 10;
-const GUESSES_PER_LINK: u32 = 50;
+const GUESSES_PER_LINK: u32 = 100;
 const GUESS_WINDOW: Duration = Duration::from_secs(15 * 60);
 
+const NO_LONGER: &str = "What this link shared is no longer available.";
 const DEAD: &str = "This link doesn't work. Check that it was copied whole, or ask whoever sent it for a new one.";
 
 struct Link {
@@ -71,6 +79,89 @@ async fn find(
         )),
         Some(l) => Ok((l, tx)),
     })
+}
+
+struct SharedRecording {
+    title: String,
+    duration_ms: Option<i64>,
+    format: Option<String>,
+    created_at: OffsetDateTime,
+    object_key: String,
+    file_name: String,
+    content_type: Option<String>,
+}
+
+/// The recording a live link names, while it is ready and out of the trash.
+async fn shared_recording(tx: &mut sqlx::PgConnection, link: &Link) -> Result<Option<SharedRecording>, AppError> {
+    if link.resource_type != "recording" {
+        return Ok(None);
+    }
+    Ok(sqlx::query_as!(
+        SharedRecording,
+        "select title, duration_ms, format, created_at, object_key, file_name, content_type
+         from recordings where id = $1 and status = 'ready' and deleted_at is null",
+        link.resource_id
+    )
+    .fetch_optional(&mut *tx)
+    .await?)
+}
+
+fn cookies_of(headers: &HeaderMap) -> String {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// `GET /s/{token}/media`: checks the link (live, and unlocked in this browser when it has a
+/// password) and redirects the player to a one-minute signed URL for the file, named after the
+/// title rather than the uploader's file name.
+pub async fn media(State(state): State<AppState>, Path(token): Path<String>, headers: HeaderMap) -> Response {
+    let answer = async {
+        let (link, mut tx) = match find(&state, &token).await? {
+            Ok(found) => found,
+            Err(why) => return Ok((StatusCode::GONE, why).into_response()),
+        };
+        if !unlocked(&state, &link, &cookies_of(&headers)) {
+            return Ok((StatusCode::FORBIDDEN, "Open the link and type its password first.").into_response());
+        }
+        let Some(r) = shared_recording(&mut tx, &link).await? else {
+            return Ok((StatusCode::GONE, NO_LONGER).into_response());
+        };
+        tx.commit().await?;
+        let key =
+            ObjectKey::parse(&r.object_key).ok_or_else(|| AppError::internal("a stored object key is malformed"))?;
+        let extension = r.file_name.rsplit_once('.').map(|(_, e)| e).filter(|e| e.len() <= 5).unwrap_or("audio");
+        let name = format!("{}.{extension}", r.title);
+        let content_type = r.content_type.as_deref().unwrap_or("application/octet-stream");
+        let url = state
+            .storage
+            .download_url(&key, &name, content_type, false, MEDIA_URL_TTL)
+            .await
+            .map_err(crate::recordings::uploads::storage_error)?;
+        let location = HeaderValue::from_str(&url).map_err(AppError::internal)?;
+        Ok::<_, AppError>(
+            (
+                StatusCode::TEMPORARY_REDIRECT,
+                [
+                    (header::LOCATION, location),
+                    (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+                    (header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")),
+                ],
+            )
+                .into_response(),
+        )
+    };
+    match answer.await {
+        Ok(response) => response,
+        Err(e) => (
+            StatusCode::from_u16(e.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            e.to_string(),
+        )
+            .into_response(),
+    }
 }
 
 type HmacSha256 = Hmac<Sha256>;
@@ -134,38 +225,17 @@ pub async fn open(state: &AppState, token: &str, cookies: &str) -> Result<Public
     if !unlocked(state, &link, cookies) {
         return Ok(PublicView::Locked);
     }
-    let gone = || Ok(PublicView::Gone("What this link shared is no longer available.".into()));
-    let view = match link.resource_type.as_str() {
-        "recording" => {
-            let Some(r) = sqlx::query!(
-                "select title, duration_ms, format, created_at, object_key, file_name, content_type
-                 from recordings where id = $1 and status = 'ready' and deleted_at is null",
-                link.resource_id
-            )
-            .fetch_optional(&mut *tx)
-            .await?
-            else {
-                return gone();
-            };
-            let key = ObjectKey::parse(&r.object_key)
-                .ok_or_else(|| AppError::internal("a stored object key is malformed"))?;
-            let content_type = r.content_type.as_deref().unwrap_or("application/octet-stream");
-            let play_url = state
-                .storage
-                .download_url(&key, &r.file_name, content_type, false, PLAY_URL_TTL)
-                .await
-                .map_err(crate::recordings::uploads::storage_error)?;
-            SharedResource::Recording(PublicRecording {
-                title: r.title,
-                duration_ms: r.duration_ms,
-                format: r.format,
-                uploaded_at: format_time(r.created_at),
-                play_url: Some(play_url),
-                link_expires_at: link.expires_at.map(format_time),
-            })
-        }
-        _ => return gone(),
+    let Some(recording) = shared_recording(&mut tx, &link).await? else {
+        return Ok(PublicView::Gone(NO_LONGER.into()));
     };
+    let view = SharedResource::Recording(PublicRecording {
+        title: recording.title,
+        duration_ms: recording.duration_ms,
+        format: recording.format,
+        uploaded_at: format_time(recording.created_at),
+        play_url: Some(format!("/s/{token}/media")),
+        link_expires_at: link.expires_at.map(format_time),
+    });
     sqlx::query!(
         "update public_links set view_count = view_count + 1, last_viewed_at = now() where id = $1",
         link.id

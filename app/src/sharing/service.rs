@@ -73,11 +73,12 @@ impl Resource {
         }
     }
 
-    /// Its title, if it exists in the transaction's workspace and is not in the trash.
+    /// Its title, if it is in the transaction's workspace, ready and out of the trash; the row is
+    /// locked so that changes to one resource's sharing take turns.
     pub async fn title(self, conn: &mut PgConnection) -> Result<String, AppError> {
         let title = match self {
             Self::Recording(id) => sqlx::query_scalar!(
-                "select title from recordings where id = $1 and status <> 'uploading' and deleted_at is null",
+                "select title from recordings where id = $1 and status = 'ready' and deleted_at is null for update",
                 id
             )
             .fetch_optional(&mut *conn)
@@ -128,6 +129,22 @@ pub async fn authorize_resource(
     let (access, mut tx) = authorize(auth, slug, Need::Resource(permission)).await?;
     let share = held_share(&mut tx, &access, resource).await?;
     if access.can(permission) || share.is_some_and(|s| s.grants(permission)) {
+        Ok((access, share, tx))
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// Sharing a resource: `transcripts.share` from the role, over a resource the member may read
+/// (by role or by a share of it), so nobody passes on what they cannot see themselves.
+async fn authorize_sharing(
+    auth: &RequestAuth,
+    slug: &str,
+    resource: Resource,
+) -> Result<(Access, Option<ShareAccess>, Transaction<'static, Postgres>), AppError> {
+    let (access, mut tx) = authorize(auth, slug, Permission::TranscriptsShare).await?;
+    let share = held_share(&mut tx, &access, resource).await?;
+    if access.can(Permission::TranscriptsRead) || share.is_some() {
         Ok((access, share, tx))
     } else {
         Err(AppError::Forbidden)
@@ -280,7 +297,7 @@ pub async fn share_with_member(
     member: &str,
     level: &str,
 ) -> Result<String, AppError> {
-    let (access, mut tx) = authorize(auth, slug, Permission::TranscriptsShare).await?;
+    let (access, own_share, mut tx) = authorize_sharing(auth, slug, resource).await?;
     let title = resource.title(&mut tx).await?;
     let mut errors = FieldErrors::new();
     let level = ShareAccess::from_key(level);
@@ -289,6 +306,13 @@ pub async fn share_with_member(
     errors.check(member_id.is_some(), "member", "Choose a member of this workspace.");
     errors.finish(&[])?;
     let (level, member_id) = (level.unwrap_or(ShareAccess::View), member_id.unwrap_or_default());
+    // Nobody grants what they do not hold.
+    if level == ShareAccess::Edit && !access.can(Permission::TranscriptsEdit) && own_share != Some(ShareAccess::Edit) {
+        return Err(AppError::invalid_field(
+            "access",
+            "You cannot edit this yourself, so you can only let others view it.",
+        ));
+    }
     if member_id == access.user.id {
         return Err(AppError::invalid_field("member", "You have this already; choose someone else."));
     }
@@ -378,7 +402,7 @@ pub async fn stop_sharing_with_member(
     resource: Resource,
     member: &str,
 ) -> Result<String, AppError> {
-    let (access, mut tx) = authorize(auth, slug, Permission::TranscriptsShare).await?;
+    let (access, _, mut tx) = authorize_sharing(auth, slug, resource).await?;
     let title = resource.title(&mut tx).await?;
     let member_id: Uuid = member
         .parse()
@@ -433,7 +457,7 @@ pub async fn create_link(
     expires_in_days: u32,
     link_password: &str,
 ) -> Result<String, AppError> {
-    let (access, mut tx) = authorize(auth, slug, Permission::TranscriptsShare).await?;
+    let (access, _, mut tx) = authorize_sharing(auth, slug, resource).await?;
     let secrets = secrets(auth)?;
     let title = resource.title(&mut tx).await?;
     let mut errors = FieldErrors::new();
@@ -516,6 +540,9 @@ pub async fn revoke_link(auth: &RequestAuth, slug: &str, link: &str) -> Result<S
     .await?
     .ok_or_else(not_found)?;
     let resource = Resource::parse(&row.resource_type, &row.resource_id.to_string())?;
+    if !access.can(Permission::TranscriptsRead) && held_share(&mut tx, &access, resource).await?.is_none() {
+        return Err(AppError::Forbidden);
+    }
     audit::service::record(
         &mut tx,
         audit_on(&access, auth, AuditAction::PublicLinkRevoked, resource)

@@ -697,7 +697,7 @@ fn DeleteWorkspace(slug: String, name: String) -> impl IntoView {
         <section class="mt-10 rounded-2xl border border-rose-200 bg-white p-6 shadow-sm dark:border-rose-900 dark:bg-slate-900">
             <h2 class="text-lg font-semibold text-rose-700 dark:text-rose-300">"Delete workspace"</h2>
             <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">
-                "Members lose access at once. You can restore it from your account page for 14 days; after that it is removed for good, with everything in it."
+                "Members lose access and public links stop working at once (links stay off after a restore). You can restore it from your account page for 14 days; after that it is removed for good, with everything in it."
             </p>
             <ActionForm action=action attr:class="mt-4 space-y-4">
                 <FormAlert error=action_error(action) />

@@ -536,10 +536,16 @@ pub async fn delete(auth: &RequestAuth, slug: &str, confirm_name: &str) -> Resul
     )
     .execute(&mut *tx)
     .await?;
-    // Open invitations die with it (a restore does not bring them back).
+    // Open invitations and public links die with it (a restore does not bring them back).
     sqlx::query!(
         "update workspace_invitations set revoked_at = now()
          where workspace_id = $1 and accepted_at is null and revoked_at is null",
+        access.workspace.id
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!(
+        "update public_links set revoked_at = now() where workspace_id = $1 and revoked_at is null",
         access.workspace.id
     )
     .execute(&mut *tx)

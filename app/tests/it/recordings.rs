@@ -168,14 +168,39 @@ async fn part_urls(browser: &mut Browser, id: &str, done: serde_json::Value, wan
         .collect()
 }
 
-/// Uploads `bytes` whole (one request per part) and completes; returns the recording id.
+/// Uploads `bytes` whole (one request per part) to Acme and completes; returns the recording id.
 pub(crate) async fn upload(browser: &mut Browser, name: &str, bytes: &[u8]) -> String {
-    let plan = start(browser, name, bytes.len()).await;
+    upload_to(browser, "acme", name, bytes).await
+}
+
+/// The same, into the workspace `slug`.
+pub(crate) async fn upload_to(browser: &mut Browser, slug: &str, name: &str, bytes: &[u8]) -> String {
+    let plan = browser
+        .post_json(
+            "/api/uploads/start",
+            &json!({ "workspace": slug, "file_name": name, "size_bytes": bytes.len(), "file_modified_ms": 1_700_000_000_000_i64 }),
+        )
+        .await;
+    assert_eq!(plan.status, StatusCode::OK, "{}", plan.body);
+    let plan = plan.json();
     let id = plan["recording_id"].as_str().unwrap().to_owned();
     let part_size = plan["part_size"].as_u64().unwrap() as usize;
     let count = plan["part_count"].as_u64().unwrap() as u32;
     let want: Vec<u32> = (1..=count).collect();
-    let urls = part_urls(browser, &id, json!([]), &want).await;
+    let urls = browser
+        .post_json(
+            "/api/uploads/parts",
+            &json!({ "workspace": slug, "id": id, "done": [], "want": want }),
+        )
+        .await;
+    assert_eq!(urls.status, StatusCode::OK, "{}", urls.body);
+    let urls: Vec<String> = urls
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["url"].as_str().unwrap().to_owned())
+        .collect();
     let mut done = Vec::new();
     for (i, url) in urls.iter().enumerate() {
         let chunk = bytes[i * part_size..((i + 1) * part_size).min(bytes.len())].to_vec();
@@ -187,7 +212,7 @@ pub(crate) async fn upload(browser: &mut Browser, name: &str, bytes: &[u8]) -> S
     let complete = browser
         .post_json(
             "/api/uploads/complete",
-            &json!({ "workspace": "acme", "id": id, "done": done }),
+            &json!({ "workspace": slug, "id": id, "done": done }),
         )
         .await;
     assert_eq!(complete.status, StatusCode::OK, "{}", complete.body);

@@ -4,7 +4,7 @@
 use axum::http::StatusCode;
 
 use crate::accounts::{Browser, Site, FIREFOX, PASSWORD};
-use crate::recordings::{check_uploads, site, upload, wav, Objects};
+use crate::recordings::{check_uploads, site, upload, upload_to, wav, Objects};
 use crate::workspaces::{add_member, as_tenant, owner_of_acme, user_id};
 
 async fn detail(browser: &mut Browser, id: &str) -> crate::accounts::Reply {
@@ -44,17 +44,22 @@ async fn member(site: &Site, name: &str, email: &str, role: &str) -> Browser {
     browser
 }
 
-/// A custom role without `transcripts.read`: its members see only what is shared with them.
-async fn guest_role(ada: &mut Browser, site: &Site, email: &str) {
-    let created = ada
-        .post(
-            "/api/workspaces/roles/create",
-            &[("workspace", "acme"), ("name", "Guest"), ("permissions[]", "audit.read")],
-        )
-        .await;
+/// Gives the member a new custom role with these permissions.
+async fn custom_role(ada: &mut Browser, site: &Site, email: &str, name: &str, permissions: &[&str]) {
+    let mut fields = vec![("workspace", "acme"), ("name", name)];
+    fields.extend(permissions.iter().map(|p| ("permissions[]", *p)));
+    let created = ada.post("/api/workspaces/roles/create", &fields).await;
     assert_eq!(created.status, StatusCode::OK, "{}", created.body);
     let roles = ada.post("/api/workspaces/roles", &[("workspace", "acme")]).await.json();
-    let guest = roles["custom"][0]["id"].as_str().unwrap().to_owned();
+    let guest = roles["custom"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == name)
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let id = user_id(site, email).await.to_string();
     let assigned = ada
         .post(
@@ -75,7 +80,8 @@ async fn a_share_gives_a_member_what_their_role_does_not_until_it_ends() {
     check_uploads(&site, &objects).await;
     let mut bob = member(&site, "Bob", "bob@example.com", "viewer").await;
     let mut cara = member(&site, "Cara", "cara@example.com", "viewer").await;
-    guest_role(&mut ada, &site, "cara@example.com").await;
+    // A custom role without `transcripts.read`: Cara sees only what is shared with her.
+    custom_role(&mut ada, &site, "cara@example.com", "Guest", &["audit.read"]).await;
     let bob_id = user_id(&site, "bob@example.com").await.to_string();
     let cara_id = user_id(&site, "cara@example.com").await.to_string();
 
@@ -186,6 +192,61 @@ async fn a_share_gives_a_member_what_their_role_does_not_until_it_ends() {
     assert_eq!(cara.post("/api/workspaces/members/leave", &[("workspace", "acme")]).await.status, StatusCode::OK);
     let panel = detail(&mut ada, &id).await.json()["sharing"].clone();
     assert_eq!(panel["shares"].as_array().unwrap().len(), 0);
+
+    // Sharing needs to see the thing, and passes on no more than the sharer holds.
+    let mut dan = member(&site, "Dan", "dan@example.com", "viewer").await;
+    custom_role(&mut ada, &site, "dan@example.com", "Forwarder", &["transcripts.share"]).await;
+    assert_eq!(share(&mut dan, &id, &bob_id, "view").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(create_link(&mut dan, &id, "7", "").await.status, StatusCode::FORBIDDEN);
+    let dan_id = user_id(&site, "dan@example.com").await.to_string();
+    assert_eq!(share(&mut ada, &id, &dan_id, "view").await.status, StatusCode::OK);
+    let cannot_edit = share(&mut dan, &id, &bob_id, "edit").await;
+    assert_eq!(
+        cannot_edit.error().field("access").unwrap(),
+        "You cannot edit this yourself, so you can only let others view it."
+    );
+    assert_eq!(create_link(&mut dan, &id, "7", "").await.status, StatusCode::OK);
+    assert_eq!(create_link(&mut dan, &other, "7", "").await.status, StatusCode::FORBIDDEN);
+
+    // Another workspace's recordings and links are not found from here.
+    let mut eve = site.verified_account("Eve", "eve@example.com").await;
+    eve.log_in("eve@example.com", PASSWORD).await;
+    eve.post("/api/workspaces/create", &[("name", "Elsewhere"), ("slug", "elsewhere")])
+        .await;
+    let theirs = upload_to(&mut eve, "elsewhere", "theirs.wav", &wav(1, 8000, 1)).await;
+    check_uploads(&site, &objects).await;
+    let eve_link = eve
+        .post(
+            "/api/sharing/links/create",
+            &[
+                ("workspace", "elsewhere"),
+                ("kind", "recording"),
+                ("id", &theirs),
+                ("expires_in_days", "0"),
+                ("link_password", ""),
+            ],
+        )
+        .await;
+    assert_eq!(eve_link.status, StatusCode::OK, "{}", eve_link.body);
+    assert_eq!(create_link(&mut ada, &theirs, "7", "").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(share(&mut ada, &theirs, &bob_id, "edit").await.status, StatusCode::NOT_FOUND);
+    let eve_link_id = detail_in(&mut eve, "elsewhere", &theirs).await["sharing"]["links"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let revoke = ada
+        .post("/api/sharing/links/revoke", &[("workspace", "acme"), ("link", &eve_link_id)])
+        .await;
+    assert_eq!(revoke.status, StatusCode::NOT_FOUND);
+    assert_eq!(detail_in(&mut eve, "elsewhere", &theirs).await["sharing"]["links"][0]["state"], "Active");
+}
+
+async fn detail_in(browser: &mut Browser, workspace: &str, id: &str) -> serde_json::Value {
+    let reply = browser
+        .post("/api/recordings/detail", &[("workspace", workspace), ("id", id)])
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    reply.json()
 }
 
 async fn create_link(ada: &mut Browser, id: &str, days: &str, password: &str) -> crate::accounts::Reply {
@@ -251,11 +312,37 @@ async fn a_public_link_shows_one_recording_to_anyone_until_it_is_revoked() {
     let seen = open(&mut visitor, &token).await;
     let recording = &seen["Open"]["Recording"];
     assert_eq!(recording["title"], "launch");
-    let play = recording["play_url"].as_str().unwrap();
-    let played = visitor.get(play).await;
+    let play = recording["play_url"].as_str().unwrap().to_owned();
+    assert_eq!(play, format!("/s/{token}/media"));
+    let redirect = visitor.get(&play).await;
+    assert_eq!(redirect.status, StatusCode::TEMPORARY_REDIRECT);
+    let file_url = redirect.headers["location"].to_str().unwrap().to_owned();
+    assert!(file_url.contains("name=launch.wav"), "named after the title: {file_url}");
+    let played = visitor.get(&file_url).await;
     assert_eq!(played.status, StatusCode::OK);
     assert_eq!(played.body.len(), String::from_utf8_lossy(&file).len());
     assert_eq!(visible_with_token(&site, &token, "recordings").await, 1);
+    assert_eq!(visible_with_token(&site, &token, "public_links").await, 1);
+    // Even a query written by mistake could only count a view, never change the link.
+    for change in [
+        "update public_links set revoked_at = null",
+        "update public_links set expires_at = null",
+        "update public_links set password_hash = null",
+        "update public_links set resource_id = gen_random_uuid()",
+        "update public_links set view_count = 0",
+        "delete from public_links",
+    ] {
+        let mut tx = site.db.app.begin().await.unwrap();
+        app::workspaces::tenant::present_public_link(&mut tx, &app::sharing::service::token_digest(&token))
+            .await
+            .unwrap();
+        let changed = sqlx::query(change).execute(&mut *tx).await;
+        assert!(
+            changed.is_err() || changed.unwrap().rows_affected() == 0,
+            "a visitor ran: {change}"
+        );
+        tx.rollback().await.unwrap();
+    }
     for table in ["workspaces", "workspace_members", "resource_shares", "uploads", "workspace_activity"] {
         assert_eq!(visible_with_token(&site, &token, table).await, 0, "{table}");
     }
@@ -265,7 +352,7 @@ async fn a_public_link_shows_one_recording_to_anyone_until_it_is_revoked() {
     assert!(page.body.contains(r#"content="noindex, nofollow""#));
     assert!(!page.body.contains("Acme"), "the workspace's name is not shown");
     assert_eq!(page.headers["x-robots-tag"], "noindex, nofollow");
-    assert_eq!(page.headers["referrer-policy"], "no-referrer");
+    assert_eq!(page.headers["referrer-policy"], "same-origin");
 
     // Views are counted for the people who share it.
     let links = detail(&mut ada, &id).await.json()["sharing"]["links"].clone();
@@ -295,6 +382,7 @@ async fn a_public_link_shows_one_recording_to_anyone_until_it_is_revoked() {
         "This link was turned off by the people who shared it."
     );
     assert_eq!(visitor.get(&format!("/s/{token}")).await.status, StatusCode::GONE);
+    assert_eq!(visitor.get(&play).await.status, StatusCode::GONE, "a revoked link stops the player too");
     assert_eq!(visible_with_token(&site, &token, "recordings").await, 0);
 
     // A recording moved to the trash takes its links' content with it.
@@ -309,7 +397,15 @@ async fn a_public_link_shows_one_recording_to_anyone_until_it_is_revoked() {
         open(&mut visitor, &token).await["Gone"],
         "What this link shared is no longer available."
     );
+    // Deleting it for good removes its links (and shares) with it.
+    let deleted = ada
+        .post("/api/recordings/delete", &[("workspace", "acme"), ("id", &id)])
+        .await;
+    assert_eq!(deleted.status, StatusCode::OK, "{}", deleted.body);
+    assert_eq!(open(&mut visitor, &token).await["Gone"].as_str().unwrap(), DEAD_LINK);
 }
+
+const DEAD_LINK: &str = "This link doesn't work. Check that it was copied whole, or ask whoever sent it for a new one.";
 
 #[tokio::test]
 async fn a_password_link_shows_nothing_until_the_password_and_expires() {
@@ -341,6 +437,7 @@ async fn a_password_link_shows_nothing_until_the_password_and_expires() {
     let mut elsewhere = site.browser(FIREFOX, "203.0.113.11");
     assert_eq!(open(&mut elsewhere, &token).await, "Locked");
     let forged: Vec<(String, String)> = visitor.cookies.clone().into_iter().filter(|(k, _)| k.starts_with("at_link_")).collect();
+    assert_eq!(forged.len(), 1);
     for (name, value) in forged {
         let expires = value.split('.').next().unwrap().parse::<i64>().unwrap() + 1000;
         elsewhere.cookies.insert(name, format!("{expires}.{}", value.split('.').nth(1).unwrap()));
@@ -349,14 +446,17 @@ async fn a_password_link_shows_nothing_until_the_password_and_expires() {
 
     // Guessing is limited per address.
     let mut guesser = site.browser(FIREFOX, "203.0.113.12");
-    let mut last = StatusCode::OK;
-    for n in 0..11 {
-        last = guesser
+    for n in 0..10 {
+        let status = guesser
             .post("/api/shared/unlock", &[("token", &token), ("password", &format!("guess {n}"))])
             .await
             .status;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "guess {n}");
     }
-    assert_eq!(last, StatusCode::TOO_MANY_REQUESTS);
+    let limited = guesser
+        .post("/api/shared/unlock", &[("token", &token), ("password", "tangerine bicycle")])
+        .await;
+    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
 
     // Past its expiry the link shows nothing, even to a browser that had the password.
     let ada_id = user_id(&site, "ada@example.com").await;
@@ -373,5 +473,18 @@ async fn a_password_link_shows_nothing_until_the_password_and_expires() {
     assert_eq!(
         detail(&mut ada, &id).await.json()["sharing"]["links"][0]["state"],
         "Expired"
+    );
+
+    // Deleting the workspace turns its links off (and a restore leaves them off).
+    let url = create_link(&mut ada, &id, "0", "").await.json().as_str().unwrap().to_owned();
+    let token = token_of(&url);
+    assert!(open(&mut visitor, &token).await["Open"].is_object());
+    let deleted = ada
+        .post("/api/workspaces/delete", &[("workspace", "acme"), ("confirm_name", "Acme")])
+        .await;
+    assert_eq!(deleted.status, StatusCode::OK, "{}", deleted.body);
+    assert_eq!(
+        open(&mut visitor, &token).await["Gone"],
+        "This link was turned off by the people who shared it."
     );
 }
