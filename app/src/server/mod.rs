@@ -33,6 +33,7 @@ pub fn job_registry(config: &Config) -> anyhow::Result<jobs::Registry> {
     let registry = crate::workspaces::housekeeping::register(registry, store.clone());
     let registry = crate::recordings::housekeeping::register(registry, store, config.storage.trash_days);
     let registry = crate::backups::register(registry, config);
+    let registry = crate::storage::cdn::register(registry, &config.storage)?;
     Ok(jobs::maintenance::register(registry))
 }
 

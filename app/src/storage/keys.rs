@@ -8,11 +8,27 @@ use uuid::Uuid;
 pub struct ObjectKey(String);
 
 const TRASH: &str = "trash/";
+const PUBLIC: &str = "public/";
 
 impl ObjectKey {
     /// Where a recording's uploaded file lives.
     pub fn recording(workspace: Uuid, recording: Uuid) -> Self {
         Self(format!("w/{workspace}/recordings/{recording}/original"))
+    }
+
+    /// A workspace's logo: public (anyone may fetch it, through the CDN when there is one).
+    pub fn workspace_logo(workspace: Uuid) -> Self {
+        Self(format!("{PUBLIC}w/{workspace}/logo"))
+    }
+
+    /// A workspace's public objects.
+    pub fn public_prefix(workspace: Uuid) -> String {
+        format!("{PUBLIC}w/{workspace}/")
+    }
+
+    /// Objects under `public/` are served to anyone; nothing else is without a signed URL.
+    pub fn is_public(&self) -> bool {
+        self.0.starts_with(PUBLIC)
     }
 
     /// Everything of one workspace (live objects; its trash is `trash_prefix`).
@@ -81,7 +97,11 @@ mod tests {
         assert!(trashed.as_str().starts_with(&ObjectKey::trash_prefix(w)));
         assert_eq!(trashed.trashed(), trashed);
         assert_eq!(trashed.restored(), key);
-        assert_eq!(ObjectKey::parse(key.as_str()), Some(key));
+        assert_eq!(ObjectKey::parse(key.as_str()), Some(key.clone()));
+        assert!(!key.is_public());
+        let logo = ObjectKey::workspace_logo(w);
+        assert!(logo.is_public() && logo.as_str().starts_with(&ObjectKey::public_prefix(w)));
+        assert_eq!(ObjectKey::parse(logo.as_str()), Some(logo));
     }
 
     #[test]

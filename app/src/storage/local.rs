@@ -161,6 +161,29 @@ impl LocalStore {
         tokio::fs::rename(&temp, &target).await
     }
 
+    /// Writes a small object whole (through a temporary name, so a reader never sees half).
+    pub async fn put_bytes(&self, key: &ObjectKey, bytes: &[u8]) -> std::io::Result<()> {
+        let target = self.path_of(key);
+        let parent = target.parent().expect("keys have folders");
+        tokio::fs::create_dir_all(parent).await?;
+        let temp = parent.join(format!(".incoming-{}", uuid::Uuid::new_v4().simple()));
+        tokio::fs::write(&temp, bytes).await?;
+        tokio::fs::rename(&temp, &target).await
+    }
+
+    /// A small object whole, if it exists and is at most `limit` bytes.
+    pub async fn get_bytes(&self, key: &ObjectKey, limit: u64) -> std::io::Result<Option<Vec<u8>>> {
+        match self.size(key).await? {
+            None => Ok(None),
+            Some(size) if size > limit => Err(std::io::Error::other("larger than a public object may be")),
+            Some(_) => match tokio::fs::read(self.path_of(key)).await {
+                Ok(bytes) => Ok(Some(bytes)),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                Err(e) => Err(e),
+            },
+        }
+    }
+
     pub async fn size(&self, key: &ObjectKey) -> std::io::Result<Option<u64>> {
         match tokio::fs::metadata(self.path_of(key)).await {
             Ok(m) => Ok(Some(m.len())),

@@ -5,10 +5,14 @@
 
 pub mod api;
 #[cfg(feature = "ssr")]
+pub mod cdn;
+#[cfg(feature = "ssr")]
 pub mod keys;
 #[cfg(feature = "ssr")]
 pub mod local;
 pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod public;
 #[cfg(feature = "ssr")]
 pub mod s3;
 #[cfg(feature = "ssr")]
@@ -23,6 +27,12 @@ pub use store::*;
 
 #[cfg(feature = "ssr")]
 mod store;
+
+/// Public objects (logos) are small and kept whole in memory when served.
+pub const MAX_PUBLIC_OBJECT_BYTES: usize = 512 * 1024;
+/// How long browsers and the CDN may keep a public object; a change purges the CDN, and its URL
+/// carries a version for browsers.
+pub const PUBLIC_CACHE_CONTROL: &str = "public, max-age=3600";
 
 /// S3's smallest part (except the last) is 5 MiB; parts of 8 MiB or more keep a 1 GiB file to
 /// 128 requests.

@@ -278,6 +278,42 @@ impl S3Store {
         Ok(())
     }
 
+    /// Stores a small public object (a logo): world-readable, so the Spaces CDN may serve it.
+    pub async fn put_public(&self, key: &ObjectKey, bytes: Vec<u8>, content_type: &str) -> Result<(), StorageError> {
+        self.client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key.as_str())
+            .content_type(content_type)
+            .cache_control(super::PUBLIC_CACHE_CONTROL)
+            .acl(aws_sdk_s3::types::ObjectCannedAcl::PublicRead)
+            .body(aws_sdk_s3::primitives::ByteStream::from(bytes))
+            .send()
+            .await
+            .map_err(|e| backend("storing a public object")(explain(e)))?;
+        Ok(())
+    }
+
+    /// A small public object and its type, if it exists (at most `limit` bytes are read).
+    pub async fn get_public(&self, key: &ObjectKey, limit: usize) -> Result<Option<(Vec<u8>, String)>, StorageError> {
+        let out = match self.client.get_object().bucket(&self.bucket).key(key.as_str()).send().await {
+            Ok(out) => out,
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => return Ok(None),
+            Err(e) => return Err(backend("reading a public object")(explain(e))),
+        };
+        let content_type = out.content_type.clone().unwrap_or_else(|| "application/octet-stream".into());
+        let mut body = out.body;
+        let mut bytes = Vec::new();
+        while let Some(chunk) = body.next().await {
+            let chunk = chunk.map_err(|e| backend("reading a public object")(explain(e)))?;
+            if bytes.len() + chunk.len() > limit {
+                return Err(backend::<&str>("reading a public object")("it is larger than a public object may be"));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(Some((bytes, content_type)))
+    }
+
     /// Streams the object into `path` (never whole in memory).
     pub async fn download_to(&self, key: &ObjectKey, path: &std::path::Path) -> Result<(), StorageError> {
         let out = self

@@ -258,12 +258,38 @@ impl Store {
         }
     }
 
-    /// Deletes every object of a workspace, live and trashed (when the workspace itself goes).
+    /// Stores a small public object (under `public/`), whole.
+    pub async fn put_public(&self, key: &ObjectKey, bytes: Vec<u8>, content_type: &str) -> Result<(), StorageError> {
+        debug_assert!(key.is_public());
+        match self {
+            Store::Local { store, .. } => Ok(store.put_bytes(key, &bytes).await?),
+            Store::S3(s3) => s3.put_public(key, bytes, content_type).await,
+        }
+    }
+
+    /// A small public object's bytes, if it exists; the local backend keeps no type, so the
+    /// caller names it from the content.
+    pub async fn get_public(&self, key: &ObjectKey) -> Result<Option<Vec<u8>>, StorageError> {
+        if !key.is_public() {
+            return Ok(None);
+        }
+        match self {
+            Store::Local { store, .. } => Ok(store.get_bytes(key, super::MAX_PUBLIC_OBJECT_BYTES as u64).await?),
+            Store::S3(s3) => Ok(s3
+                .get_public(key, super::MAX_PUBLIC_OBJECT_BYTES)
+                .await?
+                .map(|(bytes, _)| bytes)),
+        }
+    }
+
+    /// Deletes every object of a workspace, live, trashed and public (when the workspace itself
+    /// goes).
     pub async fn delete_workspace_objects(&self, workspace: uuid::Uuid) -> Result<usize, StorageError> {
         let mut count = 0;
         for prefix in [
             ObjectKey::workspace_prefix(workspace),
             ObjectKey::trash_prefix(workspace),
+            ObjectKey::public_prefix(workspace),
         ] {
             for (key, _) in self.list(&prefix).await? {
                 self.delete(&key).await?;

@@ -17,6 +17,7 @@ pub fn apply_page_policy(options: &LeptosOptions) -> Option<leptos::nonce::Nonce
         &nonce.to_string(),
         reload_origin(options).as_deref(),
         storage_origin().as_deref(),
+        cdn_origin().as_deref(),
     );
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         response.insert_header(
@@ -41,6 +42,12 @@ fn storage_origin() -> Option<String> {
     }
 }
 
+/// Public images (workspace logos) may come from the CDN.
+fn cdn_origin() -> Option<String> {
+    let state = use_context::<crate::server::AppState>()?;
+    state.config.storage.cdn.as_ref().map(|cdn| cdn.origin())
+}
+
 /// `cargo leptos watch` reloads the page over a websocket on the reload port.
 fn reload_origin(options: &LeptosOptions) -> Option<String> {
     std::env::var("LEPTOS_WATCH")
@@ -48,7 +55,12 @@ fn reload_origin(options: &LeptosOptions) -> Option<String> {
         .map(|_| format!("ws://{}:{}", options.site_addr.ip(), options.reload_port))
 }
 
-pub fn page_policy(nonce: &str, reload_origin: Option<&str>, storage_origin: Option<&str>) -> String {
+pub fn page_policy(
+    nonce: &str,
+    reload_origin: Option<&str>,
+    storage_origin: Option<&str>,
+    cdn_origin: Option<&str>,
+) -> String {
     let connect: Vec<&str> = ["'self'"]
         .into_iter()
         .chain(reload_origin)
@@ -57,9 +69,11 @@ pub fn page_policy(nonce: &str, reload_origin: Option<&str>, storage_origin: Opt
     let connect = connect.join(" ");
     let media: Vec<&str> = ["'self'", "blob:"].into_iter().chain(storage_origin).collect();
     let media = media.join(" ");
+    let img: Vec<&str> = ["'self'", "data:"].into_iter().chain(cdn_origin).collect();
+    let img = img.join(" ");
     format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; \
-         style-src-attr 'unsafe-inline'; img-src 'self' data:; font-src 'self'; connect-src {connect}; \
+         style-src-attr 'unsafe-inline'; img-src {img}; font-src 'self'; connect-src {connect}; \
          media-src {media}; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
     )
 }
@@ -79,7 +93,7 @@ mod tests {
 
     #[test]
     fn scripts_need_our_origin_or_the_nonce_and_framing_is_forbidden() {
-        let p = page_policy("abc123", None, None);
+        let p = page_policy("abc123", None, None, None);
         assert_eq!(
             directive(&p, "script-src"),
             ["'self'", "'nonce-abc123'", "'wasm-unsafe-eval'"]
@@ -91,14 +105,14 @@ mod tests {
 
     #[test]
     fn reload_origin_is_added_to_connect_src() {
-        let p = page_policy("n", Some("ws://127.0.0.1:3001"), None);
+        let p = page_policy("n", Some("ws://127.0.0.1:3001"), None, None);
         assert_eq!(directive(&p, "connect-src"), ["'self'", "ws://127.0.0.1:3001"]);
-        assert_eq!(directive(&page_policy("n", None, None), "connect-src"), ["'self'"]);
+        assert_eq!(directive(&page_policy("n", None, None, None), "connect-src"), ["'self'"]);
     }
 
     #[test]
     fn an_s3_bucket_may_take_uploads_and_play_recordings() {
-        let p = page_policy("n", None, Some("https://ams3.digitaloceanspaces.com"));
+        let p = page_policy("n", None, Some("https://ams3.digitaloceanspaces.com"), None);
         assert_eq!(
             directive(&p, "connect-src"),
             ["'self'", "https://ams3.digitaloceanspaces.com"]
@@ -107,5 +121,15 @@ mod tests {
             directive(&p, "media-src"),
             ["'self'", "blob:", "https://ams3.digitaloceanspaces.com"]
         );
+    }
+
+    #[test]
+    fn images_may_come_from_the_cdn() {
+        let p = page_policy("n", None, None, Some("https://logos.ams3.cdn.digitaloceanspaces.com"));
+        assert_eq!(
+            directive(&p, "img-src"),
+            ["'self'", "data:", "https://logos.ams3.cdn.digitaloceanspaces.com"]
+        );
+        assert_eq!(directive(&page_policy("n", None, None, None), "img-src"), ["'self'", "data:"]);
     }
 }

@@ -82,7 +82,10 @@ pub async fn feed(
         .map(|r| {
             let text = describe(&r.action, &r.metadata, &names);
             let link = match r.action.as_str() {
-                "workspace.settings_updated" | "workspace.created" => Some(settings_link.clone()),
+                "workspace.settings_updated"
+                | "workspace.created"
+                | "workspace.logo_changed"
+                | "workspace.logo_removed" => Some(settings_link.clone()),
                 kind if kind.starts_with("recording.") => Some(recordings_link.clone()),
                 kind if kind.starts_with("share.") || kind.starts_with("public_link.") => r
                     .target_id
@@ -148,6 +151,8 @@ fn describe(action: &str, metadata: &serde_json::Value, names: &HashMap<Uuid, St
     match action {
         "workspace.created" => format!("created the workspace \u{201c}{}\u{201d}", text("name")),
         "workspace.settings_updated" => "changed the workspace settings".into(),
+        "workspace.logo_changed" => "changed the workspace's logo".into(),
+        "workspace.logo_removed" => "removed the workspace's logo".into(),
         "workspace.member_invited" if metadata.get("resent").is_some() => {
             format!("sent the invitation to {} again", text("email"))
         }

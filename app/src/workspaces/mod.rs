@@ -9,6 +9,8 @@ pub mod housekeeping;
 #[cfg(feature = "ssr")]
 pub mod invitations;
 #[cfg(feature = "ssr")]
+pub mod logo;
+#[cfg(feature = "ssr")]
 pub mod members;
 pub mod pages;
 #[cfg(feature = "ssr")]
@@ -207,6 +209,8 @@ pub struct WorkspaceSettings {
     pub can_read_activity: bool,
     pub members: i64,
     pub personal: bool,
+    /// The workspace's logo, when it has one.
+    pub logo_url: Option<String>,
 }
 
 /// One member on the Members page.
@@ -313,6 +317,8 @@ pub struct ActivityPage {
 pub const ACTIVITY_KINDS: &[(&str, &str)] = &[
     ("workspace.created", "Workspace created"),
     ("workspace.settings_updated", "Settings changed"),
+    ("workspace.logo_changed", "Logo changed"),
+    ("workspace.logo_removed", "Logo removed"),
     ("workspace.member_invited", "Invitations"),
     ("workspace.invitation_revoked", "Invitations withdrawn"),
     ("workspace.member_joined", "Members joined"),

@@ -182,8 +182,15 @@ pub fn WorkspaceHomePage() -> impl IntoView {
             view! {
                 <Title text=s.name.clone() />
                 <div class="mx-auto max-w-4xl">
-                    <p class="text-sm text-slate-500 dark:text-slate-400">"Workspace"</p>
-                    <h1 class="text-2xl font-bold tracking-tight sm:text-3xl" data-testid="workspace-name">{s.name.clone()}</h1>
+                    <div class="flex items-center gap-4">
+                        {s.logo_url.clone().map(|src| view! {
+                            <img src=src alt="" class="h-14 w-14 rounded-xl border border-slate-200 object-cover dark:border-slate-800" data-testid="workspace-logo" />
+                        })}
+                        <div>
+                            <p class="text-sm text-slate-500 dark:text-slate-400">"Workspace"</p>
+                            <h1 class="text-2xl font-bold tracking-tight sm:text-3xl" data-testid="workspace-name">{s.name.clone()}</h1>
+                        </div>
+                    </div>
                     <dl class="mt-6 grid grid-cols-2 gap-4 sm:grid-cols-4">
                         <Stat label="Your role" value=s.role_name.clone() />
                         <Stat label="Members" value=s.members.to_string() />
@@ -248,6 +255,7 @@ fn SettingsForm(settings: WorkspaceSettings) -> impl IntoView {
     let deletable = (s.role == super::Role::Owner && !s.personal).then(|| (s.slug.clone(), s.name.clone()));
     let home = format!("/w/{}", s.slug);
     let workspace_name = s.name.clone();
+    let logo = (s.slug.clone(), s.logo_url.clone(), s.can_manage);
     view! {
         <Title text=title />
         <section class="mx-auto max-w-2xl">
@@ -302,7 +310,59 @@ fn SettingsForm(settings: WorkspaceSettings) -> impl IntoView {
                     <SubmitButton label="Save settings" pending=action.pending() />
                 </fieldset>
             </ActionForm>
+            <LogoPanel slug=logo.0 logo_url=logo.1 can_manage=logo.2 />
             {deletable.map(|(slug, name)| view! { <DeleteWorkspace slug name /> })}
+        </section>
+    }
+}
+
+/// The logo: a plain multipart form to `/w/{slug}/logo`, which redirects back here with
+/// `?logo=` (done) or `?logo_error=` (why not).
+#[component]
+fn LogoPanel(slug: String, logo_url: Option<String>, can_manage: bool) -> impl IntoView {
+    let query = use_query_map();
+    let notice = Signal::derive(move || query.get().get("logo"));
+    let problem = Signal::derive(move || query.get().get("logo_error"));
+    let action = format!("/w/{slug}/logo");
+    let has_logo = logo_url.is_some();
+    view! {
+        <section class="mt-8 rounded-2xl border border-slate-200 bg-white p-5 dark:border-slate-800 dark:bg-slate-900" data-testid="logo-panel">
+            <h2 class="text-lg font-semibold">"Logo"</h2>
+            <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">"Shown on the workspace's pages. A PNG, JPEG or WebP image up to 512 kB; square works best."</p>
+            <div class="mt-3 space-y-2">
+                <FormNotice message=notice />
+                <Show when=move || problem.get().is_some()>
+                    <div role="alert" class="rounded-lg border border-rose-200 bg-rose-50 px-3 py-2 text-sm text-rose-800 dark:border-rose-900 dark:bg-rose-950 dark:text-rose-200">
+                        {move || problem.get()}
+                    </div>
+                </Show>
+            </div>
+            <div class="mt-4 flex flex-col gap-4 sm:flex-row sm:items-end">
+                {match logo_url {
+                    Some(src) => view! {
+                        <img src=src alt="The workspace's logo" class="h-20 w-20 rounded-xl border border-slate-200 object-cover dark:border-slate-700" data-testid="logo-preview" />
+                    }.into_any(),
+                    None => view! {
+                        <div class="flex h-20 w-20 items-center justify-center rounded-xl border border-dashed border-slate-300 text-xs text-slate-500 dark:border-slate-700 dark:text-slate-400">"No logo"</div>
+                    }.into_any(),
+                }}
+                {can_manage.then(|| view! {
+                    <form method="post" action=action.clone() enctype="multipart/form-data" class="flex flex-wrap items-end gap-3">
+                        <input type="hidden" name="action" value="upload" />
+                        <div class="space-y-1.5">
+                            <label for="logo-file" class="block text-sm font-medium">"Image file"</label>
+                            <input id="logo-file" name="logo" type="file" required=true accept="image/png,image/jpeg,image/webp" class="block text-sm file:mr-3 file:rounded-lg file:border-0 file:bg-slate-100 file:px-3 file:py-2 file:text-sm file:font-semibold dark:file:bg-slate-800" />
+                        </div>
+                        <button type="submit" class="rounded-lg bg-indigo-600 px-4 py-2 text-sm font-semibold text-white hover:bg-indigo-500">"Upload logo"</button>
+                    </form>
+                    {has_logo.then(|| view! {
+                        <form method="post" action=action.clone() enctype="multipart/form-data">
+                            <input type="hidden" name="action" value="remove" />
+                            <button type="submit" class="rounded-lg border border-slate-300 px-4 py-2 text-sm font-semibold hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800">"Remove logo"</button>
+                        </form>
+                    })}
+                })}
+            </div>
         </section>
     }
 }

@@ -25,6 +25,21 @@ pub struct Workspace {
     pub default_language: String,
     pub retention_days: Option<i32>,
     pub timezone: String,
+    /// When the logo last changed (unix ms); None without a logo.
+    pub logo_version: Option<i64>,
+}
+
+impl Workspace {
+    /// Where browsers fetch the logo (through the CDN when there is one), versioned so a new
+    /// logo is fetched anew.
+    pub fn logo_url(&self, config: &crate::server::config::StorageConfig) -> Option<String> {
+        self.logo_version.map(|v| {
+            format!(
+                "{}?v={v}",
+                config.public_url(crate::storage::keys::ObjectKey::workspace_logo(self.id).as_str())
+            )
+        })
+    }
 }
 
 /// A member's way into one workspace.
@@ -124,6 +139,7 @@ pub async fn create_in(
             default_language: "auto".into(),
             retention_days: None,
             timezone: "UTC".into(),
+            logo_version: None,
         });
     }
     Err(AppError::internal("no free workspace slug after several tries"))
@@ -236,6 +252,7 @@ struct MembershipRow {
     default_language: String,
     retention_days: Option<i32>,
     timezone: String,
+    logo_version: Option<i64>,
     role: String,
     custom_name: Option<String>,
     custom_permissions: Option<Vec<String>>,
@@ -259,6 +276,7 @@ impl MembershipRow {
                 default_language: self.default_language,
                 retention_days: self.retention_days,
                 timezone: self.timezone,
+                logo_version: self.logo_version,
             },
             role,
             custom,
@@ -282,7 +300,7 @@ pub async fn lookup(auth: &RequestAuth, slug: &str) -> Result<Lookup, AppError> 
     let row = sqlx::query_as!(
         MembershipRow,
         r#"select w.id, w.slug, w.name, w.personal, w.default_language, w.retention_days, w.timezone,
-                  m.role, r.name as "custom_name?", r.permissions as "custom_permissions?"
+                  w.logo_version, m.role, r.name as "custom_name?", r.permissions as "custom_permissions?"
            from workspaces w join workspace_members m on m.workspace_id = w.id and m.user_id = $2
            left join workspace_roles r on r.id = m.custom_role_id
            where w.slug = $1 and w.deleted_at is null"#,
@@ -334,7 +352,7 @@ pub async fn authorize(
     let row = sqlx::query_as!(
         MembershipRow,
         r#"select w.id, w.slug, w.name, w.personal, w.default_language, w.retention_days, w.timezone,
-                  m.role, r.name as "custom_name?", r.permissions as "custom_permissions?"
+                  w.logo_version, m.role, r.name as "custom_name?", r.permissions as "custom_permissions?"
            from workspaces w join workspace_members m on m.workspace_id = w.id and m.user_id = $2
            left join workspace_roles r on r.id = m.custom_role_id
            where w.id = $1 and w.deleted_at is null
@@ -374,6 +392,7 @@ pub async fn settings(auth: &RequestAuth, access: &Access) -> Result<WorkspaceSe
         can_read_activity: access.can(Permission::AuditRead),
         members,
         personal: w.personal,
+        logo_url: w.logo_url(&auth.state.config.storage),
     })
 }
 

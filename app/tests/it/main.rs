@@ -8,6 +8,7 @@ mod database;
 mod email;
 mod http;
 mod jobs;
+mod logos;
 mod notifications;
 mod rate_limit;
 mod recordings;

@@ -226,3 +226,31 @@ async fn presigned_links_expire_and_the_trash_and_counters_work_on_a_bucket() {
         .await;
     assert_eq!(library.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_logo_is_a_public_object_in_the_bucket_and_goes_with_its_workspace() {
+    use crate::logos::{logo_form, outcome, png};
+    let bucket = bucket_name();
+    let (site, store) = s3_site(&bucket).await;
+    let mut ada = owner_of_acme(&site).await;
+    let logo = png(5000);
+    assert_eq!(outcome(&logo_form(&mut ada, "acme", "upload", Some(&logo)).await).0, "logo");
+    let settings = ada.post("/api/workspaces/settings", &[("slug", "acme")]).await.json();
+    let url = settings["Found"]["logo_url"].as_str().unwrap().to_owned();
+    let served = ada.get(&url).await;
+    assert_eq!(served.status, StatusCode::OK);
+    assert_eq!(served.headers["content-type"], "image/png");
+    assert_eq!(served.body.len(), String::from_utf8_lossy(&logo).len());
+    let workspace = as_tenant(
+        &site,
+        user_id(&site, "ada@example.com").await,
+        None,
+        "select id from workspaces where slug = $1",
+        "acme",
+    )
+    .await;
+    let listed = store.list(&ObjectKey::public_prefix(workspace)).await.unwrap();
+    assert_eq!(listed, [(ObjectKey::workspace_logo(workspace), 5000)]);
+    assert_eq!(store.delete_workspace_objects(workspace).await.unwrap(), 1);
+    assert_eq!(ada.get(&url).await.status, StatusCode::NOT_FOUND);
+}

@@ -45,6 +45,9 @@ pub(super) struct FileStorage {
     pub(super) s3_region: String,
     pub(super) s3_bucket: String,
     pub(super) s3_path_style: bool,
+    pub(super) cdn_base_url: String,
+    pub(super) cdn_endpoint_id: String,
+    pub(super) digitalocean_api_url: String,
 }
 
 impl Default for FileStorage {
@@ -58,6 +61,9 @@ impl Default for FileStorage {
             s3_region: "us-east-1".into(),
             s3_bucket: String::new(),
             s3_path_style: true,
+            cdn_base_url: String::new(),
+            cdn_endpoint_id: String::new(),
+            digitalocean_api_url: "https://api.digitalocean.com".into(),
         }
     }
 }

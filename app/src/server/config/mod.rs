@@ -7,7 +7,7 @@ mod parse;
 mod storage;
 
 pub use backup::BackupConfig;
-pub use storage::{S3Config, StorageBackend, StorageConfig};
+pub use storage::{CdnConfig, CdnPurgeConfig, S3Config, StorageBackend, StorageConfig};
 
 use std::{fmt, net::SocketAddr, path::Path, str::FromStr, time::Duration};
 

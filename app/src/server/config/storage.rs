@@ -98,13 +98,116 @@ fn s3(file: &FileStorage, over: &Overlay<'_, impl Env>) -> Result<S3Config, Conf
     })
 }
 
+/// Public assets (workspace logos) served through a CDN.
+#[derive(Clone, Debug)]
+pub struct CdnConfig {
+    /// Public keys are appended to this: the Spaces CDN endpoint
+    /// (`https://{bucket}.{region}.cdn.digitaloceanspaces.com`), or any CDN pulling from this
+    /// server's `/storage` (then this ends in `/storage`).
+    pub base_url: String,
+    /// Purging changed objects from the CDN's cache through the DigitalOcean API.
+    pub purge: Option<CdnPurgeConfig>,
+}
+
+impl CdnConfig {
+    /// The CDN's origin, for the Content-Security-Policy.
+    pub fn origin(&self) -> String {
+        let (scheme, rest) = self.base_url.split_once("://").unwrap_or(("https", &self.base_url));
+        format!("{scheme}://{}", rest.split('/').next().unwrap_or(""))
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct CdnPurgeConfig {
+    /// `https://api.digitalocean.com` (a test points it at a double).
+    pub api_url: String,
+    pub endpoint_id: String,
+    pub token: Secret,
+}
+
+fn cdn(file: &FileStorage, over: &Overlay<'_, impl Env>) -> Result<Option<CdnConfig>, ConfigError> {
+    let base_url = over.string("CDN_BASE_URL", file.cdn_base_url.clone()).trim().trim_end_matches('/').to_owned();
+    let endpoint_id = over.string("CDN_ENDPOINT_ID", file.cdn_endpoint_id.clone()).trim().to_owned();
+    let token = over.env.get("DIGITALOCEAN_TOKEN").filter(|t| !t.trim().is_empty());
+    if base_url.is_empty() {
+        if !endpoint_id.is_empty() {
+            return Err(invalid(
+                "storage.cdn_endpoint_id",
+                "CDN_ENDPOINT_ID",
+                "needs storage.cdn_base_url (CDN_BASE_URL) too",
+            ));
+        }
+        return Ok(None);
+    }
+    let url_ok = |u: &str| {
+        (u.starts_with("https://") || u.starts_with("http://"))
+            && u.split_once("://").is_some_and(|(_, rest)| !rest.is_empty())
+            && !u.contains(['?', '#', ' '])
+    };
+    if !url_ok(&base_url) {
+        return Err(invalid(
+            "storage.cdn_base_url",
+            "CDN_BASE_URL",
+            "must be an http:// or https:// URL without a query",
+        ));
+    }
+    let purge = match (endpoint_id.is_empty(), token) {
+        (true, _) => None,
+        (false, None) => {
+            return Err(ConfigError::Missing {
+                setting: "a DigitalOcean API token (storage.cdn_endpoint_id is set)",
+                env: "DIGITALOCEAN_TOKEN",
+            })
+        }
+        (false, Some(token)) => {
+            if uuid::Uuid::parse_str(&endpoint_id).is_err() {
+                return Err(invalid(
+                    "storage.cdn_endpoint_id",
+                    "CDN_ENDPOINT_ID",
+                    "must be the CDN endpoint's id (a UUID, from `doctl compute cdn list`)",
+                ));
+            }
+            let api_url = over
+                .string("DIGITALOCEAN_API_URL", file.digitalocean_api_url.clone())
+                .trim()
+                .trim_end_matches('/')
+                .to_owned();
+            if !url_ok(&api_url) {
+                return Err(invalid(
+                    "storage.digitalocean_api_url",
+                    "DIGITALOCEAN_API_URL",
+                    "must be an http:// or https:// URL",
+                ));
+            }
+            Some(CdnPurgeConfig {
+                api_url,
+                endpoint_id,
+                token: Secret::new(token),
+            })
+        }
+    };
+    Ok(Some(CdnConfig { base_url, purge }))
+}
+
 #[derive(Clone, Debug)]
 pub struct StorageConfig {
     pub backend: StorageBackend,
+    /// Public assets through a CDN; without one they are served from `/storage/public/…`.
+    pub cdn: Option<CdnConfig>,
     /// The largest file one upload may be (per workspace until plans set it).
     pub max_upload_bytes: u64,
     /// How long deleted recordings stay restorable in the trash.
     pub trash_days: u32,
+}
+
+impl StorageConfig {
+    /// Where browsers fetch a public object (`public/…` keys).
+    pub fn public_url(&self, key: &str) -> String {
+        match &self.cdn {
+            Some(cdn) => format!("{}/{key}", cdn.base_url),
+            None => format!("/storage/{key}"),
+        }
+    }
 }
 
 pub(super) fn storage(file: FileStorage, over: &Overlay<'_, impl Env>) -> Result<StorageConfig, ConfigError> {
@@ -138,6 +241,7 @@ pub(super) fn storage(file: FileStorage, over: &Overlay<'_, impl Env>) -> Result
         });
     }
     Ok(StorageConfig {
+        cdn: cdn(&file, over)?,
         backend,
         max_upload_bytes: max_upload_mb * 1024 * 1024,
         trash_days,

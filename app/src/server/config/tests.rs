@@ -195,3 +195,55 @@ fn session_timeouts_come_from_the_file_or_env_and_must_be_sane() {
     .to_string();
     assert!(err.contains("not shorter than the idle timeout"), "{err}");
 }
+
+#[test]
+fn a_cdn_needs_a_url_and_its_purge_needs_an_endpoint_id_and_a_token() {
+    let c = load("", &URLS).unwrap();
+    assert!(c.storage.cdn.is_none());
+    assert_eq!(c.storage.public_url("public/w/x/logo"), "/storage/public/w/x/logo");
+
+    let cdn_only = with(&[("CDN_BASE_URL", "https://logos.ams3.cdn.digitaloceanspaces.com/")]);
+    let c = load("", &cdn_only).unwrap();
+    let cdn = c.storage.cdn.as_ref().unwrap();
+    assert!(cdn.purge.is_none());
+    assert_eq!(cdn.origin(), "https://logos.ams3.cdn.digitaloceanspaces.com");
+    assert_eq!(
+        c.storage.public_url("public/w/x/logo"),
+        "https://logos.ams3.cdn.digitaloceanspaces.com/public/w/x/logo"
+    );
+
+    let id = "6f3a1c2e-9b7d-4e5f-8a1b-2c3d4e5f6a7b";
+    let err = load("", &with(&[("CDN_ENDPOINT_ID", id)])).unwrap_err().to_string();
+    assert!(err.contains("CDN_BASE_URL"), "{err}");
+    let err = load("", &with(&[("CDN_BASE_URL", "https://cdn.example"), ("CDN_ENDPOINT_ID", id)]))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("DIGITALOCEAN_TOKEN"), "{err}");
+    let err = load(
+        "",
+        &with(&[
+            ("CDN_BASE_URL", "https://cdn.example"),
+            ("CDN_ENDPOINT_ID", "my-cdn"),
+            ("DIGITALOCEAN_TOKEN", "t"),
+        ]),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("CDN_ENDPOINT_ID") && err.contains("UUID"), "{err}");
+    let err = load("", &with(&[("CDN_BASE_URL", "cdn.example")])).unwrap_err().to_string();
+    assert!(err.contains("CDN_BASE_URL"), "{err}");
+
+    let c = load(
+        "",
+        &with(&[
+            ("CDN_BASE_URL", "https://cdn.example"),
+            ("CDN_ENDPOINT_ID", id),
+            ("DIGITALOCEAN_TOKEN", "dop_v1_secret"),
+        ]),
+    )
+    .unwrap();
+    let purge = c.storage.cdn.unwrap().purge.unwrap();
+    assert_eq!(purge.api_url, "https://api.digitalocean.com");
+    assert_eq!(purge.endpoint_id, id);
+    assert!(!format!("{purge:?}").contains("dop_v1_secret"));
+}
