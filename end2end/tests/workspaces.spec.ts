@@ -1,6 +1,12 @@
 import { expect, test } from "@playwright/test";
 import { completeSignUp, hydrated, linkFromMailbox, watchForProblems } from "./support";
 
+/** A real 1×1 PNG, so the browser decodes it. */
+const ONE_PIXEL_PNG = Buffer.from(
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==",
+  "base64",
+);
+
 test("an owner invites a teammate by email, who joins as a Viewer, is promoted by the owner and can then edit", async ({
   page,
   browser,
@@ -89,8 +95,14 @@ test("an owner invites a teammate by email, who joins as a Viewer, is promoted b
   await teammate.getByLabel("Name").fill("Studio Team");
   await teammate.getByRole("button", { name: "Save settings" }).click();
   await expect(teammate.getByText("Settings saved.")).toBeVisible();
+  // As an Admin they give the workspace a logo; it shows on its pages.
+  await teammate.getByLabel("Image file").setInputFiles({ name: "logo.png", mimeType: "image/png", buffer: ONE_PIXEL_PNG });
+  await teammate.getByRole("button", { name: "Upload logo" }).click();
+  await expect(teammate.getByText("Logo saved.")).toBeVisible();
+  await expect(teammate.getByTestId("logo-preview")).toHaveJSProperty("naturalWidth", 1);
   await teammate.goto(`/w/${slug}`);
   await expect(teammate.getByTestId("workspace-name")).toHaveText("Studio Team");
+  await expect(teammate.getByTestId("workspace-logo")).toHaveJSProperty("naturalWidth", 1);
 
   // They keep role changes out of their inbox's email.
   await teammate.goto("/account/notifications");
