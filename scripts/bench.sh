@@ -43,6 +43,13 @@ measure() {
   P99="$(awk '$1=="99%" {print $2}' <<<"$out" | to_ms)"
 }
 
+# A confirmed account for the sign-in and upload measurements.
+BENCH_PASSWORD="violet tractor under 42 lanterns"
+ADMIN_PASSWORD="$BENCH_PASSWORD" RUST_LOG=warn "$CARGO_TARGET_DIR/release/audiotricks" admin create \
+  --email bench@example.com --name Bench >/dev/null
+
+# BENCH_ONLY=uploads skips the request-load and sign-in measurements.
+if [ "${BENCH_ONLY:-}" != uploads ]; then
 echo "== load: wrk, 2 threads, $CONNECTIONS connections, ${DURATION}s each, on $(nproc) cores"
 measure "http://$BARE_ADDR/"; base_rps=$RPS
 printf '\n| %-28s | %10s | %8s | %8s | %9s |\n' "endpoint" "req/s" "p50 ms" "p99 ms" "vs bare"
@@ -56,10 +63,7 @@ for path in /healthz /; do
 done
 echo
 
-# Sign-in: a confirmed account, then wrk posting the log-in form as the browser does.
-BENCH_PASSWORD="violet tractor under 42 lanterns"
-ADMIN_PASSWORD="$BENCH_PASSWORD" RUST_LOG=warn "$CARGO_TARGET_DIR/release/audiotricks" admin create \
-  --email bench@example.com --name Bench >/dev/null
+# Sign-in: wrk posting the log-in form as the browser does.
 login_lua="$(mktemp --suffix .lua)"
 cat >"$login_lua" <<LUA
 wrk.method = "POST"
@@ -97,10 +101,34 @@ printf '| %-44s | %8s |\n' "log-in answer, wrong password (median of 4)" "$wrong
 printf '| %-44s | %8s |\n' "log-in answer, unknown address (median of 4)" "$unknown"
 echo
 
-# Uploads: the app's own protocol against the local backend, next to a raw write of the same bytes.
-echo "== uploads: ${BENCH_UPLOAD_MIB:-1024} MiB through the upload protocol (4 parts at once), and a raw write"
+fi
+
+# Uploads: the app's own protocol through each backend, next to a raw write of the same bytes to
+# the same store. S3 is s3s-fs on this machine (the store the tests use), with a second server.
+UPLOAD_MIB="${BENCH_UPLOAD_MIB:-1024}"
+echo "== uploads: $UPLOAD_MIB MiB through the upload protocol (4 parts at once), and a raw write of the same bytes"
 printf '| %-34s | %13s | %6s | %s |\n' "what" "throughput" "ratio" "server memory"
 printf '|%s|%s|%s|%s|\n' "------------------------------------" "---------------" "--------" "-------------------"
-python3 scripts/bench_upload.py "http://$APP_ADDR" "$app_pid" "$ROOT/.data/objects" bench@example.com \
-  "$BENCH_PASSWORD" "${BENCH_UPLOAD_MIB:-1024}"
+python3 scripts/bench_upload.py "http://$APP_ADDR" "$app_pid" bench@example.com "$BENCH_PASSWORD" "$UPLOAD_MIB" \
+  local "$ROOT/.data/objects"
+
+# The first server stops, so jobs for the bucket's upload go to the S3 server's own workers.
+kill "$app_pid" 2>/dev/null || true; wait "$app_pid" 2>/dev/null || true
+S3_PORT=$(( ${BENCH_PORT:-3200} + 2 )); S3_APP_ADDR="127.0.0.1:$(( ${BENCH_PORT:-3200} + 3 ))"
+s3_dir="$(mktemp -d)"; s3_key="bench"; s3_secret="$(head -c 18 /dev/urandom | base64 | tr -d '/+=')"
+s3s-fs --host 127.0.0.1 --port "$S3_PORT" --access-key "$s3_key" --secret-key "$s3_secret" "$s3_dir" \
+  >/tmp/audiotricks-bench-s3s.log 2>&1 &
+s3_pid=$!
+RUST_LOG=warn LEPTOS_SITE_ADDR="$S3_APP_ADDR" PUBLIC_URL="http://$S3_APP_ADDR" RATE_LIMIT_PER_MINUTE=1000000 \
+  STORAGE_BACKEND=s3 S3_ENDPOINT="http://127.0.0.1:$S3_PORT" S3_BUCKET=bench S3_REGION=us-east-1 \
+  S3_ACCESS_KEY_ID="$s3_key" S3_SECRET_ACCESS_KEY="$s3_secret" \
+  "$CARGO_TARGET_DIR/release/audiotricks" serve >/tmp/audiotricks-bench-s3.log 2>&1 &
+s3_app_pid=$!
+trap 'kill $app_pid $bare_pid $s3_pid $s3_app_pid 2>/dev/null || true; wait 2>/dev/null; rm -rf "$s3_dir"; stop_database_if_started' EXIT
+for _ in $(seq 1 100); do
+  curl -fs "http://$S3_APP_ADDR/readyz" >/dev/null 2>&1 && break
+  sleep 0.2
+done
+python3 scripts/bench_upload.py "http://$S3_APP_ADDR" "$s3_app_pid" bench@example.com "$BENCH_PASSWORD" "$UPLOAD_MIB" \
+  s3 "http://127.0.0.1:$S3_PORT" bench us-east-1 "$s3_key" "$s3_secret"
 echo

