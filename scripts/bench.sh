@@ -12,7 +12,7 @@ BARE_ADDR="127.0.0.1:$(( ${BENCH_PORT:-3200} + 1 ))"
 scripts/toolchain.sh --bench
 use_database
 trap stop_database_if_started EXIT
-for addr in "$APP_ADDR" "$BARE_ADDR"; do
+for addr in "$APP_ADDR" "$BARE_ADDR" "127.0.0.1:$(( ${BENCH_PORT:-3200} + 2 ))" "127.0.0.1:$(( ${BENCH_PORT:-3200} + 3 ))"; do
   port_in_use "$addr" && { echo "error: $addr is in use; set BENCH_PORT" >&2; exit 1; }
 done
 
