@@ -39,6 +39,11 @@ fn explain<E: std::error::Error>(e: E) -> String {
     text
 }
 
+/// The most one PUT may carry (Spaces and S3: 5 GB); larger files go up in parts.
+pub const SINGLE_PUT_MAX: u64 = 5_000_000_000;
+/// Parts of a file uploaded from disk (backups): large, since each is one request.
+const FILE_PART_SIZE: u64 = 64 * 1024 * 1024;
+
 impl S3Store {
     pub fn new(config: &S3Config) -> Self {
         let http = aws_smithy_http_client::Builder::new()
@@ -262,8 +267,68 @@ impl S3Store {
         Ok(found)
     }
 
-    /// Uploads a local file as `key`, streamed from disk (single PUT: up to 5 GB).
+    /// Uploads a local file as `key`, streamed from disk: one PUT up to 5 GB (the most Spaces and
+    /// S3 take at once), in parts beyond that.
     pub async fn put_file(&self, key: &ObjectKey, path: &std::path::Path) -> Result<(), StorageError> {
+        let size = tokio::fs::metadata(path).await?.len();
+        if size > SINGLE_PUT_MAX {
+            let part_size = FILE_PART_SIZE.max(size.div_ceil(super::MAX_PARTS));
+            return self.put_file_in_parts(key, path, part_size).await;
+        }
+        self.put_file_whole(key, path).await
+    }
+
+    /// A multipart upload of a local file, each part streamed from its place in the file; an
+    /// upload that fails part-way is aborted.
+    pub async fn put_file_in_parts(
+        &self,
+        key: &ObjectKey,
+        path: &std::path::Path,
+        part_size: u64,
+    ) -> Result<(), StorageError> {
+        let size = tokio::fs::metadata(path).await?.len();
+        let upload_id = self.create_multipart(key).await?;
+        let sent = async {
+            let mut parts = Vec::new();
+            for index in 0..size.div_ceil(part_size).max(1) {
+                let offset = index * part_size;
+                let length = part_size.min(size - offset);
+                let body = aws_sdk_s3::primitives::ByteStream::read_from()
+                    .path(path)
+                    .offset(offset)
+                    .length(aws_sdk_s3::primitives::Length::Exact(length))
+                    .build()
+                    .await
+                    .map_err(|e| backend("reading a file to upload")(explain(e)))?;
+                let number = index as i32 + 1;
+                let out = self
+                    .client
+                    .upload_part()
+                    .bucket(&self.bucket)
+                    .key(key.as_str())
+                    .upload_id(&upload_id)
+                    .part_number(number)
+                    .content_length(length as i64)
+                    .body(body)
+                    .send()
+                    .await
+                    .map_err(|e| backend("uploading a part of a file")(explain(e)))?;
+                parts.push(Part {
+                    number: number as u32,
+                    etag: out.e_tag.unwrap_or_default(),
+                    size: length,
+                });
+            }
+            self.complete(key, &upload_id, &parts).await.map(|_| ())
+        }
+        .await;
+        if sent.is_err() {
+            let _ = self.abort(key, &upload_id).await;
+        }
+        sent
+    }
+
+    async fn put_file_whole(&self, key: &ObjectKey, path: &std::path::Path) -> Result<(), StorageError> {
         let body = aws_sdk_s3::primitives::ByteStream::from_path(path)
             .await
             .map_err(|e| backend("reading a file to upload")(explain(e)))?;

@@ -282,6 +282,14 @@ impl Store {
         }
     }
 
+    /// The S3 backend, for what only it has (multipart uploads of local files, in tests).
+    pub fn s3(&self) -> Option<&S3Store> {
+        match self {
+            Store::S3(s3) => Some(s3),
+            Store::Local { .. } => None,
+        }
+    }
+
     /// Deletes every object of a workspace, live, trashed and public (when the workspace itself
     /// goes).
     pub async fn delete_workspace_objects(&self, workspace: uuid::Uuid) -> Result<usize, StorageError> {
