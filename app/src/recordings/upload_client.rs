@@ -23,6 +23,9 @@ use super::{
 
 const PARALLEL: usize = 4;
 const TRIES: u32 = 4;
+/// Finished parts are reported at least this often (as well as with each request for URLs), so
+/// a reload loses at most the last second's parts.
+const REPORT_EVERY_MS: f64 = 1000.0;
 
 struct Upload {
     workspace: String,
@@ -35,6 +38,7 @@ struct Upload {
     done: BTreeMap<u32, String>,
     /// Finished parts the server has not heard of yet (sent with the next request).
     unreported: Vec<PartDone>,
+    last_report_ms: f64,
     urls: HashMap<u32, String>,
     /// Parts on their way: the request (to abort it) and bytes sent so far.
     in_flight: HashMap<u32, (XmlHttpRequest, u64)>,
@@ -154,6 +158,7 @@ async fn begin(row: UploadRow, workspace: String, file: File, resume_id: Option<
         pending,
         done,
         unreported: Vec::new(),
+        last_report_ms: now_ms(),
         urls: HashMap::new(),
         in_flight: HashMap::new(),
         samples: VecDeque::new(),
@@ -229,6 +234,7 @@ pub fn cancel(row: UploadRow) {
 async fn report(upload: &Shared) {
     let (workspace, id, done) = {
         let mut u = upload.borrow_mut();
+        u.last_report_ms = now_ms();
         (
             u.workspace.clone(),
             u.recording_id.clone(),
@@ -290,24 +296,28 @@ async fn run(upload: Shared) {
     }
     row.state.set(RowState::Finishing);
     row.speed.set(None);
+    // Every part, not only the unreported ones: a report still on its way must not leave the
+    // server short of a part (recording a part twice is harmless).
     let (workspace, id, done) = {
         let mut u = upload.borrow_mut();
-        (
-            u.workspace.clone(),
-            u.recording_id.clone(),
-            std::mem::take(&mut u.unreported),
-        )
+        u.unreported.clear();
+        let all = u
+            .done
+            .iter()
+            .map(|(number, etag)| PartDone {
+                number: *number,
+                etag: etag.clone(),
+            })
+            .collect::<Vec<_>>();
+        (u.workspace.clone(), u.recording_id.clone(), all)
     };
-    match complete_upload(workspace, id, done.clone()).await {
+    match complete_upload(workspace, id, done).await {
         Ok(()) => {
             row.state.set(RowState::Done);
             UPLOADS.with(|u| u.borrow_mut().remove(&row.id));
             row.library_changed.update(|n| *n += 1);
         }
-        Err(e) => {
-            upload.borrow_mut().unreported.extend(done);
-            row.state.set(RowState::Failed(e.to_string()));
-        }
+        Err(e) => row.state.set(RowState::Failed(e.to_string())),
     }
 }
 
@@ -349,8 +359,13 @@ async fn worker(upload: Shared) -> Result<(), String> {
                     let mut u = upload.borrow_mut();
                     u.done.insert(number, etag.clone());
                     u.unreported.push(PartDone { number, etag });
+                    let report_now = now_ms() - u.last_report_ms >= REPORT_EVERY_MS;
                     drop(u);
                     update_progress(&upload);
+                    if report_now {
+                        let upload = upload.clone();
+                        spawn_local(async move { report(&upload).await });
+                    }
                     break;
                 }
                 Err(PartError::Aborted) => return Ok(()),
@@ -398,7 +413,10 @@ async fn url_for(upload: &Shared, number: u32) -> Result<String, PartError> {
         (
             u.workspace.clone(),
             u.recording_id.clone(),
-            std::mem::take(&mut u.unreported),
+            {
+                u.last_report_ms = now_ms();
+                std::mem::take(&mut u.unreported)
+            },
             want,
         )
     };

@@ -194,19 +194,32 @@ async fn record_done(
         if part.etag.is_empty() || part.etag.len() > 200 || part.etag.chars().any(char::is_control) {
             return Err(AppError::invalid("A part's ETag is malformed."));
         }
-        sqlx::query!(
-            "insert into upload_parts (recording_id, workspace_id, part_number, etag, size_bytes)
-             values ($1, $2, $3, $4, $5)
-             on conflict (recording_id, part_number) do update set etag = excluded.etag, created_at = now()",
-            upload.id,
-            access.workspace.id,
-            part.number as i32,
-            part.etag,
-            upload.part_len(part.number) as i64
-        )
-        .execute(&mut *tx)
-        .await?;
     }
+    if done.is_empty() {
+        return Ok(());
+    }
+    // One statement for the lot (completing a large upload reports thousands); a part reported
+    // twice keeps its latest ETag.
+    let mut latest = std::collections::BTreeMap::new();
+    for part in done {
+        latest.insert(part.number, part.etag.as_str());
+    }
+    let numbers: Vec<i32> = latest.keys().map(|n| *n as i32).collect();
+    let etags: Vec<String> = latest.values().map(|e| (*e).to_owned()).collect();
+    let sizes: Vec<i64> = latest.keys().map(|n| upload.part_len(*n) as i64).collect();
+    sqlx::query!(
+        "insert into upload_parts (recording_id, workspace_id, part_number, etag, size_bytes)
+         select $1, $2, p.number, p.etag, p.size
+         from unnest($3::int[], $4::text[], $5::bigint[]) as p(number, etag, size)
+         on conflict (recording_id, part_number) do update set etag = excluded.etag, created_at = now()",
+        upload.id,
+        access.workspace.id,
+        &numbers,
+        &etags,
+        &sizes
+    )
+    .execute(&mut *tx)
+    .await?;
     Ok(())
 }
 
