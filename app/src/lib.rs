@@ -15,6 +15,7 @@ pub mod recordings;
 pub mod sharing;
 pub mod storage;
 pub mod system;
+pub mod transcription;
 pub mod ui;
 pub mod workspaces;
 

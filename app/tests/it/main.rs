@@ -15,4 +15,5 @@ mod recordings;
 mod sharing;
 mod storage_s3;
 mod support;
+mod transcription;
 mod workspaces;
