@@ -46,6 +46,18 @@ enum Command {
         #[command(subcommand)]
         command: StorageCommand,
     },
+    /// Secrets at rest (sealed under MASTER_KEY).
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Seal every sealed value (two-factor secrets, public link tokens, provider API keys) again
+    /// under the first MASTER_KEY entry; afterwards older entries may be removed.
+    Rotate,
 }
 
 #[derive(Subcommand)]
@@ -127,6 +139,9 @@ async fn main() -> std::process::ExitCode {
         Command::Storage {
             command: StorageCommand::Setup,
         } => checked(app::server::storage_setup(&config).await),
+        Command::Keys {
+            command: KeysCommand::Rotate,
+        } => checked(app::server::key_rotation::rotate_command(&config).await),
         Command::Backup { command } => match command {
             BackupCommand::Create => app::server::backup_create(&config).await,
             BackupCommand::List => app::server::backup_list(&config).await,

@@ -309,3 +309,20 @@ fn admin_create_takes_the_password_from_the_environment_and_refuses_weak_ones() 
         .unwrap();
     assert_eq!(String::from_utf8_lossy(&admins.stdout).trim(), "1");
 }
+
+#[test]
+fn keys_rotate_needs_a_master_key_and_says_what_it_sealed() {
+    let database = Database::migrated();
+    let [owner, app] = database.vars();
+    let without = audiotricks(&["keys", "rotate"], &[owner, app])
+        .env_remove("MASTER_KEY")
+        .output()
+        .unwrap();
+    assert_eq!(without.status.code(), Some(1));
+    assert!(stderr_of(&without).contains("MASTER_KEY is not set"), "{}", stderr_of(&without));
+    let key = ("MASTER_KEY", "k2:CAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAg=");
+    let rotated = audiotricks(&["keys", "rotate"], &[owner, app, key]).output().unwrap();
+    assert!(rotated.status.success(), "{}", stderr_of(&rotated));
+    let out = String::from_utf8_lossy(&rotated.stdout);
+    assert!(out.contains("sealed 0 values again under key \"k2\""), "{out}");
+}

@@ -11,6 +11,7 @@ pub mod email;
 pub mod error;
 pub mod marketing;
 pub mod notifications;
+pub mod providers;
 pub mod recordings;
 pub mod sharing;
 pub mod storage;
@@ -97,6 +98,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("w/:slug/recordings") view=recordings::pages::RecordingsPage ssr=SsrMode::Async />
                         <Route path=path!("w/:slug/recordings/:id") view=recordings::pages::RecordingPage ssr=SsrMode::Async />
                         <Route path=path!("w/:slug/storage") view=storage::pages::StoragePage ssr=SsrMode::Async />
+                        <Route path=path!("w/:slug/api-keys") view=providers::pages::ApiKeysPage ssr=SsrMode::Async />
                         <Route path=path!("invite") view=workspaces::pages::InvitationPage ssr=SsrMode::Async />
                         <Route path=path!("s/:token") view=sharing::pages::PublicLinkPage ssr=SsrMode::Async />
                         <Route path=path!("admin/users/:id") view=admin::pages::AdminUserPage ssr=SsrMode::Async />

@@ -8,6 +8,7 @@ pub mod db;
 pub mod geoip;
 pub mod http;
 pub mod jobs;
+pub mod key_rotation;
 pub mod metrics;
 pub mod rate_limit;
 pub mod secrets;

@@ -109,6 +109,21 @@ impl SecretBox {
         format!("v1:{}:{}", self.current, STANDARD.encode(out))
     }
 
+    /// Seals a value again under the current key when another key sealed it (`keys rotate`);
+    /// None when the current key already did.
+    pub fn reseal(&self, sealed: &str, purpose: &str) -> Result<Option<String>, OpenError> {
+        if sealed.starts_with(&format!("v1:{}:", self.current)) {
+            return Ok(None);
+        }
+        let plain = self.open(sealed, purpose)?;
+        Ok(Some(self.seal(&plain, purpose)))
+    }
+
+    /// The id of the key that seals.
+    pub fn current_key_id(&self) -> &str {
+        &self.current
+    }
+
     pub fn open(&self, sealed: &str, purpose: &str) -> Result<Vec<u8>, OpenError> {
         let mut parts = sealed.splitn(3, ':');
         let (Some("v1"), Some(id), Some(data)) = (parts.next(), parts.next(), parts.next()) else {

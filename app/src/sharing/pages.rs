@@ -11,28 +11,37 @@ use super::{
 };
 use crate::{
     recordings::duration_in_words,
-    ui::forms::{action_error, action_message, field_error, Field, FormAlert, FormNotice, SubmitButton},
+    error::AppError,
+    ui::forms::{action_error, field_error, latest_outcome, Field, FormAlert, FormNotice, SubmitButton},
 };
 
 const SMALL_BUTTON: &str = "rounded-lg border border-slate-300 px-2.5 py-1 text-xs font-semibold hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800";
 const SELECT: &str = "block w-full rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm dark:border-slate-700 dark:bg-slate-900";
 
 /// The actions the share panel runs; the page refreshes its resource when any of them finishes.
+/// Made once with the page (the panel itself is made again on every refresh), with the latest
+/// outcome of the member actions and of the link actions.
 #[derive(Clone, Copy)]
 pub struct ShareActions {
     pub share: ServerAction<ShareWithMember>,
     pub stop: ServerAction<StopSharingWithMember>,
     pub create_link: ServerAction<CreatePublicLink>,
     pub revoke_link: ServerAction<RevokePublicLink>,
+    members_outcome: (Signal<Option<String>>, Signal<Option<AppError>>),
+    links_outcome: (Signal<Option<String>>, Signal<Option<AppError>>),
 }
 
 impl ShareActions {
     pub fn new() -> Self {
+        let (share, stop) = (ServerAction::new(), ServerAction::new());
+        let (create_link, revoke_link) = (ServerAction::<CreatePublicLink>::new(), ServerAction::new());
         Self {
-            share: ServerAction::new(),
-            stop: ServerAction::new(),
-            create_link: ServerAction::new(),
-            revoke_link: ServerAction::new(),
+            share,
+            stop,
+            create_link,
+            revoke_link,
+            members_outcome: latest_outcome(&[share.value(), stop.value()]),
+            links_outcome: latest_outcome(&[create_link.value(), revoke_link.value()]),
         }
     }
 
@@ -101,22 +110,13 @@ fn hidden(name: &'static str, value: String) -> impl IntoView {
 pub fn SharePanel(workspace: String, overview: SharingOverview, actions: ShareActions) -> impl IntoView {
     let kind = overview.kind.key().to_owned();
     let id = overview.resource_id.clone();
-    let member_notice = Signal::derive(move || {
-        action_message(actions.share)
-            .get()
-            .or_else(|| action_message(actions.stop).get())
+    let (member_notice, member_error) = actions.members_outcome;
+    // A new link's own notice (with the link to copy) is shown below instead.
+    let link_notice = Signal::derive(move || {
+        let made = actions.create_link.value().get().and_then(|r| r.ok());
+        actions.links_outcome.0.get().filter(|message| made.as_ref() != Some(message))
     });
-    let member_error = Signal::derive(move || {
-        action_error(actions.share)
-            .get()
-            .or_else(|| action_error(actions.stop).get())
-    });
-    let link_notice = action_message(actions.revoke_link);
-    let link_error = Signal::derive(move || {
-        action_error(actions.create_link)
-            .get()
-            .or_else(|| action_error(actions.revoke_link).get())
-    });
+    let link_error = actions.links_outcome.1;
     // The link just made, while it is one of this resource's live links (not after a revoke,
     // nor on another resource's page).
     let live: Vec<String> = overview.links.iter().filter(|l| l.live).filter_map(|l| l.url.clone()).collect();

@@ -125,6 +125,10 @@ fn role_label(metadata: &serde_json::Value, key: &str) -> String {
 }
 
 /// The entry in words, after the actor's name.
+fn provider_words(key: &str) -> &'static str {
+    crate::providers::Provider::from_key(key).map_or("provider", |p| p.label())
+}
+
 fn access_words(key: &str) -> &'static str {
     match key {
         "edit" => "can edit",
@@ -153,6 +157,13 @@ fn describe(action: &str, metadata: &serde_json::Value, names: &HashMap<Uuid, St
         "workspace.settings_updated" => "changed the workspace settings".into(),
         "workspace.logo_changed" => "changed the workspace's logo".into(),
         "workspace.logo_removed" => "removed the workspace's logo".into(),
+        "workspace.api_key_saved" => format!("saved a {} API key", provider_words(&text("provider"))),
+        "workspace.api_key_removed" => format!("removed the {} API key", provider_words(&text("provider"))),
+        "workspace.api_key_tested" => format!(
+            "tested the {} API key: {}",
+            provider_words(&text("provider")),
+            if metadata.get("ok").and_then(|o| o.as_bool()) == Some(true) { "it works" } else { "refused" }
+        ),
         "workspace.member_invited" if metadata.get("resent").is_some() => {
             format!("sent the invitation to {} again", text("email"))
         }

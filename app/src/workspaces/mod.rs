@@ -207,6 +207,7 @@ pub struct WorkspaceSettings {
     pub role_name: String,
     pub can_manage: bool,
     pub can_read_activity: bool,
+    pub can_manage_api_keys: bool,
     pub members: i64,
     pub personal: bool,
     /// The workspace's logo, when it has one.
@@ -319,6 +320,9 @@ pub const ACTIVITY_KINDS: &[(&str, &str)] = &[
     ("workspace.settings_updated", "Settings changed"),
     ("workspace.logo_changed", "Logo changed"),
     ("workspace.logo_removed", "Logo removed"),
+    ("workspace.api_key_saved", "API keys saved"),
+    ("workspace.api_key_removed", "API keys removed"),
+    ("workspace.api_key_tested", "API keys tested"),
     ("workspace.member_invited", "Invitations"),
     ("workspace.invitation_revoked", "Invitations withdrawn"),
     ("workspace.member_joined", "Members joined"),

@@ -215,6 +215,11 @@ pub fn WorkspaceHomePage() -> impl IntoView {
                                 "Storage"
                             </A>
                         })}
+                        {s.can_manage_api_keys.then(|| view! {
+                            <A href=format!("/w/{}/api-keys", s.slug) attr:class="rounded-lg border border-slate-300 px-4 py-2 text-sm font-semibold hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800">
+                                "API keys"
+                            </A>
+                        })}
                     </div>
                     {s.can_read_activity.then(|| view! { <ActivityFeed slug=s.slug.clone() feed filters /> })}
                 </div>

@@ -108,6 +108,22 @@ pub const SERVER_FNS: &[(&str, Rule)] = &[
         Rule::Workspace(Need::Permission(Permission::TranscriptsShare)),
     ),
     (
+        "/api/api-keys/list",
+        Rule::Workspace(Need::Permission(Permission::ApiKeysManage)),
+    ),
+    (
+        "/api/api-keys/save",
+        Rule::Workspace(Need::Permission(Permission::ApiKeysManage)),
+    ),
+    (
+        "/api/api-keys/remove",
+        Rule::Workspace(Need::Permission(Permission::ApiKeysManage)),
+    ),
+    (
+        "/api/api-keys/test",
+        Rule::Workspace(Need::Permission(Permission::ApiKeysManage)),
+    ),
+    (
         "/api/storage/usage",
         Rule::Workspace(Need::Permission(Permission::SettingsManage)),
     ),

@@ -390,6 +390,7 @@ pub async fn settings(auth: &RequestAuth, access: &Access) -> Result<WorkspaceSe
         role_name: access.role_name(),
         can_manage: access.can(Permission::SettingsManage),
         can_read_activity: access.can(Permission::AuditRead),
+        can_manage_api_keys: access.can(Permission::ApiKeysManage),
         members,
         personal: w.personal,
         logo_url: w.logo_url(&auth.state.config.storage),

@@ -1,6 +1,7 @@
 //! Integration tests against a real PostgreSQL: one binary, one fresh database per test.
 
 mod accounts;
+mod api_keys;
 mod admin;
 mod audit;
 mod backups;

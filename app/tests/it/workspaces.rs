@@ -634,6 +634,9 @@ fn matrix_fields(path: &str, slug: &str) -> Vec<(String, String)> {
             ("link_password", ""),
         ]),
         "/api/sharing/links/revoke" => f(&[("workspace", slug), ("link", &unknown)]),
+        "/api/api-keys/list" => f(&[("workspace", slug)]),
+        "/api/api-keys/save" => f(&[("workspace", slug), ("provider", "openai"), ("key", "short")]),
+        "/api/api-keys/remove" | "/api/api-keys/test" => f(&[("workspace", slug), ("provider", "elevenlabs")]),
         // JSON endpoints (see `matrix_json`).
         "/api/uploads/start" => f(&[("workspace", slug), ("file_name", "empty.wav"), ("size_bytes", "0")]),
         "/api/uploads/plan" | "/api/uploads/cancel" => f(&[("workspace", slug), ("id", &unknown)]),

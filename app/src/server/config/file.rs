@@ -13,7 +13,26 @@ pub(super) struct FileConfig {
     pub(super) auth: FileAuth,
     pub(super) storage: FileStorage,
     pub(super) backup: FileBackup,
+    pub(super) providers: FileProviders,
     pub(super) log: FileLog,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(super) struct FileProviders {
+    pub(super) openai_base_url: String,
+    pub(super) openai_transcription_model: String,
+    pub(super) elevenlabs_base_url: String,
+}
+
+impl Default for FileProviders {
+    fn default() -> Self {
+        Self {
+            openai_base_url: "https://api.openai.com".into(),
+            openai_transcription_model: "whisper-1".into(),
+            elevenlabs_base_url: "https://api.elevenlabs.io".into(),
+        }
+    }
 }
 
 #[derive(Deserialize)]

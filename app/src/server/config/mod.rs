@@ -2,11 +2,13 @@
 //! environment, validated once at start. Errors name the setting and the variable.
 
 mod backup;
+mod providers;
 mod file;
 mod parse;
 mod storage;
 
 pub use backup::BackupConfig;
+pub use providers::ProvidersConfig;
 pub use storage::{CdnConfig, CdnPurgeConfig, S3Config, StorageBackend, StorageConfig};
 
 use std::{fmt, net::SocketAddr, path::Path, str::FromStr, time::Duration};
@@ -41,6 +43,7 @@ pub struct Config {
     pub auth: AuthConfig,
     pub storage: StorageConfig,
     pub backup: BackupConfig,
+    pub providers: ProvidersConfig,
     pub log: LogConfig,
 }
 
@@ -338,6 +341,7 @@ impl Config {
             },
             storage: storage::storage(file.storage, &over)?,
             backup: backup::backup(file.backup, &over)?,
+            providers: providers::providers(file.providers, &over)?,
             log: LogConfig {
                 format: parse_log_format(&format_text)?,
                 filter: over.string("RUST_LOG", file.log.filter),
