@@ -15,6 +15,11 @@ use whisper_rs::{FullParams, SamplingStrategy, WhisperContext, WhisperContextPar
 
 use super::{EngineError, SegmentDraft, TranscriptDraft, WordDraft};
 
+unsafe extern "C" fn abort_when_cancelled(flag: *mut std::ffi::c_void) -> bool {
+    // SAFETY: set up in `transcribe` to point at its `AtomicBool`, alive for the whole run.
+    unsafe { (*(flag as *const AtomicBool)).load(Ordering::Relaxed) }
+}
+
 pub struct LocalEngine {
     context: WhisperContext,
     model: String,
@@ -71,8 +76,13 @@ impl LocalEngine {
         params.set_print_realtime(false);
         params.set_print_timestamps(false);
         params.set_progress_callback_safe(progress);
-        let stop = cancelled.clone();
-        params.set_abort_callback_safe(move || stop.load(Ordering::Relaxed));
+        // Our own abort hook: whisper-rs 0.16's `set_abort_callback_safe` reads its closure
+        // through the wrong type (undefined behaviour that aborted runs at random).
+        // SAFETY: the flag is an `AtomicBool` kept alive by `cancelled` until `full` returns.
+        unsafe {
+            params.set_abort_callback(Some(abort_when_cancelled));
+            params.set_abort_callback_user_data(Arc::as_ptr(&cancelled) as *mut std::ffi::c_void);
+        }
         let mut state = self
             .context
             .create_state()
