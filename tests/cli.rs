@@ -187,7 +187,10 @@ fn migrate_then_serve_then_sigterm_stops_cleanly() {
     server.stdout.take().unwrap().read_to_string(&mut logs).unwrap();
     let mut errors = String::new();
     server.stderr.take().unwrap().read_to_string(&mut errors).unwrap();
-    assert!(status.success(), "exit status {status:?}\nstdout:\n{logs}\nstderr:\n{errors}");
+    assert!(
+        status.success(),
+        "exit status {status:?}\nstdout:\n{logs}\nstderr:\n{errors}"
+    );
     assert!(logs.contains("stopped cleanly"), "{logs}");
     assert!(
         logs.lines()
@@ -319,7 +322,11 @@ fn keys_rotate_needs_a_master_key_and_says_what_it_sealed() {
         .output()
         .unwrap();
     assert_eq!(without.status.code(), Some(1));
-    assert!(stderr_of(&without).contains("MASTER_KEY is not set"), "{}", stderr_of(&without));
+    assert!(
+        stderr_of(&without).contains("MASTER_KEY is not set"),
+        "{}",
+        stderr_of(&without)
+    );
     let key = ("MASTER_KEY", "k2:CAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAg=");
     let rotated = audiotricks(&["keys", "rotate"], &[owner, app, key]).output().unwrap();
     assert!(rotated.status.success(), "{}", stderr_of(&rotated));

@@ -32,9 +32,14 @@ impl Category {
     }
 
     pub fn from_key(key: &str) -> Option<Self> {
-        [Category::Invitations, Category::Membership, Category::Team, Category::Shares]
-            .into_iter()
-            .find(|c| c.key() == key)
+        [
+            Category::Invitations,
+            Category::Membership,
+            Category::Team,
+            Category::Shares,
+        ]
+        .into_iter()
+        .find(|c| c.key() == key)
     }
 
     pub fn label(self) -> &'static str {
@@ -127,7 +132,12 @@ mod tests {
 
     #[test]
     fn category_keys_round_trip() {
-        for c in [Category::Invitations, Category::Membership, Category::Team, Category::Shares] {
+        for c in [
+            Category::Invitations,
+            Category::Membership,
+            Category::Team,
+            Category::Shares,
+        ] {
             assert_eq!(Category::from_key(c.key()), Some(c));
         }
         assert_eq!(Category::from_key("sharing"), None);

@@ -38,8 +38,7 @@ pub fn ApiKeysPage() -> impl IntoView {
         },
         |(slug, _)| api_keys(slug),
     );
-    let (notice, outcome_error) =
-        latest_outcome(&[actions.save.value(), actions.remove.value(), actions.test.value()]);
+    let (notice, outcome_error) = latest_outcome(&[actions.save.value(), actions.remove.value(), actions.test.value()]);
     // A refused key shows at its field, not again at the top.
     let error = Signal::derive(move || {
         outcome_error
@@ -90,16 +89,35 @@ fn ProviderCard(key_view: ProviderKeyView, slug: String, actions: KeyActions, av
     let provider = k.provider.key();
     let field_id = format!("key-{provider}");
     let status = match (&k.masked, k.last_test_ok) {
-        (None, _) => ("Not set", "bg-slate-200 text-slate-700 dark:bg-slate-800 dark:text-slate-300"),
-        (Some(_), Some(true)) => ("Working", "bg-emerald-100 text-emerald-800 dark:bg-emerald-950 dark:text-emerald-200"),
-        (Some(_), Some(false)) => ("Refused", "bg-rose-100 text-rose-800 dark:bg-rose-950 dark:text-rose-200"),
-        (Some(_), None) => ("Not tested", "bg-amber-100 text-amber-800 dark:bg-amber-950 dark:text-amber-200"),
+        (None, _) => (
+            "Not set",
+            "bg-slate-200 text-slate-700 dark:bg-slate-800 dark:text-slate-300",
+        ),
+        (Some(_), Some(true)) => (
+            "Working",
+            "bg-emerald-100 text-emerald-800 dark:bg-emerald-950 dark:text-emerald-200",
+        ),
+        (Some(_), Some(false)) => (
+            "Refused",
+            "bg-rose-100 text-rose-800 dark:bg-rose-950 dark:text-rose-200",
+        ),
+        (Some(_), None) => (
+            "Not tested",
+            "bg-amber-100 text-amber-800 dark:bg-amber-950 dark:text-amber-200",
+        ),
     };
     let hidden = |name: &'static str, value: String| view! { <input type="hidden" name=name value=value /> };
     let facts = [
         k.masked.clone().map(|m| format!("Key {m}")),
-        k.added_at.clone().map(|at| format!("added {at} by {}", k.added_by.clone().unwrap_or_default())),
-        Some(k.last_used_at.clone().map_or("never used yet".to_owned(), |at| format!("last used {at}"))).filter(|_| k.masked.is_some()),
+        k.added_at
+            .clone()
+            .map(|at| format!("added {at} by {}", k.added_by.clone().unwrap_or_default())),
+        Some(
+            k.last_used_at
+                .clone()
+                .map_or("never used yet".to_owned(), |at| format!("last used {at}")),
+        )
+        .filter(|_| k.masked.is_some()),
     ]
     .into_iter()
     .flatten()

@@ -97,7 +97,14 @@ pub async fn save(auth: &RequestAuth, slug: &str, provider_key: &str, key: &str)
     // The provider comes back with the error, so the page marks the right form.
     errors.finish(&[("provider", provider.key())])?;
     let id = Uuid::new_v4();
-    let last_four: String = key.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
+    let last_four: String = key
+        .chars()
+        .rev()
+        .take(4)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
     sqlx::query!(
         "insert into provider_keys (id, workspace_id, provider, sealed, last_four, created_by)
          values ($1, $2, $3, $4, $5, $6)
@@ -116,7 +123,10 @@ pub async fn save(auth: &RequestAuth, slug: &str, provider_key: &str, key: &str)
     .await?;
     audit::service::record(&mut tx, audit_on(&access, auth, AuditAction::ApiKeySaved, provider)).await?;
     tx.commit().await?;
-    Ok(format!("{} key saved. Test the connection to check it works.", provider.label()))
+    Ok(format!(
+        "{} key saved. Test the connection to check it works.",
+        provider.label()
+    ))
 }
 
 pub async fn remove(auth: &RequestAuth, slug: &str, provider_key: &str) -> Result<String, AppError> {
@@ -150,9 +160,9 @@ pub async fn key_for(
     .await?;
     match (row, secrets) {
         (Some(row), Some(secrets)) => {
-            let plain = secrets.open(&row.sealed, &purpose(row.id)).map_err(|e| {
-                AppError::internal(format!("a {} key does not open: {e}", provider.key()))
-            })?;
+            let plain = secrets
+                .open(&row.sealed, &purpose(row.id))
+                .map_err(|e| AppError::internal(format!("a {} key does not open: {e}", provider.key())))?;
             Ok(Some(String::from_utf8(plain).map_err(AppError::internal)?))
         }
         (Some(_), None) => Err(AppError::Unavailable(
@@ -192,9 +202,10 @@ pub async fn test(auth: &RequestAuth, slug: &str, provider_key: &str) -> Result<
     };
     let (ok, message) = match request.send().await {
         Ok(r) if r.status().is_success() => (true, "Connected: the key works.".to_owned()),
-        Ok(r) if matches!(r.status().as_u16(), 401 | 403) => {
-            (false, "The provider refused this key. Check it, or paste a new one.".to_owned())
-        }
+        Ok(r) if matches!(r.status().as_u16(), 401 | 403) => (
+            false,
+            "The provider refused this key. Check it, or paste a new one.".to_owned(),
+        ),
         Ok(r) => (false, format!("The provider answered {}; try again later.", r.status())),
         Err(e) if e.is_timeout() => (false, "The provider did not answer within 15 seconds.".to_owned()),
         Err(_) => (false, "The provider could not be reached from the server.".to_owned()),

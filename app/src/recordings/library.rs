@@ -15,14 +15,14 @@ use crate::{
     accounts::{format_time, session::RequestAuth},
     audit::{self, AuditAction},
     error::AppError,
+    sharing::{
+        service::{authorize_resource, overview, Resource},
+        ShareAccess,
+    },
     storage::{
         keys::ObjectKey,
         usage::{self, StorageChange},
         Store,
-    },
-    sharing::{
-        service::{authorize_resource, overview, Resource},
-        ShareAccess,
     },
     workspaces::{service::authorize, Need, Permission},
 };
@@ -169,7 +169,8 @@ async fn stored(tx: &mut PgConnection, id: Uuid) -> Result<Stored, AppError> {
 
 pub async fn rename(auth: &RequestAuth, slug: &str, id: &str, title: &str) -> Result<String, AppError> {
     let id = recording_id(id)?;
-    let (access, _, mut tx) = authorize_resource(auth, slug, Resource::Recording(id), Permission::TranscriptsEdit).await?;
+    let (access, _, mut tx) =
+        authorize_resource(auth, slug, Resource::Recording(id), Permission::TranscriptsEdit).await?;
     let title = title.trim();
     if title.is_empty() || title.chars().count() > 200 || title.chars().any(char::is_control) {
         return Err(AppError::invalid_field(

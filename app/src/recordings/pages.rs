@@ -11,8 +11,8 @@ use leptos_router::{
 use super::{api::*, duration_in_words, size_in_words, uploader::Uploader, RecordingItem, RecordingStatus};
 use crate::{
     accounts::pages::{PageLoading, RequireUser},
-    ui::forms::{action_error, action_message, echoed, field_error, Field, FormAlert, FormNotice, SubmitButton},
     sharing::pages::{ShareActions, SharePanel},
+    ui::forms::{action_error, action_message, echoed, field_error, Field, FormAlert, FormNotice, SubmitButton},
     workspaces::pages::WorkspaceMissing,
 };
 

@@ -57,7 +57,15 @@ pub async fn rotate(pool: &sqlx::PgPool, secrets: &SecretBox) -> anyhow::Result<
     let mut report = Rotation::default();
     let mut tx = pool.begin().await?;
     for column in ["totp_secret", "totp_pending"] {
-        reseal_column(&mut tx, secrets, "users", column, |id| format!("totp:{id}"), &mut report).await?;
+        reseal_column(
+            &mut tx,
+            secrets,
+            "users",
+            column,
+            |id| format!("totp:{id}"),
+            &mut report,
+        )
+        .await?;
     }
     tx.commit().await?;
     // Tenant rows are reached inside each workspace's own context.
@@ -65,7 +73,9 @@ pub async fn rotate(pool: &sqlx::PgPool, secrets: &SecretBox) -> anyhow::Result<
     sqlx::query("select set_config('app.key_rotation', 'on', true)")
         .execute(&mut *tx)
         .await?;
-    let workspaces: Vec<Uuid> = sqlx::query_scalar("select id from workspaces").fetch_all(&mut *tx).await?;
+    let workspaces: Vec<Uuid> = sqlx::query_scalar("select id from workspaces")
+        .fetch_all(&mut *tx)
+        .await?;
     tx.commit().await?;
     for workspace in workspaces {
         let mut tx = pool.begin().await?;

@@ -56,7 +56,7 @@ pub async fn create_public_link(
     let auth = RequestAuth::load().await.map_err(AppError::respond)?;
     async {
         let resource = Resource::parse(&kind, &id)?;
-        super::service::create_link(&auth, &workspace, resource, expires_in_days, &link_password).await
+        super::links::create_link(&auth, &workspace, resource, expires_in_days, &link_password).await
     }
     .await
     .map_err(AppError::respond)
@@ -65,7 +65,7 @@ pub async fn create_public_link(
 #[server(endpoint = "sharing/links/revoke")]
 pub async fn revoke_public_link(workspace: String, link: String) -> Result<String, AppError> {
     let auth = RequestAuth::load().await.map_err(AppError::respond)?;
-    super::service::revoke_link(&auth, &workspace, &link)
+    super::links::revoke_link(&auth, &workspace, &link)
         .await
         .map_err(AppError::respond)
 }

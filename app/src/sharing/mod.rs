@@ -3,6 +3,8 @@
 //! password, revocable, counted). Generic over the kind of resource; recordings are the first.
 
 pub mod api;
+#[cfg(feature = "ssr")]
+pub mod links;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod public;

@@ -10,8 +10,8 @@ use super::{
     LINK_EXPIRY_CHOICES,
 };
 use crate::{
-    recordings::duration_in_words,
     error::AppError,
+    recordings::duration_in_words,
     ui::forms::{action_error, field_error, latest_outcome, Field, FormAlert, FormNotice, SubmitButton},
 };
 
@@ -114,12 +114,21 @@ pub fn SharePanel(workspace: String, overview: SharingOverview, actions: ShareAc
     // A new link's own notice (with the link to copy) is shown below instead.
     let link_notice = Signal::derive(move || {
         let made = actions.create_link.value().get().and_then(|r| r.ok());
-        actions.links_outcome.0.get().filter(|message| made.as_ref() != Some(message))
+        actions
+            .links_outcome
+            .0
+            .get()
+            .filter(|message| made.as_ref() != Some(message))
     });
     let link_error = actions.links_outcome.1;
     // The link just made, while it is one of this resource's live links (not after a revoke,
     // nor on another resource's page).
-    let live: Vec<String> = overview.links.iter().filter(|l| l.live).filter_map(|l| l.url.clone()).collect();
+    let live: Vec<String> = overview
+        .links
+        .iter()
+        .filter(|l| l.live)
+        .filter_map(|l| l.url.clone())
+        .collect();
     let created = Signal::derive(move || {
         actions
             .create_link
@@ -298,7 +307,11 @@ fn LinkRow(link: PublicLinkItem, workspace: String, actions: ShareActions) -> im
             Some(at) => format!("stops working {at}"),
             None => "never expires".into(),
         }),
-        Some(if link.has_password { "password".into() } else { "no password".to_owned() }),
+        Some(if link.has_password {
+            "password".into()
+        } else {
+            "no password".to_owned()
+        }),
         Some(match link.views {
             1 => "1 view".into(),
             n => format!("{n} views"),
@@ -340,7 +353,10 @@ pub fn PublicLinkPage() -> impl IntoView {
     #[cfg(feature = "ssr")]
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         use axum::http::{header, HeaderName, HeaderValue};
-        response.insert_header(HeaderName::from_static("x-robots-tag"), HeaderValue::from_static("noindex, nofollow"));
+        response.insert_header(
+            HeaderName::from_static("x-robots-tag"),
+            HeaderValue::from_static("noindex, nofollow"),
+        );
         // The token is in the path: never send it to another site as a Referer. (Not
         // `no-referrer`: a form posted before hydration must still carry its origin.)
         response.insert_header(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));

@@ -15,7 +15,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::{
-    service::{token_digest, token_shape_ok},
+    links::{token_digest, token_shape_ok},
     PublicRecording, PublicView, SharedResource,
 };
 use crate::{
@@ -133,7 +133,12 @@ pub async fn media(State(state): State<AppState>, Path(token): Path<String>, hea
         tx.commit().await?;
         let key =
             ObjectKey::parse(&r.object_key).ok_or_else(|| AppError::internal("a stored object key is malformed"))?;
-        let extension = r.file_name.rsplit_once('.').map(|(_, e)| e).filter(|e| e.len() <= 5).unwrap_or("audio");
+        let extension = r
+            .file_name
+            .rsplit_once('.')
+            .map(|(_, e)| e)
+            .filter(|e| e.len() <= 5)
+            .unwrap_or("audio");
         let name = format!("{}.{extension}", r.title);
         let content_type = r.content_type.as_deref().unwrap_or("application/octet-stream");
         let url = state
@@ -256,7 +261,9 @@ pub async fn unlock(state: &AppState, token: &str, guess: &str, ip: Option<IpAdd
     let Some(hash) = link.password_hash.clone() else {
         return Err(AppError::Conflict("This link has no password.".into()));
     };
-    let address = ip.map(crate::server::rate_limit::client_key).unwrap_or_else(|| "unknown".into());
+    let address = ip
+        .map(crate::server::rate_limit::client_key)
+        .unwrap_or_else(|| "unknown".into());
     for (bucket, limit) in [
         (format!("link-password:{}:{address}", link.id), GUESSES_PER_ADDRESS),
         (format!("link-password:{}", link.id), GUESSES_PER_LINK),
@@ -269,14 +276,23 @@ pub async fn unlock(state: &AppState, token: &str, guess: &str, ip: Option<IpAdd
                 retry_after_secs: wait.as_secs().max(1),
             })?;
     }
-    if guess.is_empty() || guess.len() > 1024 || !password::verify(Some(hash.clone()), guess.to_owned()).await.map_err(AppError::internal)? {
+    if guess.is_empty()
+        || guess.len() > 1024
+        || !password::verify(Some(hash.clone()), guess.to_owned())
+            .await
+            .map_err(AppError::internal)?
+    {
         return Err(AppError::invalid_field("password", "That password is not right."));
     }
     let expires = OffsetDateTime::now_utc().unix_timestamp() + UNLOCK_TTL_SECS;
     let mac = unlock_mac(state, link.id, expires, &hash)
         .ok_or_else(|| AppError::Unavailable("Public links need MASTER_KEY to be configured on the server.".into()))?;
     let sig: String = mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
-    let secure = if state.config.public_url.is_https() { "; Secure" } else { "" };
+    let secure = if state.config.public_url.is_https() {
+        "; Secure"
+    } else {
+        ""
+    };
     Ok(format!(
         "{}={expires}.{sig}; Path=/; Max-Age={UNLOCK_TTL_SECS}; HttpOnly; SameSite=Lax{secure}",
         unlock_cookie_name(link.id)

@@ -1,36 +1,24 @@
-//! Sharing rules: who may act on one resource (their role, or a share of it), sharing with
-//! members, and creating and revoking public links. Everything runs on the transaction
-//! `workspaces::service::authorize` opened, in the workspace's tenant context.
+//! Sharing rules: who may act on one resource (their role, or a share of it), what the share
+//! panel shows, and sharing with members (public links are in `links`). Everything runs on the
+//! transaction `workspaces::service::authorize` opened, in the workspace's tenant context.
 
-use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
-use rand::RngCore;
-use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, Postgres, Transaction};
-use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
-use super::{
-    PublicLinkItem, ResourceKind, ShareAccess, ShareCandidate, ShareEntry, SharingOverview, LINK_EXPIRY_CHOICES,
-};
+use super::{PublicLinkItem, ResourceKind, ShareAccess, ShareCandidate, ShareEntry, SharingOverview};
 use crate::{
-    accounts::{format_time, password, session::RequestAuth},
+    accounts::{format_time, session::RequestAuth},
     audit::{self, Actor, AuditAction, AuditEvent},
     error::{AppError, FieldErrors},
     notifications::{
         service::{notify, Notice},
         Category,
     },
-    server::secrets::SecretBox,
     workspaces::{
         service::{authorize, Access},
         Need, Permission, Role,
     },
 };
-
-/// Live public links one resource may have at once.
-pub const MAX_LIVE_LINKS: i64 = 20;
-/// Purpose of the sealed token (bound into the ciphertext with the link's id).
-const TOKEN_PURPOSE: &str = "public-link-token";
 
 /// One shareable thing of the current workspace.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -77,12 +65,14 @@ impl Resource {
     /// locked so that changes to one resource's sharing take turns.
     pub async fn title(self, conn: &mut PgConnection) -> Result<String, AppError> {
         let title = match self {
-            Self::Recording(id) => sqlx::query_scalar!(
-                "select title from recordings where id = $1 and status = 'ready' and deleted_at is null for update",
-                id
-            )
-            .fetch_optional(&mut *conn)
-            .await?,
+            Self::Recording(id) => {
+                sqlx::query_scalar!(
+                    "select title from recordings where id = $1 and status = 'ready' and deleted_at is null for update",
+                    id
+                )
+                .fetch_optional(&mut *conn)
+                .await?
+            }
         };
         title.ok_or_else(|| AppError::NotFound(self.noun().into()))
     }
@@ -137,7 +127,7 @@ pub async fn authorize_resource(
 
 /// Sharing a resource: `transcripts.share` from the role, over a resource the member may read
 /// (by role or by a share of it), so nobody passes on what they cannot see themselves.
-async fn authorize_sharing(
+pub(super) async fn authorize_sharing(
     auth: &RequestAuth,
     slug: &str,
     resource: Resource,
@@ -191,8 +181,11 @@ async fn members(conn: &mut PgConnection, workspace: Uuid, only: Option<Uuid>) -
     .await?)
 }
 
-fn link_url(auth: &RequestAuth, token: &str) -> String {
-    format!("{}/s/{token}", auth.state.config.public_url.as_str().trim_end_matches('/'))
+pub(super) fn link_url(auth: &RequestAuth, token: &str) -> String {
+    format!(
+        "{}/s/{token}",
+        auth.state.config.public_url.as_str().trim_end_matches('/')
+    )
 }
 
 /// Who the resource is shared with, who else it could be, and its public links.
@@ -240,7 +233,7 @@ pub async fn overview(
     .into_iter()
     .map(|l| {
         let token = secrets
-            .and_then(|s| s.open(&l.token_sealed, &token_purpose(l.id)).ok())
+            .and_then(|s| s.open(&l.token_sealed, &super::links::token_purpose(l.id)).ok())
             .and_then(|t| String::from_utf8(t).ok());
         let state = if l.revoked_at.is_some() {
             "Revoked"
@@ -282,7 +275,7 @@ pub async fn overview(
     })
 }
 
-fn audit_on(access: &Access, auth: &RequestAuth, action: AuditAction, resource: Resource) -> AuditEvent {
+pub(super) fn audit_on(access: &Access, auth: &RequestAuth, action: AuditAction, resource: Resource) -> AuditEvent {
     AuditEvent::new(Actor::User(access.user.id), action)
         .target(resource.kind().key(), resource.id().to_string())
         .workspace(access.workspace.id)
@@ -314,25 +307,30 @@ pub async fn share_with_member(
         ));
     }
     if member_id == access.user.id {
-        return Err(AppError::invalid_field("member", "You have this already; choose someone else."));
+        return Err(AppError::invalid_field(
+            "member",
+            "You have this already; choose someone else.",
+        ));
     }
     let member = members(&mut tx, access.workspace.id, Some(member_id))
         .await?
         .pop()
         .ok_or_else(|| AppError::invalid_field("member", "Choose a member of this workspace."))?;
-    let by_role = [ShareAccess::Edit, ShareAccess::View]
-        .into_iter()
-        .find(|l| match l {
-            ShareAccess::Edit => member.can(Permission::TranscriptsEdit),
-            ShareAccess::View => member.can(Permission::TranscriptsRead),
-        });
+    let by_role = [ShareAccess::Edit, ShareAccess::View].into_iter().find(|l| match l {
+        ShareAccess::Edit => member.can(Permission::TranscriptsEdit),
+        ShareAccess::View => member.can(Permission::TranscriptsRead),
+    });
     if by_role == Some(ShareAccess::Edit) || (by_role == Some(ShareAccess::View) && level == ShareAccess::View) {
         return Err(AppError::invalid_field(
             "member",
             format!(
                 "{} can already {} everything here as {}.",
                 member.name,
-                if by_role == Some(ShareAccess::Edit) { "edit" } else { "view" },
+                if by_role == Some(ShareAccess::Edit) {
+                    "edit"
+                } else {
+                    "view"
+                },
                 member.role_name()
             ),
         ));
@@ -393,7 +391,11 @@ pub async fn share_with_member(
     )
     .await?;
     tx.commit().await?;
-    Ok(format!("Shared with {}: {}.", member.name, level.label().to_lowercase()))
+    Ok(format!(
+        "Shared with {}: {}.",
+        member.name,
+        level.label().to_lowercase()
+    ))
 }
 
 pub async fn stop_sharing_with_member(
@@ -404,9 +406,7 @@ pub async fn stop_sharing_with_member(
 ) -> Result<String, AppError> {
     let (access, _, mut tx) = authorize_sharing(auth, slug, resource).await?;
     let title = resource.title(&mut tx).await?;
-    let member_id: Uuid = member
-        .parse()
-        .map_err(|_| AppError::NotFound("That share".into()))?;
+    let member_id: Uuid = member.parse().map_err(|_| AppError::NotFound("That share".into()))?;
     let removed = sqlx::query!(
         r#"delete from resource_shares s using users u
            where u.id = s.user_id and s.resource_type = $1 and s.resource_id = $2 and s.user_id = $3
@@ -427,128 +427,4 @@ pub async fn stop_sharing_with_member(
     .await?;
     tx.commit().await?;
     Ok(format!("{} no longer has it shared with them.", removed.name))
-}
-
-fn token_purpose(link: Uuid) -> String {
-    format!("{TOKEN_PURPOSE}:{link}")
-}
-
-/// SHA-256 of a link's token, as stored and as presented by a visitor.
-pub fn token_digest(token: &str) -> [u8; 32] {
-    Sha256::digest(token.as_bytes()).into()
-}
-
-/// Whether `token` has the shape of one we issue (22 characters of unpadded base64url).
-pub fn token_shape_ok(token: &str) -> bool {
-    token.len() == 22 && token.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-}
-
-fn secrets(auth: &RequestAuth) -> Result<&SecretBox, AppError> {
-    auth.state.secrets.as_deref().ok_or_else(|| {
-        AppError::Unavailable("Public links need MASTER_KEY to be configured on the server.".into())
-    })
-}
-
-/// A new public link to the resource. Returns the link to copy.
-pub async fn create_link(
-    auth: &RequestAuth,
-    slug: &str,
-    resource: Resource,
-    expires_in_days: u32,
-    link_password: &str,
-) -> Result<String, AppError> {
-    let (access, _, mut tx) = authorize_sharing(auth, slug, resource).await?;
-    let secrets = secrets(auth)?;
-    let title = resource.title(&mut tx).await?;
-    let mut errors = FieldErrors::new();
-    errors.check(
-        LINK_EXPIRY_CHOICES.iter().any(|(d, _)| *d == expires_in_days),
-        "expires_in_days",
-        "Choose when the link stops working from the list.",
-    );
-    let has_password = !link_password.is_empty();
-    errors.check(
-        !has_password || (8..=128).contains(&link_password.chars().count()),
-        "link_password",
-        "Use 8 to 128 characters, or leave it empty for no password.",
-    );
-    errors.finish(&[("expires_in_days", &expires_in_days.to_string())])?;
-    let live = sqlx::query_scalar!(
-        r#"select count(*) as "n!" from public_links
-           where resource_type = $1 and resource_id = $2 and revoked_at is null
-             and (expires_at is null or expires_at > now())"#,
-        resource.kind().key(),
-        resource.id()
-    )
-    .fetch_one(&mut *tx)
-    .await?;
-    if live >= MAX_LIVE_LINKS {
-        return Err(AppError::Conflict(format!(
-            "This already has {MAX_LIVE_LINKS} working links. Revoke one you no longer need first."
-        )));
-    }
-    let mut raw = [0_u8; 16];
-    rand::rng().fill_bytes(&mut raw);
-    let token = URL_SAFE_NO_PAD.encode(raw);
-    let id = Uuid::new_v4();
-    let password_hash = if has_password {
-        Some(password::hash(link_password.to_owned()).await.map_err(AppError::internal)?)
-    } else {
-        None
-    };
-    let expires_at =
-        (expires_in_days > 0).then(|| OffsetDateTime::now_utc() + Duration::days(i64::from(expires_in_days)));
-    sqlx::query!(
-        "insert into public_links (id, workspace_id, resource_type, resource_id, token_digest, token_sealed,
-                                   password_hash, expires_at, created_by)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        id,
-        access.workspace.id,
-        resource.kind().key(),
-        resource.id(),
-        &token_digest(&token)[..],
-        secrets.seal(token.as_bytes(), &token_purpose(id)),
-        password_hash,
-        expires_at,
-        access.user.id
-    )
-    .execute(&mut *tx)
-    .await?;
-    audit::service::record(
-        &mut tx,
-        audit_on(&access, auth, AuditAction::PublicLinkCreated, resource).metadata(serde_json::json!({
-            "title": title, "link": id, "password": has_password,
-            "expires_at": expires_at.map(format_time),
-        })),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(link_url(auth, &token))
-}
-
-pub async fn revoke_link(auth: &RequestAuth, slug: &str, link: &str) -> Result<String, AppError> {
-    let (access, mut tx) = authorize(auth, slug, Permission::TranscriptsShare).await?;
-    let not_found = || AppError::NotFound("That link".into());
-    let link: Uuid = link.parse().map_err(|_| not_found())?;
-    let row = sqlx::query!(
-        r#"update public_links l set revoked_at = now() where l.id = $1 and l.revoked_at is null
-           returning l.resource_type, l.resource_id,
-                     (select r.title from recordings r where l.resource_type = 'recording' and r.id = l.resource_id) as "title?""#,
-        link
-    )
-    .fetch_optional(&mut *tx)
-    .await?
-    .ok_or_else(not_found)?;
-    let resource = Resource::parse(&row.resource_type, &row.resource_id.to_string())?;
-    if !access.can(Permission::TranscriptsRead) && held_share(&mut tx, &access, resource).await?.is_none() {
-        return Err(AppError::Forbidden);
-    }
-    audit::service::record(
-        &mut tx,
-        audit_on(&access, auth, AuditAction::PublicLinkRevoked, resource)
-            .metadata(serde_json::json!({ "link": link, "title": row.title })),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok("The link is revoked: it no longer opens anything.".into())
 }

@@ -20,7 +20,11 @@ pub const PURGE_INTERVAL: Duration = Duration::from_secs(20);
 
 /// Queues `paths` (object keys, as the CDN serves them) for purging, with the job that sends them.
 /// Does nothing without a CDN purge configured.
-pub async fn request_purge(conn: &mut PgConnection, config: &StorageConfig, paths: &[String]) -> Result<(), sqlx::Error> {
+pub async fn request_purge(
+    conn: &mut PgConnection,
+    config: &StorageConfig,
+    paths: &[String],
+) -> Result<(), sqlx::Error> {
     if config.cdn.as_ref().and_then(|c| c.purge.as_ref()).is_none() || paths.is_empty() {
         return Ok(());
     }
@@ -132,7 +136,10 @@ impl Job for PurgeCdn {
                 .clamp(Duration::from_millis(1), Duration::from_secs(3600));
             again(&mut tx, wait).await?;
             tx.commit().await?;
-            tracing::warn!(wait_secs = wait.as_secs(), "the CDN purge was rate limited; trying again later");
+            tracing::warn!(
+                wait_secs = wait.as_secs(),
+                "the CDN purge was rate limited; trying again later"
+            );
             return Ok(());
         }
         tx.commit().await?;

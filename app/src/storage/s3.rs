@@ -361,18 +361,30 @@ impl S3Store {
 
     /// A small public object and its type, if it exists (at most `limit` bytes are read).
     pub async fn get_public(&self, key: &ObjectKey, limit: usize) -> Result<Option<(Vec<u8>, String)>, StorageError> {
-        let out = match self.client.get_object().bucket(&self.bucket).key(key.as_str()).send().await {
+        let out = match self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key.as_str())
+            .send()
+            .await
+        {
             Ok(out) => out,
             Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => return Ok(None),
             Err(e) => return Err(backend("reading a public object")(explain(e))),
         };
-        let content_type = out.content_type.clone().unwrap_or_else(|| "application/octet-stream".into());
+        let content_type = out
+            .content_type
+            .clone()
+            .unwrap_or_else(|| "application/octet-stream".into());
         let mut body = out.body;
         let mut bytes = Vec::new();
         while let Some(chunk) = body.next().await {
             let chunk = chunk.map_err(|e| backend("reading a public object")(explain(e)))?;
             if bytes.len() + chunk.len() > limit {
-                return Err(backend::<&str>("reading a public object")("it is larger than a public object may be"));
+                return Err(backend::<&str>("reading a public object")(
+                    "it is larger than a public object may be",
+                ));
             }
             bytes.extend_from_slice(&chunk);
         }

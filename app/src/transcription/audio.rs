@@ -101,7 +101,11 @@ fn decode_with_ffmpeg(path: &Path) -> Result<Vec<f32>, AudioError> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(AudioError::NoFfmpeg),
         Err(e) => Err(AudioError::Undecodable(e.to_string())),
         Ok(o) if !o.status.success() => Err(AudioError::Undecodable(
-            String::from_utf8_lossy(&o.stderr).lines().last().unwrap_or("ffmpeg failed").to_owned(),
+            String::from_utf8_lossy(&o.stderr)
+                .lines()
+                .last()
+                .unwrap_or("ffmpeg failed")
+                .to_owned(),
         )),
         Ok(_) => decode_with_symphonia(&out)
             .map(|(samples, _)| samples)

@@ -131,8 +131,8 @@ impl LocalEngine {
                 }
             }
             words.retain(|w| !w.text.is_empty());
-            let confidence = (!probabilities.is_empty())
-                .then(|| probabilities.iter().sum::<f32>() / probabilities.len() as f32);
+            let confidence =
+                (!probabilities.is_empty()).then(|| probabilities.iter().sum::<f32>() / probabilities.len() as f32);
             segments.push(SegmentDraft {
                 start_ms,
                 end_ms,

@@ -238,7 +238,9 @@ impl OpenAiEngine {
         })?;
         if status.is_success() {
             let verbose: Verbose = serde_json::from_str(&text).map_err(|e| {
-                EngineError::Permanent(format!("The transcription service answered in a form we do not read ({e})."))
+                EngineError::Permanent(format!(
+                    "The transcription service answered in a form we do not read ({e})."
+                ))
             })?;
             return Ok(verbose.into_draft());
         }

@@ -107,7 +107,10 @@ mod tests {
     fn reload_origin_is_added_to_connect_src() {
         let p = page_policy("n", Some("ws://127.0.0.1:3001"), None, None);
         assert_eq!(directive(&p, "connect-src"), ["'self'", "ws://127.0.0.1:3001"]);
-        assert_eq!(directive(&page_policy("n", None, None, None), "connect-src"), ["'self'"]);
+        assert_eq!(
+            directive(&page_policy("n", None, None, None), "connect-src"),
+            ["'self'"]
+        );
     }
 
     #[test]
@@ -130,6 +133,9 @@ mod tests {
             directive(&p, "img-src"),
             ["'self'", "data:", "https://logos.ams3.cdn.digitaloceanspaces.com"]
         );
-        assert_eq!(directive(&page_policy("n", None, None, None), "img-src"), ["'self'", "data:"]);
+        assert_eq!(
+            directive(&page_policy("n", None, None, None), "img-src"),
+            ["'self'", "data:"]
+        );
     }
 }

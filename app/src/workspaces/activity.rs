@@ -162,7 +162,11 @@ fn describe(action: &str, metadata: &serde_json::Value, names: &HashMap<Uuid, St
         "workspace.api_key_tested" => format!(
             "tested the {} API key: {}",
             provider_words(&text("provider")),
-            if metadata.get("ok").and_then(|o| o.as_bool()) == Some(true) { "it works" } else { "refused" }
+            if metadata.get("ok").and_then(|o| o.as_bool()) == Some(true) {
+                "it works"
+            } else {
+                "refused"
+            }
         ),
         "workspace.member_invited" if metadata.get("resent").is_some() => {
             format!("sent the invitation to {} again", text("email"))
@@ -221,11 +225,19 @@ fn describe(action: &str, metadata: &serde_json::Value, names: &HashMap<Uuid, St
             text("title"),
             access_words(&text("access"))
         ),
-        "share.revoked" => format!("stopped sharing \u{201c}{}\u{201d} with {}", text("title"), person("member")),
+        "share.revoked" => format!(
+            "stopped sharing \u{201c}{}\u{201d} with {}",
+            text("title"),
+            person("member")
+        ),
         "public_link.created" => format!(
             "made a public link to \u{201c}{}\u{201d}{}",
             text("title"),
-            if metadata.get("password").and_then(|p| p.as_bool()) == Some(true) { " with a password" } else { "" }
+            if metadata.get("password").and_then(|p| p.as_bool()) == Some(true) {
+                " with a password"
+            } else {
+                ""
+            }
         ),
         "public_link.revoked" => format!("revoked a public link to \u{201c}{}\u{201d}", text("title")),
         other => format!("did {other}"),

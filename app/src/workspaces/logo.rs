@@ -32,8 +32,7 @@ pub async fn save(auth: &RequestAuth, slug: &str, bytes: Vec<u8>) -> Result<Stri
     if bytes.len() > MAX_PUBLIC_OBJECT_BYTES {
         return Err(too_large());
     }
-    let kind = image_type(&bytes)
-        .ok_or_else(|| AppError::invalid_field("logo", "Use a PNG, JPEG or WebP image."))?;
+    let kind = image_type(&bytes).ok_or_else(|| AppError::invalid_field("logo", "Use a PNG, JPEG or WebP image."))?;
     let workspace = &access.workspace;
     let key = ObjectKey::workspace_logo(workspace.id);
     let version = time::OffsetDateTime::now_utc().unix_timestamp_nanos() as i64 / 1_000_000;

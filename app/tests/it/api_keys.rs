@@ -30,7 +30,9 @@ async fn providers() -> MockServer {
     Mock::given(method("GET"))
         .and(path("/v1/voices"))
         .and(header("xi-api-key", ELEVENLABS_KEY))
-        .respond_with(ResponseTemplate::new(401).set_body_json(serde_json::json!({ "detail": { "status": "invalid_api_key" } })))
+        .respond_with(
+            ResponseTemplate::new(401).set_body_json(serde_json::json!({ "detail": { "status": "invalid_api_key" } })),
+        )
         .mount(&server)
         .await;
     server
@@ -62,7 +64,10 @@ async fn keys_are_sealed_shown_masked_tested_and_managed_only_by_those_allowed()
     assert_eq!(view["keys"][1]["platform_fallback"], true);
 
     let short = ada
-        .post("/api/api-keys/save", &[("workspace", "acme"), ("provider", "openai"), ("key", "sk-1")])
+        .post(
+            "/api/api-keys/save",
+            &[("workspace", "acme"), ("provider", "openai"), ("key", "sk-1")],
+        )
         .await;
     let app::error::AppError::Validation(details) = short.error() else {
         panic!("expected a validation error: {}", short.body)
@@ -71,26 +76,38 @@ async fn keys_are_sealed_shown_masked_tested_and_managed_only_by_those_allowed()
     assert_eq!(details.value("provider"), Some("openai"));
 
     let saved = ada
-        .post("/api/api-keys/save", &[("workspace", "acme"), ("provider", "openai"), ("key", OPENAI_KEY)])
+        .post(
+            "/api/api-keys/save",
+            &[("workspace", "acme"), ("provider", "openai"), ("key", OPENAI_KEY)],
+        )
         .await;
     assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
     let view = keys(&mut ada).await;
     assert_eq!(view["keys"][0]["masked"], "\u{2022}\u{2022}\u{2022}\u{2022}1234");
-    assert!(!view.to_string().contains(OPENAI_KEY), "the key never goes back to a browser");
+    assert!(
+        !view.to_string().contains(OPENAI_KEY),
+        "the key never goes back to a browser"
+    );
     // At rest it is sealed; the audit log names the provider only.
     let ada_id = crate::workspaces::user_id(&site, "ada@example.com").await;
     let workspace =
         crate::workspaces::as_tenant(&site, ada_id, None, "select id from workspaces where slug = $1", "acme").await;
     let mut tx = site.db.owner.begin().await.unwrap();
-    app::workspaces::tenant::enter(&mut tx, ada_id, Some(workspace)).await.unwrap();
+    app::workspaces::tenant::enter(&mut tx, ada_id, Some(workspace))
+        .await
+        .unwrap();
     let stored: String = sqlx::query_scalar("select sealed from provider_keys")
         .fetch_one(&mut *tx)
         .await
         .unwrap();
     tx.commit().await.unwrap();
-    assert!(stored.starts_with("v1:test:") && !stored.contains("abcdefghijklmnop"), "{stored}");
+    assert!(
+        stored.starts_with("v1:test:") && !stored.contains("abcdefghijklmnop"),
+        "{stored}"
+    );
     assert_eq!(
-        site.count("select count(*) from audit_log where metadata::text like '%abcdefghijklmnop%'").await,
+        site.count("select count(*) from audit_log where metadata::text like '%abcdefghijklmnop%'")
+            .await,
         0
     );
 
@@ -102,10 +119,20 @@ async fn keys_are_sealed_shown_masked_tested_and_managed_only_by_those_allowed()
     assert_eq!(view["keys"][0]["last_test_ok"], true);
     assert!(view["keys"][0]["last_used_at"].is_string());
 
-    ada.post("/api/api-keys/save", &[("workspace", "acme"), ("provider", "elevenlabs"), ("key", ELEVENLABS_KEY)])
-        .await;
+    ada.post(
+        "/api/api-keys/save",
+        &[
+            ("workspace", "acme"),
+            ("provider", "elevenlabs"),
+            ("key", ELEVENLABS_KEY),
+        ],
+    )
+    .await;
     let refused = ada
-        .post("/api/api-keys/test", &[("workspace", "acme"), ("provider", "elevenlabs")])
+        .post(
+            "/api/api-keys/test",
+            &[("workspace", "acme"), ("provider", "elevenlabs")],
+        )
         .await;
     assert_eq!(refused.status, StatusCode::CONFLICT);
     assert_eq!(
@@ -123,7 +150,10 @@ async fn keys_are_sealed_shown_masked_tested_and_managed_only_by_those_allowed()
         .post("/api/api-keys/remove", &[("workspace", "acme"), ("provider", "openai")])
         .await;
     assert_eq!(again.status, StatusCode::NOT_FOUND);
-    let feed = ada.post("/api/workspaces/activity", &[("workspace", "acme")]).await.json();
+    let feed = ada
+        .post("/api/workspaces/activity", &[("workspace", "acme")])
+        .await
+        .json();
     assert_eq!(feed["entries"][0]["text"], "removed the OpenAI-compatible API key");
 }
 
@@ -131,8 +161,11 @@ async fn keys_are_sealed_shown_masked_tested_and_managed_only_by_those_allowed()
 async fn rotating_seals_every_secret_again_under_the_newest_key() {
     let site = Site::new().await;
     let mut ada = owner_of_acme(&site).await;
-    ada.post("/api/api-keys/save", &[("workspace", "acme"), ("provider", "openai"), ("key", OPENAI_KEY)])
-        .await;
+    ada.post(
+        "/api/api-keys/save",
+        &[("workspace", "acme"), ("provider", "openai"), ("key", OPENAI_KEY)],
+    )
+    .await;
     let old = app::server::secrets::SecretBox::parse("test:BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=").unwrap();
     let ada_id = crate::workspaces::user_id(&site, "ada@example.com").await;
     sqlx::query("update users set totp_pending = $2 where id = $1")
@@ -158,14 +191,23 @@ async fn rotating_seals_every_secret_again_under_the_newest_key() {
         .fetch_one(&site.db.owner)
         .await
         .unwrap();
-    assert_eq!(new.open(&pending, &format!("totp:{ada_id}")).unwrap(), b"JBSWY3DPEHPK3PXP");
+    assert_eq!(
+        new.open(&pending, &format!("totp:{ada_id}")).unwrap(),
+        b"JBSWY3DPEHPK3PXP"
+    );
     let mut tx = site.db.owner.begin().await.unwrap();
-    let workspace = crate::workspaces::as_tenant(&site, ada_id, None, "select id from workspaces where slug = $1", "acme").await;
-    app::workspaces::tenant::enter(&mut tx, ada_id, Some(workspace)).await.unwrap();
+    let workspace =
+        crate::workspaces::as_tenant(&site, ada_id, None, "select id from workspaces where slug = $1", "acme").await;
+    app::workspaces::tenant::enter(&mut tx, ada_id, Some(workspace))
+        .await
+        .unwrap();
     let (id, sealed): (uuid::Uuid, String) = sqlx::query_as("select id, sealed from provider_keys")
         .fetch_one(&mut *tx)
         .await
         .unwrap();
     tx.commit().await.unwrap();
-    assert_eq!(new.open(&sealed, &format!("provider-key:{id}")).unwrap(), OPENAI_KEY.as_bytes());
+    assert_eq!(
+        new.open(&sealed, &format!("provider-key:{id}")).unwrap(),
+        OPENAI_KEY.as_bytes()
+    );
 }

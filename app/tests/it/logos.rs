@@ -28,10 +28,8 @@ pub(crate) fn png(len: usize) -> Vec<u8> {
 /// Posts the logo form as a browser does (multipart); returns the reply (a redirect).
 pub(crate) async fn logo_form(browser: &mut Browser, slug: &str, action: &str, file: Option<&[u8]>) -> Reply {
     let boundary = "audiotricks-test-boundary";
-    let mut body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"action\"\r\n\r\n{action}\r\n"
-    )
-    .into_bytes();
+    let mut body =
+        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"action\"\r\n\r\n{action}\r\n").into_bytes();
     if let Some(file) = file {
         body.extend_from_slice(
             format!(
@@ -82,7 +80,10 @@ fn url_decode(text: &str) -> String {
 }
 
 async fn logo_url(browser: &mut Browser) -> serde_json::Value {
-    let settings = browser.post("/api/workspaces/settings", &[("slug", "acme")]).await.json();
+    let settings = browser
+        .post("/api/workspaces/settings", &[("slug", "acme")])
+        .await
+        .json();
     settings["Found"]["logo_url"].clone()
 }
 
@@ -97,13 +98,31 @@ async fn a_logo_is_judged_by_its_content_served_to_anyone_and_changed_only_by_ma
     assert_eq!(logo_url(&mut ada).await, serde_json::Value::Null);
 
     let refused = logo_form(&mut bob, "acme", "upload", Some(&png(100))).await;
-    assert_eq!(outcome(&refused), ("logo_error".into(), "You don't have permission to do that.".into()));
-    let text = logo_form(&mut ada, "acme", "upload", Some(b"<svg><script>alert(1)</script></svg>")).await;
-    assert_eq!(outcome(&text), ("logo_error".into(), "Use a PNG, JPEG or WebP image.".into()));
+    assert_eq!(
+        outcome(&refused),
+        ("logo_error".into(), "You don't have permission to do that.".into())
+    );
+    let text = logo_form(
+        &mut ada,
+        "acme",
+        "upload",
+        Some(b"<svg><script>alert(1)</script></svg>"),
+    )
+    .await;
+    assert_eq!(
+        outcome(&text),
+        ("logo_error".into(), "Use a PNG, JPEG or WebP image.".into())
+    );
     let big = logo_form(&mut ada, "acme", "upload", Some(&png(600 * 1024))).await;
-    assert_eq!(outcome(&big), ("logo_error".into(), "The logo can be at most 512 kB.".into()));
+    assert_eq!(
+        outcome(&big),
+        ("logo_error".into(), "The logo can be at most 512 kB.".into())
+    );
     let huge = logo_form(&mut ada, "acme", "upload", Some(&png(3 * 1024 * 1024))).await;
-    assert_eq!(outcome(&huge), ("logo_error".into(), "The logo can be at most 512 kB.".into()));
+    assert_eq!(
+        outcome(&huge),
+        ("logo_error".into(), "The logo can be at most 512 kB.".into())
+    );
     let empty = logo_form(&mut ada, "acme", "upload", None).await;
     assert_eq!(outcome(&empty).0, "logo_error");
     assert_eq!(logo_url(&mut ada).await, serde_json::Value::Null, "nothing was kept");
@@ -120,7 +139,10 @@ async fn a_logo_is_judged_by_its_content_served_to_anyone_and_changed_only_by_ma
         "acme",
     )
     .await;
-    assert!(url.starts_with(&format!("/storage/public/w/{workspace}/logo?v=")), "{url}");
+    assert!(
+        url.starts_with(&format!("/storage/public/w/{workspace}/logo?v=")),
+        "{url}"
+    );
     let mut visitor = site.browser(FIREFOX, "203.0.113.20");
     let served = visitor.get(&url).await;
     assert_eq!(served.status, StatusCode::OK);
@@ -128,10 +150,15 @@ async fn a_logo_is_judged_by_its_content_served_to_anyone_and_changed_only_by_ma
     assert_eq!(served.headers["cache-control"], "public, max-age=3600");
     assert_eq!(served.body.len(), String::from_utf8_lossy(&logo).len());
     // Nothing outside `public/` is served this way.
-    let private = visitor.get(&format!("/storage/public/../w/{workspace}/recordings")).await;
+    let private = visitor
+        .get(&format!("/storage/public/../w/{workspace}/recordings"))
+        .await;
     assert_eq!(private.status, StatusCode::NOT_FOUND);
 
-    let feed = ada.post("/api/workspaces/activity", &[("workspace", "acme")]).await.json();
+    let feed = ada
+        .post("/api/workspaces/activity", &[("workspace", "acme")])
+        .await
+        .json();
     assert_eq!(feed["entries"][0]["text"], "changed the workspace's logo");
 
     let removed = logo_form(&mut ada, "acme", "remove", None).await;
@@ -139,7 +166,10 @@ async fn a_logo_is_judged_by_its_content_served_to_anyone_and_changed_only_by_ma
     assert_eq!(logo_url(&mut ada).await, serde_json::Value::Null);
     assert_eq!(visitor.get(&url).await.status, StatusCode::NOT_FOUND);
     let again = logo_form(&mut ada, "acme", "remove", None).await;
-    assert_eq!(outcome(&again), ("logo_error".into(), "This workspace has no logo.".into()));
+    assert_eq!(
+        outcome(&again),
+        ("logo_error".into(), "This workspace has no logo.".into())
+    );
     // Without a CDN purge configured nothing is queued for one.
     assert_eq!(site.count("select count(*) from cdn_purges").await, 0);
 }
@@ -175,7 +205,10 @@ async fn cdn_site(objects: &Objects, api: &MockServer) -> Site {
     site(objects, &settings).await
 }
 
-async fn mock_purges(api: &MockServer, replies: Vec<ResponseTemplate>) -> Arc<Mutex<Vec<(Instant, serde_json::Value)>>> {
+async fn mock_purges(
+    api: &MockServer,
+    replies: Vec<ResponseTemplate>,
+) -> Arc<Mutex<Vec<(Instant, serde_json::Value)>>> {
     let seen = Arc::new(Mutex::new(Vec::new()));
     Mock::given(method("DELETE"))
         .and(path(format!("/v2/cdn/endpoints/{ENDPOINT}/cache")))
@@ -197,7 +230,11 @@ async fn run_purges(site: &Site, api: &MockServer, interval: Duration) {
     let config = site.db.config(&settings);
     let mut purge = app::storage::cdn::PurgeCdn::new(config.storage.cdn.unwrap().purge.unwrap()).unwrap();
     purge.interval = interval;
-    let workers = Workers::start(&site.db.app, app::server::jobs::Registry::new().register(purge), fast_options());
+    let workers = Workers::start(
+        &site.db.app,
+        app::server::jobs::Registry::new().register(purge),
+        fast_options(),
+    );
     eventually(Duration::from_secs(30), "the purges to finish", || async {
         let open = site
             .count("select count(*) from jobs where kind = 'cdn.purge' and state not in ('succeeded', 'dead')")
@@ -225,7 +262,10 @@ async fn changed_logos_are_purged_from_the_cdn_in_batches_within_its_rate_limit(
     let mut ada = owner_of_acme(&site).await;
 
     // Through the CDN: the page links the CDN's copy. A first logo has nothing cached to purge.
-    assert_eq!(outcome(&logo_form(&mut ada, "acme", "upload", Some(&png(300))).await).0, "logo");
+    assert_eq!(
+        outcome(&logo_form(&mut ada, "acme", "upload", Some(&png(300))).await).0,
+        "logo"
+    );
     let url = logo_url(&mut ada).await.as_str().unwrap().to_owned();
     let key = url
         .strip_prefix("https://logos.ams3.cdn.digitaloceanspaces.com/")
@@ -238,10 +278,16 @@ async fn changed_logos_are_purged_from_the_cdn_in_batches_within_its_rate_limit(
     assert_eq!(site.count("select count(*) from cdn_purges").await, 0);
     let page = ada.get("/w/acme/settings").await;
     let policy = page.headers["content-security-policy"].to_str().unwrap();
-    assert!(policy.contains("img-src 'self' data: https://logos.ams3.cdn.digitaloceanspaces.com"), "{policy}");
+    assert!(
+        policy.contains("img-src 'self' data: https://logos.ams3.cdn.digitaloceanspaces.com"),
+        "{policy}"
+    );
 
     // Replacing it queues its path; the job sends it to the API and clears the queue.
-    assert_eq!(outcome(&logo_form(&mut ada, "acme", "upload", Some(&png(400))).await).0, "logo");
+    assert_eq!(
+        outcome(&logo_form(&mut ada, "acme", "upload", Some(&png(400))).await).0,
+        "logo"
+    );
     assert_eq!(site.count("select count(*) from cdn_purges").await, 1);
     run_purges(&site, &api, Duration::from_millis(300)).await;
     {
@@ -252,7 +298,9 @@ async fn changed_logos_are_purged_from_the_cdn_in_batches_within_its_rate_limit(
     assert_eq!(site.count("select count(*) from cdn_purges").await, 0);
 
     // 120 paths go 50 at a time, an interval apart; a 429 waits for its Retry-After.
-    let paths: Vec<String> = (0..120).map(|i| format!("public/w/{}/logo-{i:03}", uuid::Uuid::nil())).collect();
+    let paths: Vec<String> = (0..120)
+        .map(|i| format!("public/w/{}/logo-{i:03}", uuid::Uuid::nil()))
+        .collect();
     sqlx::query("insert into cdn_purges (path) select unnest($1::text[])")
         .bind(&paths)
         .execute(&site.db.owner)
@@ -279,9 +327,15 @@ async fn changed_logos_are_purged_from_the_cdn_in_batches_within_its_rate_limit(
         .collect();
     assert_eq!(sizes, [50, 50, 50, 20]);
     assert_eq!(seen[1].1, seen[2].1, "the refused batch is sent again");
-    assert!(seen[2].0 - seen[1].0 >= Duration::from_secs(1), "Retry-After was honoured");
+    assert!(
+        seen[2].0 - seen[1].0 >= Duration::from_secs(1),
+        "Retry-After was honoured"
+    );
     for pair in seen[2..].windows(2) {
-        assert!(pair[1].0 - pair[0].0 >= Duration::from_millis(300), "batches keep the interval");
+        assert!(
+            pair[1].0 - pair[0].0 >= Duration::from_millis(300),
+            "batches keep the interval"
+        );
     }
     assert_eq!(site.count("select count(*) from cdn_purges").await, 0);
 }
@@ -291,7 +345,8 @@ async fn a_refused_purge_fails_in_words_and_keeps_the_paths() {
     let api = MockServer::start().await;
     mock_purges(
         &api,
-        vec![ResponseTemplate::new(401).set_body_json(serde_json::json!({ "id": "unauthorized", "message": "Unable to authenticate you" }))],
+        vec![ResponseTemplate::new(401)
+            .set_body_json(serde_json::json!({ "id": "unauthorized", "message": "Unable to authenticate you" }))],
     )
     .await;
     let objects = Objects::new();
@@ -304,6 +359,13 @@ async fn a_refused_purge_fails_in_words_and_keeps_the_paths() {
         .fetch_one(&site.db.owner)
         .await
         .unwrap();
-    assert!(error.contains("refused the purge (401 Unauthorized)") && error.contains("Unable to authenticate you"), "{error}");
-    assert_eq!(site.count("select count(*) from cdn_purges").await, 1, "kept for after the fix");
+    assert!(
+        error.contains("refused the purge (401 Unauthorized)") && error.contains("Unable to authenticate you"),
+        "{error}"
+    );
+    assert_eq!(
+        site.count("select count(*) from cdn_purges").await,
+        1,
+        "kept for after the fix"
+    );
 }

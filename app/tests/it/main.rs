@@ -1,8 +1,8 @@
 //! Integration tests against a real PostgreSQL: one binary, one fresh database per test.
 
 mod accounts;
-mod api_keys;
 mod admin;
+mod api_keys;
 mod audit;
 mod backups;
 mod database;

@@ -64,7 +64,11 @@ async fn custom_role(ada: &mut Browser, site: &Site, email: &str, name: &str, pe
     let assigned = ada
         .post(
             "/api/workspaces/members/role",
-            &[("workspace", "acme"), ("user_id", &id), ("role", &format!("custom:{guest}"))],
+            &[
+                ("workspace", "acme"),
+                ("user_id", &id),
+                ("role", &format!("custom:{guest}")),
+            ],
         )
         .await;
     assert_eq!(assigned.status, StatusCode::OK, "{}", assigned.body);
@@ -89,12 +93,18 @@ async fn a_share_gives_a_member_what_their_role_does_not_until_it_ends() {
     assert_eq!(rename(&mut bob, &id, "Mine now").await, StatusCode::FORBIDDEN);
     assert_eq!(detail(&mut cara, &id).await.status, StatusCode::FORBIDDEN);
     let library = cara
-        .post("/api/recordings/library", &[("workspace", "acme"), ("trash", "false"), ("page", "1")])
+        .post(
+            "/api/recordings/library",
+            &[("workspace", "acme"), ("trash", "false"), ("page", "1")],
+        )
         .await
         .json();
     assert_eq!(library["shared_only"], true);
     assert_eq!(library["recordings"].as_array().unwrap().len(), 0);
-    assert_eq!(share(&mut bob, &id, &cara_id, "view").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        share(&mut bob, &id, &cara_id, "view").await.status,
+        StatusCode::FORBIDDEN
+    );
     let panel = detail(&mut ada, &id).await.json()["sharing"].clone();
     let candidates: Vec<&str> = panel["candidates"]
         .as_array()
@@ -112,13 +122,25 @@ async fn a_share_gives_a_member_what_their_role_does_not_until_it_ends() {
         "Bob can already view everything here as Viewer."
     );
     let ada_id = user_id(&site, "ada@example.com").await.to_string();
-    assert!(share(&mut ada, &id, &ada_id, "edit").await.error().field("member").is_some());
+    assert!(share(&mut ada, &id, &ada_id, "edit")
+        .await
+        .error()
+        .field("member")
+        .is_some());
     let stranger = uuid::Uuid::new_v4().to_string();
     assert_eq!(
-        share(&mut ada, &id, &stranger, "edit").await.error().field("member").unwrap(),
+        share(&mut ada, &id, &stranger, "edit")
+            .await
+            .error()
+            .field("member")
+            .unwrap(),
         "Choose a member of this workspace."
     );
-    assert!(share(&mut ada, &id, &bob_id, "own").await.error().field("access").is_some());
+    assert!(share(&mut ada, &id, &bob_id, "own")
+        .await
+        .error()
+        .field("access")
+        .is_some());
 
     // Shared: Bob may edit this one recording (and only this one); Cara may view it.
     let shared = share(&mut ada, &id, &bob_id, "edit").await;
@@ -134,7 +156,10 @@ async fn a_share_gives_a_member_what_their_role_does_not_until_it_ends() {
     assert_eq!(rename(&mut cara, &id, "Cara's").await, StatusCode::FORBIDDEN);
     assert_eq!(detail(&mut cara, &other).await.status, StatusCode::FORBIDDEN);
     let library = cara
-        .post("/api/recordings/library", &[("workspace", "acme"), ("trash", "false"), ("page", "1")])
+        .post(
+            "/api/recordings/library",
+            &[("workspace", "acme"), ("trash", "false"), ("page", "1")],
+        )
         .await
         .json();
     let titles: Vec<&str> = library["recordings"]
@@ -184,19 +209,32 @@ async fn a_share_gives_a_member_what_their_role_does_not_until_it_ends() {
     let stopped = ada
         .post(
             "/api/sharing/members/stop",
-            &[("workspace", "acme"), ("kind", "recording"), ("id", &id), ("member", &bob_id)],
+            &[
+                ("workspace", "acme"),
+                ("kind", "recording"),
+                ("id", &id),
+                ("member", &bob_id),
+            ],
         )
         .await;
     assert_eq!(stopped.status, StatusCode::OK, "{}", stopped.body);
     assert_eq!(rename(&mut bob, &id, "Again").await, StatusCode::FORBIDDEN);
-    assert_eq!(cara.post("/api/workspaces/members/leave", &[("workspace", "acme")]).await.status, StatusCode::OK);
+    assert_eq!(
+        cara.post("/api/workspaces/members/leave", &[("workspace", "acme")])
+            .await
+            .status,
+        StatusCode::OK
+    );
     let panel = detail(&mut ada, &id).await.json()["sharing"].clone();
     assert_eq!(panel["shares"].as_array().unwrap().len(), 0);
 
     // Sharing needs to see the thing, and passes on no more than the sharer holds.
     let mut dan = member(&site, "Dan", "dan@example.com", "viewer").await;
     custom_role(&mut ada, &site, "dan@example.com", "Forwarder", &["transcripts.share"]).await;
-    assert_eq!(share(&mut dan, &id, &bob_id, "view").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        share(&mut dan, &id, &bob_id, "view").await.status,
+        StatusCode::FORBIDDEN
+    );
     assert_eq!(create_link(&mut dan, &id, "7", "").await.status, StatusCode::FORBIDDEN);
     let dan_id = user_id(&site, "dan@example.com").await.to_string();
     assert_eq!(share(&mut ada, &id, &dan_id, "view").await.status, StatusCode::OK);
@@ -206,13 +244,19 @@ async fn a_share_gives_a_member_what_their_role_does_not_until_it_ends() {
         "You cannot edit this yourself, so you can only let others view it."
     );
     assert_eq!(create_link(&mut dan, &id, "7", "").await.status, StatusCode::OK);
-    assert_eq!(create_link(&mut dan, &other, "7", "").await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        create_link(&mut dan, &other, "7", "").await.status,
+        StatusCode::FORBIDDEN
+    );
 
     // Another workspace's recordings and links are not found from here.
     let mut eve = site.verified_account("Eve", "eve@example.com").await;
     eve.log_in("eve@example.com", PASSWORD).await;
-    eve.post("/api/workspaces/create", &[("name", "Elsewhere"), ("slug", "elsewhere")])
-        .await;
+    eve.post(
+        "/api/workspaces/create",
+        &[("name", "Elsewhere"), ("slug", "elsewhere")],
+    )
+    .await;
     let theirs = upload_to(&mut eve, "elsewhere", "theirs.wav", &wav(1, 8000, 1)).await;
     check_uploads(&site, &objects).await;
     let eve_link = eve
@@ -228,17 +272,29 @@ async fn a_share_gives_a_member_what_their_role_does_not_until_it_ends() {
         )
         .await;
     assert_eq!(eve_link.status, StatusCode::OK, "{}", eve_link.body);
-    assert_eq!(create_link(&mut ada, &theirs, "7", "").await.status, StatusCode::NOT_FOUND);
-    assert_eq!(share(&mut ada, &theirs, &bob_id, "edit").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        create_link(&mut ada, &theirs, "7", "").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        share(&mut ada, &theirs, &bob_id, "edit").await.status,
+        StatusCode::NOT_FOUND
+    );
     let eve_link_id = detail_in(&mut eve, "elsewhere", &theirs).await["sharing"]["links"][0]["id"]
         .as_str()
         .unwrap()
         .to_owned();
     let revoke = ada
-        .post("/api/sharing/links/revoke", &[("workspace", "acme"), ("link", &eve_link_id)])
+        .post(
+            "/api/sharing/links/revoke",
+            &[("workspace", "acme"), ("link", &eve_link_id)],
+        )
         .await;
     assert_eq!(revoke.status, StatusCode::NOT_FOUND);
-    assert_eq!(detail_in(&mut eve, "elsewhere", &theirs).await["sharing"]["links"][0]["state"], "Active");
+    assert_eq!(
+        detail_in(&mut eve, "elsewhere", &theirs).await["sharing"]["links"][0]["state"],
+        "Active"
+    );
 }
 
 async fn detail_in(browser: &mut Browser, workspace: &str, id: &str) -> serde_json::Value {
@@ -276,7 +332,7 @@ async fn open(visitor: &mut Browser, token: &str) -> serde_json::Value {
 /// Counts rows of `table` a visitor's transaction sees when it presents `token`.
 async fn visible_with_token(site: &Site, token: &str, table: &str) -> i64 {
     let mut tx = site.db.app.begin().await.unwrap();
-    app::workspaces::tenant::present_public_link(&mut tx, &app::sharing::service::token_digest(token))
+    app::workspaces::tenant::present_public_link(&mut tx, &app::sharing::links::token_digest(token))
         .await
         .unwrap();
     let n: i64 = sqlx::query_scalar(&format!("select count(*) from {table}"))
@@ -298,7 +354,11 @@ async fn a_public_link_shows_one_recording_to_anyone_until_it_is_revoked() {
     check_uploads(&site, &objects).await;
     let mut bob = member(&site, "Bob", "bob@example.com", "viewer").await;
     assert_eq!(create_link(&mut bob, &id, "30", "").await.status, StatusCode::FORBIDDEN);
-    assert!(create_link(&mut ada, &id, "3", "").await.error().field("expires_in_days").is_some());
+    assert!(create_link(&mut ada, &id, "3", "")
+        .await
+        .error()
+        .field("expires_in_days")
+        .is_some());
 
     let created = create_link(&mut ada, &id, "30", "").await;
     assert_eq!(created.status, StatusCode::OK, "{}", created.body);
@@ -317,7 +377,10 @@ async fn a_public_link_shows_one_recording_to_anyone_until_it_is_revoked() {
     let redirect = visitor.get(&play).await;
     assert_eq!(redirect.status, StatusCode::TEMPORARY_REDIRECT);
     let file_url = redirect.headers["location"].to_str().unwrap().to_owned();
-    assert!(file_url.contains("name=launch.wav"), "named after the title: {file_url}");
+    assert!(
+        file_url.contains("name=launch.wav"),
+        "named after the title: {file_url}"
+    );
     let played = visitor.get(&file_url).await;
     assert_eq!(played.status, StatusCode::OK);
     assert_eq!(played.body.len(), String::from_utf8_lossy(&file).len());
@@ -333,7 +396,7 @@ async fn a_public_link_shows_one_recording_to_anyone_until_it_is_revoked() {
         "delete from public_links",
     ] {
         let mut tx = site.db.app.begin().await.unwrap();
-        app::workspaces::tenant::present_public_link(&mut tx, &app::sharing::service::token_digest(&token))
+        app::workspaces::tenant::present_public_link(&mut tx, &app::sharing::links::token_digest(&token))
             .await
             .unwrap();
         let changed = sqlx::query(change).execute(&mut *tx).await;
@@ -343,7 +406,13 @@ async fn a_public_link_shows_one_recording_to_anyone_until_it_is_revoked() {
         );
         tx.rollback().await.unwrap();
     }
-    for table in ["workspaces", "workspace_members", "resource_shares", "uploads", "workspace_activity"] {
+    for table in [
+        "workspaces",
+        "workspace_members",
+        "resource_shares",
+        "uploads",
+        "workspace_activity",
+    ] {
         assert_eq!(visible_with_token(&site, &token, table).await, 0, "{table}");
     }
     let page = visitor.get(&format!("/s/{token}")).await;
@@ -368,13 +437,19 @@ async fn a_public_link_shows_one_recording_to_anyone_until_it_is_revoked() {
     // Revoked: the link, its page and the row-level view of the recording all stop.
     let link_id = links[0]["id"].as_str().unwrap().to_owned();
     assert_eq!(
-        bob.post("/api/sharing/links/revoke", &[("workspace", "acme"), ("link", &link_id)])
-            .await
-            .status,
+        bob.post(
+            "/api/sharing/links/revoke",
+            &[("workspace", "acme"), ("link", &link_id)]
+        )
+        .await
+        .status,
         StatusCode::FORBIDDEN
     );
     let revoked = ada
-        .post("/api/sharing/links/revoke", &[("workspace", "acme"), ("link", &link_id)])
+        .post(
+            "/api/sharing/links/revoke",
+            &[("workspace", "acme"), ("link", &link_id)],
+        )
         .await;
     assert_eq!(revoked.status, StatusCode::OK, "{}", revoked.body);
     assert_eq!(
@@ -382,11 +457,20 @@ async fn a_public_link_shows_one_recording_to_anyone_until_it_is_revoked() {
         "This link was turned off by the people who shared it."
     );
     assert_eq!(visitor.get(&format!("/s/{token}")).await.status, StatusCode::GONE);
-    assert_eq!(visitor.get(&play).await.status, StatusCode::GONE, "a revoked link stops the player too");
+    assert_eq!(
+        visitor.get(&play).await.status,
+        StatusCode::GONE,
+        "a revoked link stops the player too"
+    );
     assert_eq!(visible_with_token(&site, &token, "recordings").await, 0);
 
     // A recording moved to the trash takes its links' content with it.
-    let url = create_link(&mut ada, &id, "0", "").await.json().as_str().unwrap().to_owned();
+    let url = create_link(&mut ada, &id, "0", "")
+        .await
+        .json()
+        .as_str()
+        .unwrap()
+        .to_owned();
     let token = token_of(&url);
     assert!(open(&mut visitor, &token).await["Open"].is_object());
     let trashed = ada
@@ -414,33 +498,58 @@ async fn a_password_link_shows_nothing_until_the_password_and_expires() {
     let mut ada = owner_of_acme(&site).await;
     let id = upload(&mut ada, "board.wav", &wav(1, 8000, 1)).await;
     check_uploads(&site, &objects).await;
-    assert!(create_link(&mut ada, &id, "7", "short").await.error().field("link_password").is_some());
-    let url = create_link(&mut ada, &id, "7", "tangerine bicycle").await.json().as_str().unwrap().to_owned();
+    assert!(create_link(&mut ada, &id, "7", "short")
+        .await
+        .error()
+        .field("link_password")
+        .is_some());
+    let url = create_link(&mut ada, &id, "7", "tangerine bicycle")
+        .await
+        .json()
+        .as_str()
+        .unwrap()
+        .to_owned();
     let token = token_of(&url);
 
     let mut visitor = site.browser(FIREFOX, "203.0.113.10");
     assert_eq!(open(&mut visitor, &token).await, "Locked");
     let page = visitor.get(&format!("/s/{token}")).await;
-    assert!(!page.body.contains("board"), "nothing of the recording before the password");
+    assert!(
+        !page.body.contains("board"),
+        "nothing of the recording before the password"
+    );
     let wrong = visitor
         .post("/api/shared/unlock", &[("token", &token), ("password", "guess")])
         .await;
     assert_eq!(wrong.error().field("password").unwrap(), "That password is not right.");
     let right = visitor
-        .post("/api/shared/unlock", &[("token", &token), ("password", "tangerine bicycle")])
+        .post(
+            "/api/shared/unlock",
+            &[("token", &token), ("password", "tangerine bicycle")],
+        )
         .await;
     assert_eq!(right.status, StatusCode::OK, "{}", right.body);
     let cookie = right.headers["set-cookie"].to_str().unwrap();
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
     assert_eq!(open(&mut visitor, &token).await["Open"]["Recording"]["title"], "board");
     // The cookie opens this link only, in this browser only.
     let mut elsewhere = site.browser(FIREFOX, "203.0.113.11");
     assert_eq!(open(&mut elsewhere, &token).await, "Locked");
-    let forged: Vec<(String, String)> = visitor.cookies.clone().into_iter().filter(|(k, _)| k.starts_with("at_link_")).collect();
+    let forged: Vec<(String, String)> = visitor
+        .cookies
+        .clone()
+        .into_iter()
+        .filter(|(k, _)| k.starts_with("at_link_"))
+        .collect();
     assert_eq!(forged.len(), 1);
     for (name, value) in forged {
         let expires = value.split('.').next().unwrap().parse::<i64>().unwrap() + 1000;
-        elsewhere.cookies.insert(name, format!("{expires}.{}", value.split('.').nth(1).unwrap()));
+        elsewhere
+            .cookies
+            .insert(name, format!("{expires}.{}", value.split('.').nth(1).unwrap()));
     }
     assert_eq!(open(&mut elsewhere, &token).await, "Locked");
 
@@ -448,13 +557,19 @@ async fn a_password_link_shows_nothing_until_the_password_and_expires() {
     let mut guesser = site.browser(FIREFOX, "203.0.113.12");
     for n in 0..10 {
         let status = guesser
-            .post("/api/shared/unlock", &[("token", &token), ("password", &format!("guess {n}"))])
+            .post(
+                "/api/shared/unlock",
+                &[("token", &token), ("password", &format!("guess {n}"))],
+            )
             .await
             .status;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "guess {n}");
     }
     let limited = guesser
-        .post("/api/shared/unlock", &[("token", &token), ("password", "tangerine bicycle")])
+        .post(
+            "/api/shared/unlock",
+            &[("token", &token), ("password", "tangerine bicycle")],
+        )
         .await;
     assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
 
@@ -462,25 +577,38 @@ async fn a_password_link_shows_nothing_until_the_password_and_expires() {
     let ada_id = user_id(&site, "ada@example.com").await;
     let workspace = as_tenant(&site, ada_id, None, "select id from workspaces where slug = $1", "acme").await;
     let mut tx = site.db.owner.begin().await.unwrap();
-    app::workspaces::tenant::enter(&mut tx, ada_id, Some(workspace)).await.unwrap();
+    app::workspaces::tenant::enter(&mut tx, ada_id, Some(workspace))
+        .await
+        .unwrap();
     sqlx::query("update public_links set expires_at = now() - interval '1 minute'")
         .execute(&mut *tx)
         .await
         .unwrap();
     tx.commit().await.unwrap();
     let gone = open(&mut visitor, &token).await;
-    assert!(gone["Gone"].as_str().unwrap().starts_with("This link expired on "), "{gone}");
+    assert!(
+        gone["Gone"].as_str().unwrap().starts_with("This link expired on "),
+        "{gone}"
+    );
     assert_eq!(
         detail(&mut ada, &id).await.json()["sharing"]["links"][0]["state"],
         "Expired"
     );
 
     // Deleting the workspace turns its links off (and a restore leaves them off).
-    let url = create_link(&mut ada, &id, "0", "").await.json().as_str().unwrap().to_owned();
+    let url = create_link(&mut ada, &id, "0", "")
+        .await
+        .json()
+        .as_str()
+        .unwrap()
+        .to_owned();
     let token = token_of(&url);
     assert!(open(&mut visitor, &token).await["Open"].is_object());
     let deleted = ada
-        .post("/api/workspaces/delete", &[("workspace", "acme"), ("confirm_name", "Acme")])
+        .post(
+            "/api/workspaces/delete",
+            &[("workspace", "acme"), ("confirm_name", "Acme")],
+        )
         .await;
     assert_eq!(deleted.status, StatusCode::OK, "{}", deleted.body);
     assert_eq!(

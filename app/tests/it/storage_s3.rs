@@ -234,7 +234,10 @@ async fn a_logo_is_a_public_object_in_the_bucket_and_goes_with_its_workspace() {
     let (site, store) = s3_site(&bucket).await;
     let mut ada = owner_of_acme(&site).await;
     let logo = png(5000);
-    assert_eq!(outcome(&logo_form(&mut ada, "acme", "upload", Some(&logo)).await).0, "logo");
+    assert_eq!(
+        outcome(&logo_form(&mut ada, "acme", "upload", Some(&logo)).await).0,
+        "logo"
+    );
     let settings = ada.post("/api/workspaces/settings", &[("slug", "acme")]).await.json();
     let url = settings["Found"]["logo_url"].as_str().unwrap().to_owned();
     let served = ada.get(&url).await;

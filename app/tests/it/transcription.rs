@@ -67,7 +67,10 @@ async fn a_transcription_request_has_the_documented_shape_and_its_answer_becomes
     let (server, seen) = double(vec![ResponseTemplate::new(200).set_body_json(verbose_json())]).await;
     let engine = OpenAiEngine::new(&server.uri(), "whisper-1").unwrap();
     let file = audio_file();
-    let draft = engine.transcribe("sk-test-key", &file, "memo.wav", Some("en")).await.unwrap();
+    let draft = engine
+        .transcribe("sk-test-key", &file, "memo.wav", Some("en"))
+        .await
+        .unwrap();
     assert_eq!(draft.language.as_deref(), Some("en"));
     assert_eq!(draft.text, "Testing one two.");
     assert_eq!(draft.segments[0].words.len(), 3);
@@ -76,7 +79,10 @@ async fn a_transcription_request_has_the_documented_shape_and_its_answer_becomes
     let seen = seen.lock().unwrap();
     let request = &seen[0].1;
     let content_type = request.headers["content-type"].to_str().unwrap().to_owned();
-    assert!(content_type.starts_with("multipart/form-data; boundary="), "{content_type}");
+    assert!(
+        content_type.starts_with("multipart/form-data; boundary="),
+        "{content_type}"
+    );
     let body = String::from_utf8_lossy(&request.body);
     for field in [
         "name=\"model\"\r\n\r\nwhisper-1",
@@ -88,7 +94,10 @@ async fn a_transcription_request_has_the_documented_shape_and_its_answer_becomes
     ] {
         assert!(body.contains(field), "missing {field:?}");
     }
-    assert!(request.body.windows(4).any(|w| w == b"RIFF"), "the audio is in the body");
+    assert!(
+        request.body.windows(4).any(|w| w == b"RIFF"),
+        "the audio is in the body"
+    );
     std::fs::remove_file(file).unwrap();
 }
 
@@ -108,8 +117,14 @@ async fn a_rate_limited_request_waits_for_retry_after_and_a_refused_key_fails_at
     {
         let seen = seen.lock().unwrap();
         assert_eq!(seen.len(), 2);
-        assert!(seen[1].0 - seen[0].0 >= Duration::from_secs(1), "waited for Retry-After");
-        assert!(!String::from_utf8_lossy(&seen[0].1.body).contains("name=\"language\""), "auto-detect sends none");
+        assert!(
+            seen[1].0 - seen[0].0 >= Duration::from_secs(1),
+            "waited for Retry-After"
+        );
+        assert!(
+            !String::from_utf8_lossy(&seen[0].1.body).contains("name=\"language\""),
+            "auto-detect sends none"
+        );
     }
 
     let (server, seen) = double(vec![ResponseTemplate::new(401).set_body_json(
@@ -117,7 +132,10 @@ async fn a_rate_limited_request_waits_for_retry_after_and_a_refused_key_fails_at
     )])
     .await;
     let engine = OpenAiEngine::new(&server.uri(), "whisper-1").unwrap();
-    let refused = engine.transcribe("sk-test-key", &file, "memo.wav", None).await.unwrap_err();
+    let refused = engine
+        .transcribe("sk-test-key", &file, "memo.wav", None)
+        .await
+        .unwrap_err();
     assert_eq!(
         refused,
         EngineError::Permanent(
@@ -130,7 +148,10 @@ async fn a_rate_limited_request_waits_for_retry_after_and_a_refused_key_fails_at
     let (server, seen) = double(vec![ResponseTemplate::new(503).set_body_string("upstream down")]).await;
     let mut engine = OpenAiEngine::new(&server.uri(), "whisper-1").unwrap();
     engine.backoff = Duration::from_millis(10);
-    let failed = engine.transcribe("sk-test-key", &file, "memo.wav", None).await.unwrap_err();
+    let failed = engine
+        .transcribe("sk-test-key", &file, "memo.wav", None)
+        .await
+        .unwrap_err();
     assert!(matches!(failed, EngineError::Transient { .. }), "{failed:?}");
     assert_eq!(seen.lock().unwrap().len(), 4);
     std::fs::remove_file(file).unwrap();
@@ -141,7 +162,12 @@ async fn a_rate_limited_request_waits_for_retry_after_and_a_refused_key_fails_at
 fn word_error_rate(reference: &str, heard: &str) -> f64 {
     let words = |text: &str| -> Vec<String> {
         text.split_whitespace()
-            .map(|w| w.chars().filter(|c| c.is_alphanumeric()).collect::<String>().to_lowercase())
+            .map(|w| {
+                w.chars()
+                    .filter(|c| c.is_alphanumeric())
+                    .collect::<String>()
+                    .to_lowercase()
+            })
             .filter(|w| !w.is_empty())
             .collect()
     };
@@ -160,10 +186,14 @@ fn word_error_rate(reference: &str, heard: &str) -> f64 {
 }
 
 fn whisper_model() -> std::path::PathBuf {
-    let path = std::env::var("WHISPER_TINY_EN").map(std::path::PathBuf::from).unwrap_or_else(|_| {
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../.data/models/ggml-tiny.en.bin")
-    });
-    assert!(path.exists(), "{} is missing: run `make test` (scripts/toolchain.sh makes it)", path.display());
+    let path = std::env::var("WHISPER_TINY_EN")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../.data/models/ggml-tiny.en.bin"));
+    assert!(
+        path.exists(),
+        "{} is missing: run `make test` (scripts/toolchain.sh makes it)",
+        path.display()
+    );
     path
 }
 
@@ -232,7 +262,10 @@ async fn the_local_engine_transcribes_generated_speech_with_few_errors_and_order
         let words: Vec<_> = draft.segments.iter().flat_map(|s| s.words.iter()).collect();
         assert!(words.len() >= 15, "{words:?}");
         for pair in words.windows(2) {
-            assert!(pair[0].start_ms <= pair[1].start_ms, "word timings run forward: {pair:?}");
+            assert!(
+                pair[0].start_ms <= pair[1].start_ms,
+                "word timings run forward: {pair:?}"
+            );
         }
         let duration = draft.duration_ms.unwrap();
         assert!(words.last().unwrap().end_ms <= duration + 1000, "{duration}");
@@ -241,7 +274,12 @@ async fn the_local_engine_transcribes_generated_speech_with_few_errors_and_order
 
     // A cancelled run stops and says so.
     let samples = decode_16k_mono(&dir.join("speech.wav")).unwrap();
-    let cancelled = engine.transcribe(&samples, None, |_| {}, Arc::new(std::sync::atomic::AtomicBool::new(true)));
+    let cancelled = engine.transcribe(
+        &samples,
+        None,
+        |_| {},
+        Arc::new(std::sync::atomic::AtomicBool::new(true)),
+    );
     assert_eq!(cancelled.unwrap_err(), EngineError::Permanent("Cancelled.".into()));
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -2,9 +2,9 @@
 //! environment, validated once at start. Errors name the setting and the variable.
 
 mod backup;
-mod providers;
 mod file;
 mod parse;
+mod providers;
 mod storage;
 
 pub use backup::BackupConfig;

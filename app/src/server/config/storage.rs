@@ -126,8 +126,15 @@ pub struct CdnPurgeConfig {
 }
 
 fn cdn(file: &FileStorage, over: &Overlay<'_, impl Env>) -> Result<Option<CdnConfig>, ConfigError> {
-    let base_url = over.string("CDN_BASE_URL", file.cdn_base_url.clone()).trim().trim_end_matches('/').to_owned();
-    let endpoint_id = over.string("CDN_ENDPOINT_ID", file.cdn_endpoint_id.clone()).trim().to_owned();
+    let base_url = over
+        .string("CDN_BASE_URL", file.cdn_base_url.clone())
+        .trim()
+        .trim_end_matches('/')
+        .to_owned();
+    let endpoint_id = over
+        .string("CDN_ENDPOINT_ID", file.cdn_endpoint_id.clone())
+        .trim()
+        .to_owned();
     let token = over.env.get("DIGITALOCEAN_TOKEN").filter(|t| !t.trim().is_empty());
     if base_url.is_empty() {
         if !endpoint_id.is_empty() {

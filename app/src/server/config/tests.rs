@@ -215,9 +215,12 @@ fn a_cdn_needs_a_url_and_its_purge_needs_an_endpoint_id_and_a_token() {
     let id = "6f3a1c2e-9b7d-4e5f-8a1b-2c3d4e5f6a7b";
     let err = load("", &with(&[("CDN_ENDPOINT_ID", id)])).unwrap_err().to_string();
     assert!(err.contains("CDN_BASE_URL"), "{err}");
-    let err = load("", &with(&[("CDN_BASE_URL", "https://cdn.example"), ("CDN_ENDPOINT_ID", id)]))
-        .unwrap_err()
-        .to_string();
+    let err = load(
+        "",
+        &with(&[("CDN_BASE_URL", "https://cdn.example"), ("CDN_ENDPOINT_ID", id)]),
+    )
+    .unwrap_err()
+    .to_string();
     assert!(err.contains("DIGITALOCEAN_TOKEN"), "{err}");
     let err = load(
         "",
@@ -230,7 +233,9 @@ fn a_cdn_needs_a_url_and_its_purge_needs_an_endpoint_id_and_a_token() {
     .unwrap_err()
     .to_string();
     assert!(err.contains("CDN_ENDPOINT_ID") && err.contains("UUID"), "{err}");
-    let err = load("", &with(&[("CDN_BASE_URL", "cdn.example")])).unwrap_err().to_string();
+    let err = load("", &with(&[("CDN_BASE_URL", "cdn.example")]))
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("CDN_BASE_URL"), "{err}");
 
     let c = load(
