@@ -140,6 +140,12 @@ impl AppError {
         Self::Internal
     }
 
+    /// The HTTP status this error answers with.
+    #[cfg(feature = "ssr")]
+    pub fn http_status(&self) -> axum::http::StatusCode {
+        axum::http::StatusCode::from_u16(self.status_code()).unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR)
+    }
+
     /// Gives the server function's HTTP response this error's status; server_fn would answer 500
     /// for every error. Server functions end with `.map_err(AppError::respond)`.
     #[cfg(feature = "ssr")]
@@ -157,8 +163,7 @@ impl AppError {
             return self;
         }
         if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
-            let status = axum::http::StatusCode::from_u16(self.status_code());
-            response.set_status(status.unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR));
+            response.set_status(self.http_status());
             if let Self::RateLimited { retry_after_secs } = &self {
                 response.insert_header(axum::http::header::RETRY_AFTER, (*retry_after_secs).into());
             }
@@ -234,5 +239,13 @@ mod tests {
         assert_eq!(wait_in_words(61), "2 minutes");
         assert_eq!(wait_in_words(3600), "1 hour");
         assert_eq!(wait_in_words(3601), "2 hours");
+    }
+}
+
+/// Plain routes (not server functions) answer an error with its status and its words.
+#[cfg(feature = "ssr")]
+impl axum::response::IntoResponse for AppError {
+    fn into_response(self) -> axum::response::Response {
+        (self.http_status(), self.to_string()).into_response()
     }
 }

@@ -17,13 +17,7 @@ pub async fn export(State(state): State<AppState>, session: Session, request: ax
     let user = match authenticate(&state, &session, &meta).await {
         Ok(Some(user)) => user,
         Ok(None) => return (StatusCode::UNAUTHORIZED, "Please log in to download your data.").into_response(),
-        Err(e) => {
-            return (
-                StatusCode::from_u16(e.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-                e.to_string(),
-            )
-                .into_response()
-        }
+        Err(e) => return e.into_response(),
     };
     match super::service::export(&state, user.id).await {
         Ok(data) => (
@@ -38,10 +32,6 @@ pub async fn export(State(state): State<AppState>, session: Session, request: ax
             serde_json::to_string_pretty(&data).unwrap_or_default(),
         )
             .into_response(),
-        Err(e) => (
-            StatusCode::from_u16(e.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-            e.to_string(),
-        )
-            .into_response(),
+        Err(e) => e.into_response(),
     }
 }

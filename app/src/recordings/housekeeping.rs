@@ -125,7 +125,7 @@ pub async fn drop_abandoned_uploads(pool: &sqlx::PgPool, store: &Store) -> Resul
     store
         .abort_stale_uploads(ABANDONED_AFTER)
         .await
-        .map_err(super::uploads::storage_error)?;
+        .map_err(crate::error::AppError::from)?;
     Ok(stale.len() as u64)
 }
 
@@ -144,12 +144,12 @@ pub async fn reconcile_storage(pool: &sqlx::PgPool, store: &Store) -> Result<u64
         let mut listed = store
             .list(&ObjectKey::workspace_prefix(workspace))
             .await
-            .map_err(super::uploads::storage_error)?;
+            .map_err(crate::error::AppError::from)?;
         listed.extend(
             store
                 .list(&ObjectKey::trash_prefix(workspace))
                 .await
-                .map_err(super::uploads::storage_error)?,
+                .map_err(crate::error::AppError::from)?,
         );
         let bytes: i64 = listed.iter().map(|(_, size)| *size as i64).sum();
         let objects = listed.len() as i64;

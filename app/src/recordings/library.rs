@@ -7,10 +7,7 @@ use sqlx::PgConnection;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::{
-    uploads::{audit_on, storage_error},
-    LibraryView, RecordingItem, RecordingStatus, UnfinishedUpload,
-};
+use super::{uploads::audit_on, LibraryView, RecordingItem, RecordingStatus, UnfinishedUpload};
 use crate::{
     accounts::{format_time, session::RequestAuth},
     audit::{self, AuditAction},
@@ -245,7 +242,7 @@ pub(super) async fn move_to_trash(
     )
     .execute(&mut *tx)
     .await?;
-    store.move_object(key, &trashed).await.map_err(storage_error)
+    store.move_object(key, &trashed).await.map_err(AppError::from)
 }
 
 pub async fn restore(auth: &RequestAuth, slug: &str, id: &str) -> Result<String, AppError> {
@@ -267,7 +264,7 @@ pub async fn restore(auth: &RequestAuth, slug: &str, id: &str) -> Result<String,
         .storage
         .move_object(&current.key, &restored)
         .await
-        .map_err(storage_error)?;
+        .map_err(AppError::from)?;
     audit::service::record(
         &mut tx,
         audit_on(&access, AuditAction::RecordingRestored, auth, id)
@@ -302,7 +299,7 @@ pub(super) async fn remove_for_good(
         },
     )
     .await?;
-    store.delete(key).await.map_err(storage_error)
+    store.delete(key).await.map_err(AppError::from)
 }
 
 pub async fn delete_forever(auth: &RequestAuth, slug: &str, id: &str) -> Result<String, AppError> {
@@ -369,8 +366,8 @@ pub async fn detail(auth: &RequestAuth, slug: &str, id: &str) -> Result<super::R
     let link = |attachment: bool| store.download_url(&key, &row.file_name, &content_type, attachment, MEDIA_URL_TTL);
     let (play_url, download_url) = if playable {
         (
-            Some(link(false).await.map_err(super::uploads::storage_error)?),
-            Some(link(true).await.map_err(super::uploads::storage_error)?),
+            Some(link(false).await.map_err(AppError::from)?),
+            Some(link(true).await.map_err(AppError::from)?),
         )
     } else {
         (None, None)

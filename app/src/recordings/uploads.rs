@@ -14,7 +14,7 @@ use crate::{
     audit::{self, Actor, AuditAction, AuditEvent},
     error::AppError,
     server::jobs::{self, NewJob},
-    storage::{keys::ObjectKey, plan_parts, Part, StorageError},
+    storage::{keys::ObjectKey, plan_parts, Part},
     workspaces::{
         service::{authorize, Access},
         Permission,
@@ -23,17 +23,6 @@ use crate::{
 
 /// How long a part URL stays valid; a paused upload asks for fresh ones.
 const PART_URL_TTL: Duration = Duration::from_secs(3600);
-
-pub(crate) fn storage_error(e: StorageError) -> AppError {
-    match e {
-        StorageError::NoSuchUpload => AppError::Conflict("This upload is finished or was cancelled.".into()),
-        StorageError::Rejected(reason) => AppError::invalid(format!("The upload could not be completed: {reason}.")),
-        StorageError::Io(e) => {
-            tracing::error!(error = %e, "storage failed");
-            AppError::Unavailable("Storage is not answering right now. Try again in a moment.".into())
-        }
-    }
-}
 
 pub(super) fn audit_on(access: &Access, action: AuditAction, auth: &RequestAuth, recording: Uuid) -> AuditEvent {
     AuditEvent::new(Actor::User(access.user.id), action)
@@ -87,7 +76,12 @@ pub async fn start(auth: &RequestAuth, slug: &str, input: StartInput<'_>) -> Res
     let id = Uuid::new_v4();
     let key = ObjectKey::recording(access.workspace.id, id);
     let (part_size, part_count) = plan_parts(input.size_bytes as u64);
-    let upload_id = auth.state.storage.create_multipart(&key).await.map_err(storage_error)?;
+    let upload_id = auth
+        .state
+        .storage
+        .create_multipart(&key)
+        .await
+        .map_err(AppError::from)?;
     sqlx::query!(
         "insert into recordings (id, workspace_id, title, file_name, status, size_bytes, object_key, created_by)
          values ($1, $2, $3, $4, 'uploading', $5, $6, $7)",
@@ -286,7 +280,7 @@ pub async fn part_urls(
                 PART_URL_TTL,
             )
             .await
-            .map_err(storage_error)?;
+            .map_err(AppError::from)?;
         urls.push(PartUrl { number, url });
     }
     Ok(urls)
@@ -318,9 +312,9 @@ pub async fn complete(auth: &RequestAuth, slug: &str, id: &str, done: &[PartDone
     let size = store
         .complete(&upload.key, &upload.backend_upload_id, &parts)
         .await
-        .map_err(storage_error)?;
+        .map_err(AppError::from)?;
     if size != upload.size_bytes {
-        store.delete(&upload.key).await.map_err(storage_error)?;
+        store.delete(&upload.key).await.map_err(AppError::from)?;
         return Err(AppError::invalid(format!(
             "The file arrived with {} instead of {}; upload it again.",
             super::size_in_words(size as i64),
@@ -360,7 +354,7 @@ pub async fn cancel(auth: &RequestAuth, slug: &str, id: &str) -> Result<(), AppE
         .storage
         .abort(&upload.key, &upload.backend_upload_id)
         .await
-        .map_err(storage_error)?;
+        .map_err(AppError::from)?;
     sqlx::query!("delete from recordings where id = $1", upload.id)
         .execute(&mut *tx)
         .await?;

@@ -58,15 +58,16 @@ async fn find(
     if !token_shape_ok(token) {
         return Ok(Err(DEAD.into()));
     }
+    let digest = token_digest(token);
     let mut tx = state.db.begin().await?;
-    tenant::present_public_link(&mut tx, &token_digest(token)).await?;
+    tenant::present_public_link(&mut tx, &digest).await?;
     let link = sqlx::query_as!(
         Link,
         r#"select id, resource_type, resource_id, password_hash, expires_at,
                   revoked_at is not null as "revoked!",
                   (expires_at is not null and expires_at <= now()) as "expired!"
            from public_links where token_digest = $1"#,
-        &token_digest(token)[..]
+        &digest[..]
     )
     .fetch_optional(&mut *tx)
     .await?;
@@ -145,7 +146,7 @@ pub async fn media(State(state): State<AppState>, Path(token): Path<String>, hea
             .storage
             .download_url(&key, &name, content_type, false, MEDIA_URL_TTL)
             .await
-            .map_err(crate::recordings::uploads::storage_error)?;
+            .map_err(AppError::from)?;
         let location = HeaderValue::from_str(&url).map_err(AppError::internal)?;
         Ok::<_, AppError>(
             (
@@ -159,14 +160,7 @@ pub async fn media(State(state): State<AppState>, Path(token): Path<String>, hea
                 .into_response(),
         )
     };
-    match answer.await {
-        Ok(response) => response,
-        Err(e) => (
-            StatusCode::from_u16(e.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-            e.to_string(),
-        )
-            .into_response(),
-    }
+    answer.await.unwrap_or_else(IntoResponse::into_response)
 }
 
 type HmacSha256 = Hmac<Sha256>;

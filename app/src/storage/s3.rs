@@ -359,8 +359,8 @@ impl S3Store {
         Ok(())
     }
 
-    /// A small public object and its type, if it exists (at most `limit` bytes are read).
-    pub async fn get_public(&self, key: &ObjectKey, limit: usize) -> Result<Option<(Vec<u8>, String)>, StorageError> {
+    /// A small public object's bytes, if it exists (at most `limit` bytes are read).
+    pub async fn get_public(&self, key: &ObjectKey, limit: usize) -> Result<Option<Vec<u8>>, StorageError> {
         let out = match self
             .client
             .get_object()
@@ -373,10 +373,6 @@ impl S3Store {
             Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => return Ok(None),
             Err(e) => return Err(backend("reading a public object")(explain(e))),
         };
-        let content_type = out
-            .content_type
-            .clone()
-            .unwrap_or_else(|| "application/octet-stream".into());
         let mut body = out.body;
         let mut bytes = Vec::new();
         while let Some(chunk) = body.next().await {
@@ -388,7 +384,7 @@ impl S3Store {
             }
             bytes.extend_from_slice(&chunk);
         }
-        Ok(Some((bytes, content_type)))
+        Ok(Some(bytes))
     }
 
     /// Streams the object into `path` (never whole in memory).

@@ -37,6 +37,20 @@ pub enum StorageError {
     Io(#[from] std::io::Error),
 }
 
+/// What a person is told when storage fails under an action of theirs.
+impl From<StorageError> for crate::error::AppError {
+    fn from(e: StorageError) -> Self {
+        match e {
+            StorageError::NoSuchUpload => Self::Conflict("This upload is finished or was cancelled.".into()),
+            StorageError::Rejected(reason) => Self::invalid(format!("The upload could not be completed: {reason}.")),
+            StorageError::Io(e) => {
+                tracing::error!(error = %e, "storage failed");
+                Self::Unavailable("Storage is not answering right now. Try again in a moment.".into())
+            }
+        }
+    }
+}
+
 impl From<PartError> for StorageError {
     fn from(e: PartError) -> Self {
         match e {
@@ -267,18 +281,14 @@ impl Store {
         }
     }
 
-    /// A small public object's bytes, if it exists; the local backend keeps no type, so the
-    /// caller names it from the content.
+    /// A small public object's bytes, if it exists (the route names the type from the content).
     pub async fn get_public(&self, key: &ObjectKey) -> Result<Option<Vec<u8>>, StorageError> {
         if !key.is_public() {
             return Ok(None);
         }
         match self {
             Store::Local { store, .. } => Ok(store.get_bytes(key, super::MAX_PUBLIC_OBJECT_BYTES as u64).await?),
-            Store::S3(s3) => Ok(s3
-                .get_public(key, super::MAX_PUBLIC_OBJECT_BYTES)
-                .await?
-                .map(|(bytes, _)| bytes)),
+            Store::S3(s3) => s3.get_public(key, super::MAX_PUBLIC_OBJECT_BYTES).await,
         }
     }
 

@@ -20,10 +20,6 @@ use crate::{
     storage::{cdn, keys::ObjectKey, public::image_type, MAX_PUBLIC_OBJECT_BYTES},
 };
 
-fn storage_error(e: crate::storage::StorageError) -> AppError {
-    crate::recordings::uploads::storage_error(e)
-}
-
 pub async fn save(auth: &RequestAuth, slug: &str, bytes: Vec<u8>) -> Result<String, AppError> {
     let (access, mut tx) = authorize(auth, slug, Permission::SettingsManage).await?;
     if bytes.is_empty() {
@@ -51,7 +47,7 @@ pub async fn save(auth: &RequestAuth, slug: &str, bytes: Vec<u8>) -> Result<Stri
         .storage
         .put_public(&key, bytes, kind)
         .await
-        .map_err(storage_error)?;
+        .map_err(AppError::from)?;
     audit::service::record(
         &mut tx,
         AuditEvent::new(Actor::User(access.user.id), AuditAction::WorkspaceLogoChanged)
@@ -76,7 +72,7 @@ pub async fn remove(auth: &RequestAuth, slug: &str) -> Result<String, AppError> 
         .execute(&mut *tx)
         .await?;
     cdn::request_purge(&mut tx, &auth.state.config.storage, &[key.as_str().to_owned()]).await?;
-    auth.state.storage.delete(&key).await.map_err(storage_error)?;
+    auth.state.storage.delete(&key).await.map_err(AppError::from)?;
     audit::service::record(
         &mut tx,
         AuditEvent::new(Actor::User(access.user.id), AuditAction::WorkspaceLogoRemoved)

@@ -141,10 +141,14 @@ fn query_param(url: &str, name: &str) -> String {
 }
 
 async fn start(browser: &mut Browser, name: &str, size: usize) -> serde_json::Value {
+    start_in(browser, "acme", name, size).await
+}
+
+async fn start_in(browser: &mut Browser, slug: &str, name: &str, size: usize) -> serde_json::Value {
     let reply = browser
         .post_json(
             "/api/uploads/start",
-            &json!({ "workspace": "acme", "file_name": name, "size_bytes": size, "file_modified_ms": 1_700_000_000_000_i64 }),
+            &json!({ "workspace": slug, "file_name": name, "size_bytes": size, "file_modified_ms": 1_700_000_000_000_i64 }),
         )
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
@@ -152,10 +156,20 @@ async fn start(browser: &mut Browser, name: &str, size: usize) -> serde_json::Va
 }
 
 async fn part_urls(browser: &mut Browser, id: &str, done: serde_json::Value, want: &[u32]) -> Vec<String> {
+    part_urls_in(browser, "acme", id, done, want).await
+}
+
+async fn part_urls_in(
+    browser: &mut Browser,
+    slug: &str,
+    id: &str,
+    done: serde_json::Value,
+    want: &[u32],
+) -> Vec<String> {
     let reply = browser
         .post_json(
             "/api/uploads/parts",
-            &json!({ "workspace": "acme", "id": id, "done": done, "want": want }),
+            &json!({ "workspace": slug, "id": id, "done": done, "want": want }),
         )
         .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
@@ -175,32 +189,12 @@ pub(crate) async fn upload(browser: &mut Browser, name: &str, bytes: &[u8]) -> S
 
 /// The same, into the workspace `slug`.
 pub(crate) async fn upload_to(browser: &mut Browser, slug: &str, name: &str, bytes: &[u8]) -> String {
-    let plan = browser
-        .post_json(
-            "/api/uploads/start",
-            &json!({ "workspace": slug, "file_name": name, "size_bytes": bytes.len(), "file_modified_ms": 1_700_000_000_000_i64 }),
-        )
-        .await;
-    assert_eq!(plan.status, StatusCode::OK, "{}", plan.body);
-    let plan = plan.json();
+    let plan = start_in(browser, slug, name, bytes.len()).await;
     let id = plan["recording_id"].as_str().unwrap().to_owned();
     let part_size = plan["part_size"].as_u64().unwrap() as usize;
     let count = plan["part_count"].as_u64().unwrap() as u32;
     let want: Vec<u32> = (1..=count).collect();
-    let urls = browser
-        .post_json(
-            "/api/uploads/parts",
-            &json!({ "workspace": slug, "id": id, "done": [], "want": want }),
-        )
-        .await;
-    assert_eq!(urls.status, StatusCode::OK, "{}", urls.body);
-    let urls: Vec<String> = urls
-        .json()
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|u| u["url"].as_str().unwrap().to_owned())
-        .collect();
+    let urls = part_urls_in(browser, slug, &id, json!([]), &want).await;
     let mut done = Vec::new();
     for (i, url) in urls.iter().enumerate() {
         let chunk = bytes[i * part_size..((i + 1) * part_size).min(bytes.len())].to_vec();
@@ -232,7 +226,7 @@ pub(crate) async fn upload_and_check(
     id
 }
 
-async fn library(browser: &mut Browser, trash: bool) -> serde_json::Value {
+pub(crate) async fn library(browser: &mut Browser, trash: bool) -> serde_json::Value {
     let reply = browser
         .post(
             "/api/recordings/library",

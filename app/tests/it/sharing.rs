@@ -4,7 +4,7 @@
 use axum::http::StatusCode;
 
 use crate::accounts::{Browser, Site, FIREFOX, PASSWORD};
-use crate::recordings::{check_uploads, site, upload, upload_to, wav, Objects};
+use crate::recordings::{check_uploads, library, site, upload, upload_to, wav, Objects};
 use crate::workspaces::{add_member, as_tenant, owner_of_acme, user_id};
 
 async fn detail(browser: &mut Browser, id: &str) -> crate::accounts::Reply {
@@ -92,15 +92,9 @@ async fn a_share_gives_a_member_what_their_role_does_not_until_it_ends() {
     // Before: the viewer reads but cannot rename; the guest sees nothing; neither may share.
     assert_eq!(rename(&mut bob, &id, "Mine now").await, StatusCode::FORBIDDEN);
     assert_eq!(detail(&mut cara, &id).await.status, StatusCode::FORBIDDEN);
-    let library = cara
-        .post(
-            "/api/recordings/library",
-            &[("workspace", "acme"), ("trash", "false"), ("page", "1")],
-        )
-        .await
-        .json();
-    assert_eq!(library["shared_only"], true);
-    assert_eq!(library["recordings"].as_array().unwrap().len(), 0);
+    let listed = library(&mut cara, false).await;
+    assert_eq!(listed["shared_only"], true);
+    assert_eq!(listed["recordings"].as_array().unwrap().len(), 0);
     assert_eq!(
         share(&mut bob, &id, &cara_id, "view").await.status,
         StatusCode::FORBIDDEN
@@ -155,14 +149,8 @@ async fn a_share_gives_a_member_what_their_role_does_not_until_it_ends() {
     assert!(seen["play_url"].is_string());
     assert_eq!(rename(&mut cara, &id, "Cara's").await, StatusCode::FORBIDDEN);
     assert_eq!(detail(&mut cara, &other).await.status, StatusCode::FORBIDDEN);
-    let library = cara
-        .post(
-            "/api/recordings/library",
-            &[("workspace", "acme"), ("trash", "false"), ("page", "1")],
-        )
-        .await
-        .json();
-    let titles: Vec<&str> = library["recordings"]
+    let listed = library(&mut cara, false).await;
+    let titles: Vec<&str> = listed["recordings"]
         .as_array()
         .unwrap()
         .iter()
