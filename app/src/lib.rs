@@ -93,13 +93,13 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("workspaces/new") view=workspaces::pages::NewWorkspacePage ssr=SsrMode::Async />
                         <Route path=path!("w/:slug") view=workspaces::pages::WorkspaceHomePage ssr=SsrMode::Async />
                         <Route path=path!("w/:slug/settings") view=workspaces::pages::WorkspaceSettingsPage ssr=SsrMode::Async />
-                        <Route path=path!("w/:slug/members") view=workspaces::pages::MembersPage ssr=SsrMode::Async />
-                        <Route path=path!("w/:slug/roles") view=workspaces::pages::RolesPage ssr=SsrMode::Async />
+                        <Route path=path!("w/:slug/members") view=workspaces::members_pages::MembersPage ssr=SsrMode::Async />
+                        <Route path=path!("w/:slug/roles") view=workspaces::roles_page::RolesPage ssr=SsrMode::Async />
                         <Route path=path!("w/:slug/recordings") view=recordings::pages::RecordingsPage ssr=SsrMode::Async />
                         <Route path=path!("w/:slug/recordings/:id") view=recordings::pages::RecordingPage ssr=SsrMode::Async />
                         <Route path=path!("w/:slug/storage") view=storage::pages::StoragePage ssr=SsrMode::Async />
                         <Route path=path!("w/:slug/api-keys") view=providers::pages::ApiKeysPage ssr=SsrMode::Async />
-                        <Route path=path!("invite") view=workspaces::pages::InvitationPage ssr=SsrMode::Async />
+                        <Route path=path!("invite") view=workspaces::members_pages::InvitationPage ssr=SsrMode::Async />
                         <Route path=path!("s/:token") view=sharing::pages::PublicLinkPage ssr=SsrMode::Async />
                         <Route path=path!("admin/users/:id") view=admin::pages::AdminUserPage ssr=SsrMode::Async />
                         <Route path=path!("dev/mailbox") view=email::pages::DevMailboxPage />

@@ -12,11 +12,13 @@ pub mod invitations;
 pub mod logo;
 #[cfg(feature = "ssr")]
 pub mod members;
+pub mod members_pages;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod registry;
 #[cfg(feature = "ssr")]
 pub mod roles;
+pub mod roles_page;
 #[cfg(feature = "ssr")]
 pub mod service;
 #[cfg(feature = "ssr")]
