@@ -7,6 +7,9 @@ cd "$ROOT"
 # scripts/test.sh passes the database; when Playwright is run by hand, use the local one.
 [ -n "${DATABASE_URL:-}" ] || use_database
 use_fresh_database "${E2E_DATABASE:-audiotricks_e2e}"
+# Its files start empty with its database, so runs don't pile up uploads nothing refers to.
+export STORAGE_DIR="$ROOT/.data/e2e-objects/${E2E_DATABASE:-audiotricks_e2e}"
+rm -rf "$STORAGE_DIR"
 use_master_key
 export LEPTOS_SITE_ADDR="127.0.0.1:${E2E_PORT:-3100}" PUBLIC_URL="http://127.0.0.1:${E2E_PORT:-3100}"
 exec "$SERVER_BIN" serve

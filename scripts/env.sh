@@ -53,3 +53,22 @@ use_master_key() {
   MASTER_KEY="$(cat "$file")"
   export MASTER_KEY
 }
+
+# The shared build cache grows with every build (incremental state alone reached 30 GiB) and a
+# full disk fails a test run half-way. Below BUILD_FREE_GIB free (default 15), drop incremental
+# state, then the whole cache; below 6 GiB after that, stop with a clear message.
+ensure_disk_space() {
+  local want="${BUILD_FREE_GIB:-15}" dir="$CARGO_TARGET_DIR"
+  while [ ! -d "$dir" ]; do dir="$(dirname "$dir")"; done
+  free_gib() { df --output=avail -BG "$dir" | tail -1 | tr -dc '0-9'; }
+  [ "$(free_gib)" -ge "$want" ] && return 0
+  echo "note: $(free_gib) GiB free; removing the build cache's incremental state" >&2
+  rm -rf "$CARGO_TARGET_DIR"/*/incremental "$CARGO_TARGET_DIR"/*/*/incremental
+  [ "$(free_gib)" -ge "$want" ] && return 0
+  echo "note: $(free_gib) GiB free; removing the build cache ($CARGO_TARGET_DIR), the next build starts from scratch" >&2
+  rm -rf "$CARGO_TARGET_DIR"
+  if [ "$(free_gib)" -lt 6 ]; then
+    echo "error: only $(free_gib) GiB free on $dir; a build and test run needs about 6 GiB. Free some space and run again." >&2
+    return 1
+  fi
+}

@@ -3,6 +3,7 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$ROOT"
+ensure_disk_space
 ADDR="${LEPTOS_SITE_ADDR:-127.0.0.1:3000}"
 
 scripts/toolchain.sh

@@ -4,6 +4,7 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$ROOT"
+ensure_disk_space
 
 scripts/toolchain.sh --test
 maildev_pid="" redis_pid="" s3_pid="" s3_proxy_pid="" S3_DIR=""

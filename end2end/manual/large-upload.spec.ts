@@ -1,17 +1,13 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { expect, test } from "@playwright/test";
-import { completeSignUp, hydrated, wav } from "../tests/support";
+import { expect } from "@playwright/test";
+import { completeSignUp, hydrated, test, wav } from "../tests/support";
 
 // A big upload in a real browser against `make run` (local or S3 backend): the page is reloaded
 // once half the file is sent, the same file is picked again, and the recording becomes ready with
 // its duration. Size in MB from UPLOAD_MB (500 by default).
-test("a big upload survives a reload halfway and becomes a ready recording", async ({ page }) => {
+test("a big upload survives a reload halfway and becomes a ready recording", async ({ page, scratchFile }) => {
   const megabytes = Number(process.env.UPLOAD_MB ?? "500");
   const seconds = Math.round((megabytes * 1_000_000) / 32_000);
-  const file = join(mkdtempSync(join(tmpdir(), "audiotricks-manual-")), "Big.wav");
-  writeFileSync(file, wav(seconds));
+  const file = scratchFile("Big.wav", wav(seconds));
   const stamp = Date.now();
   const slug = `big-${stamp}`;
   await page.goto("/signup");

@@ -1,14 +1,12 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { expect, test } from "@playwright/test";
+import { expect } from "@playwright/test";
 import { s3BaseURL } from "../playwright.config";
-import { completeSignUp, hydrated, watchForProblems, wav } from "./support";
+import { completeSignUp, hydrated, test, watchForProblems, wav } from "./support";
 
 test.use({ baseURL: s3BaseURL });
 
 test("a 200 MB recording goes from the browser straight to the S3 bucket in parts and plays from it", async ({
   page,
+  scratchFile,
 }) => {
   test.skip(!process.env.S3_TEST_ENDPOINT, "needs the local S3 server that `make test` starts");
   test.setTimeout(180_000);
@@ -28,8 +26,7 @@ test("a 200 MB recording goes from the browser straight to the S3 bucket in part
   await hydrated(page);
 
   // 6,554 s of audio: 209.7 MB, 25 parts of 8 MiB, each PUT to a presigned URL on the bucket.
-  const file = join(mkdtempSync(join(tmpdir(), "audiotricks-e2e-")), "Long meeting.wav");
-  writeFileSync(file, wav(6554));
+  const file = scratchFile("Long meeting.wav", wav(6554));
   const endpoint = new URL(process.env.S3_TEST_ENDPOINT ?? "").origin;
   const partTargets = new Set<string>();
   page.on("request", (request) => {

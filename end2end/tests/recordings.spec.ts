@@ -1,11 +1,9 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { expect, test } from "@playwright/test";
-import { completeSignUp, hydrated, watchForProblems, wav } from "./support";
+import { expect } from "@playwright/test";
+import { completeSignUp, hydrated, test, watchForProblems, wav } from "./support";
 
 test("an upload in parts survives a failed connection and a reload, then plays; refused files say why", async ({
   page,
+  scratchFile,
 }) => {
   test.setTimeout(150_000);
   // The aborted part below is logged by Chromium as a failed request.
@@ -29,8 +27,7 @@ test("an upload in parts survives a failed connection and a reload, then plays; 
 
   // 655 s of audio, 20 MiB: three parts. The connection fails on the third.
   // A real file, so picking it again after the reload gives the same name, size and date.
-  const file = join(mkdtempSync(join(tmpdir(), "audiotricks-e2e-")), "Interview.wav");
-  writeFileSync(file, wav(655));
+  const file = scratchFile("Interview.wav", wav(655));
   const thirdPart = (url: URL) => url.pathname === "/storage/local/part" && url.searchParams.get("part") === "3";
   await page.route(thirdPart, (route) => route.abort("failed"));
   await page.locator("#upload-files").setInputFiles(file);

@@ -1,4 +1,24 @@
-import { expect, type Page } from "@playwright/test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test as base, expect, type Page } from "@playwright/test";
+
+/** Playwright's test with `scratchFile(name, data)`: a real file for a file picker, deleted when
+ * the test ends, passed or failed (runs upload hundreds of megabytes; leftovers filled the disk). */
+export const test = base.extend<{ scratchFile: (name: string, data: Buffer) => string }>({
+  scratchFile: async ({}, use) => {
+    const dir = mkdtempSync(join(tmpdir(), "audiotricks-e2e-"));
+    try {
+      await use((name, data) => {
+        const file = join(dir, name);
+        writeFileSync(file, data);
+        return file;
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+});
 
 export const PASSWORD = "violet tractor under 42 lanterns";
 

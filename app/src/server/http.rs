@@ -33,6 +33,7 @@ pub fn router(state: AppState) -> Router {
     let context_state = state.clone();
     let body_limit = state.config.body_limit_bytes;
     let hsts = state.config.public_url.is_https();
+    let page_policy = std::sync::Arc::new(crate::ui::csp::PagePolicy::new(&state));
 
     Router::new()
         .route("/healthz", get(healthz))
@@ -83,7 +84,9 @@ pub fn router(state: AppState) -> Router {
                     tracing::info_span!("request", id, method = %req.method(), path = %path)
                 }))
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-                .layer(middleware::from_fn(move |req, next| security_headers(hsts, req, next)))
+                .layer(middleware::from_fn(move |req, next| {
+                    security_headers(hsts, page_policy.clone(), req, next)
+                }))
                 .layer(CatchPanicLayer::new())
                 // Audio is compressed already, and players fetch it in byte ranges.
                 .layer(
@@ -211,9 +214,29 @@ async fn server_fn_error_status(request: Request, next: Next) -> Response {
 
 /// Headers every response carries. HTML pages bring their own Content-Security-Policy with a
 /// per-request nonce (see `shell`); everything else gets a policy that allows nothing.
-async fn security_headers(hsts: bool, request: Request, next: Next) -> Response {
+async fn security_headers(
+    hsts: bool,
+    page_policy: std::sync::Arc<crate::ui::csp::PagePolicy>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let nonce = leptos::nonce::Nonce::new();
+    request.extensions_mut().insert(nonce.clone());
     let mut response = next.run(request).await;
+    let html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
     let headers = response.headers_mut();
+    if html {
+        // A route with a stricter policy of its own (the mailbox's email view) keeps it.
+        headers
+            .entry(header::CONTENT_SECURITY_POLICY)
+            .or_insert_with(|| page_policy.header(&nonce));
+        // A cached page would hand every visitor the same nonce, which would void the policy.
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     let mut set = |name: HeaderName, value: &'static str| {
         headers.entry(name).or_insert(HeaderValue::from_static(value));
     };

@@ -2,57 +2,67 @@
 //! nonce (the hydration bootstrap and the theme script), wasm compilation allowed, no framing.
 
 use leptos::{
-    nonce::{provide_nonce, use_nonce},
+    nonce::{use_nonce, Nonce},
     prelude::*,
 };
 
-/// Sets the policy header with this response's nonce (leptos_axum provides one per request; we
-/// make one where it did not) and returns the nonce.
-pub fn apply_page_policy(options: &LeptosOptions) -> Option<leptos::nonce::Nonce> {
-    let nonce = use_nonce().or_else(|| {
-        provide_nonce();
-        use_nonce()
-    })?;
-    let policy = page_policy(
-        &nonce.to_string(),
-        reload_origin(options).as_deref(),
-        storage_origin().as_deref(),
-        cdn_origin().as_deref(),
-    );
-    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-        response.insert_header(
-            axum::http::header::CONTENT_SECURITY_POLICY,
-            axum::http::HeaderValue::from_str(&policy).expect("policy is ASCII"),
-        );
-        // A cached page would hand every visitor the same nonce, which would void the policy.
-        response.insert_header(
-            axum::http::header::CACHE_CONTROL,
-            axum::http::HeaderValue::from_static("no-store"),
-        );
+/// The parts of the page policy that come from the configuration, worked out once.
+///
+/// The security-headers middleware makes a nonce per request, keeps it in the request's
+/// extensions and sets this policy on every HTML response; the shell renders the same nonce into
+/// its scripts. (When the page set the header itself through leptos' `ResponseOptions`, some
+/// responses went out without it and then never hydrated.)
+#[derive(Clone, Debug, Default)]
+pub struct PagePolicy {
+    reload_origin: Option<String>,
+    storage_origin: Option<String>,
+    cdn_origin: Option<String>,
+}
+
+impl PagePolicy {
+    pub fn new(state: &crate::server::AppState) -> Self {
+        use crate::server::config::StorageBackend;
+        // `cargo leptos watch` reloads the page over a websocket on the reload port.
+        let options = &state.leptos_options;
+        let reload_origin = std::env::var("LEPTOS_WATCH")
+            .ok()
+            .map(|_| format!("ws://{}:{}", options.site_addr.ip(), options.reload_port));
+        // With S3 storage the browser PUTs parts to the bucket and plays recordings from it.
+        let storage_origin = match &state.config.storage.backend {
+            StorageBackend::S3(s3) => Some(s3.origin()),
+            StorageBackend::Local { .. } => None,
+        };
+        // Public images (workspace logos) may come from the CDN.
+        let cdn_origin = state.config.storage.cdn.as_ref().map(|cdn| cdn.origin());
+        Self {
+            reload_origin,
+            storage_origin,
+            cdn_origin,
+        }
     }
-    Some(nonce)
-}
 
-/// With S3 storage the browser PUTs parts to the bucket and plays recordings from it.
-fn storage_origin() -> Option<String> {
-    let state = use_context::<crate::server::AppState>()?;
-    match &state.config.storage.backend {
-        crate::server::config::StorageBackend::S3(s3) => Some(s3.origin()),
-        crate::server::config::StorageBackend::Local { .. } => None,
+    pub fn header(&self, nonce: &str) -> axum::http::HeaderValue {
+        let policy = page_policy(
+            nonce,
+            self.reload_origin.as_deref(),
+            self.storage_origin.as_deref(),
+            self.cdn_origin.as_deref(),
+        );
+        axum::http::HeaderValue::from_str(&policy).expect("policy is ASCII")
     }
 }
 
-/// Public images (workspace logos) may come from the CDN.
-fn cdn_origin() -> Option<String> {
-    let state = use_context::<crate::server::AppState>()?;
-    state.config.storage.cdn.as_ref().map(|cdn| cdn.origin())
-}
-
-/// `cargo leptos watch` reloads the page over a websocket on the reload port.
-fn reload_origin(options: &LeptosOptions) -> Option<String> {
-    std::env::var("LEPTOS_WATCH")
-        .ok()
-        .map(|_| format!("ws://{}:{}", options.site_addr.ip(), options.reload_port))
+/// The shell's nonce: the one the middleware made for this request, so header and scripts agree,
+/// also provided to leptos for the scripts it writes itself.
+pub fn request_nonce() -> Option<Nonce> {
+    let ours = use_context::<axum::http::request::Parts>().and_then(|parts| parts.extensions.get::<Nonce>().cloned());
+    match ours {
+        Some(nonce) => {
+            provide_context(nonce.clone());
+            Some(nonce)
+        }
+        None => use_nonce(),
+    }
 }
 
 pub fn page_policy(

@@ -157,6 +157,43 @@ async fn landing_page_renders_with_a_nonce_csp() {
     );
 }
 
+/// The header and every script's nonce agree on each HTML response, whichever way it was
+/// rendered (streamed, async, error page), and a page is never cached.
+#[tokio::test]
+async fn every_html_response_carries_the_nonce_policy_its_scripts_use() {
+    let db = TestDb::new().await;
+    let router = app::server::http::router(db.state(&[]));
+    for path in [
+        "/",
+        "/login",
+        "/definitely-not-here",
+        "/s/AAAAAAAAAAAAAAAAAAAAAA",
+        "/w/nowhere/recordings",
+    ] {
+        for _ in 0..3 {
+            let (_, headers, body) = send(&router, get(path)).await;
+            assert!(
+                headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/html"),
+                "{path}"
+            );
+            let csp = headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+            let nonce = csp
+                .split("'nonce-")
+                .nth(1)
+                .and_then(|s| s.split('\'').next())
+                .unwrap_or_else(|| panic!("{path}: no nonce in {csp}"));
+            let in_body: Vec<&str> = body
+                .split("nonce=\"")
+                .skip(1)
+                .map(|s| s.split('"').next().unwrap())
+                .collect();
+            assert!(!in_body.is_empty(), "{path}: scripts with a nonce");
+            assert!(in_body.iter().all(|n| *n == nonce), "{path}: {in_body:?} vs {nonce}");
+            assert_eq!(headers[header::CACHE_CONTROL], "no-store", "{path}");
+        }
+    }
+}
+
 #[tokio::test]
 async fn unknown_pages_are_404_with_the_not_found_page() {
     let db = TestDb::new().await;

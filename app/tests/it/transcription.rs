@@ -205,7 +205,8 @@ const SPOKEN: &str = "Good morning everyone. Today we will review the results of
 #[tokio::test]
 async fn the_local_engine_transcribes_generated_speech_with_few_errors_and_ordered_word_timings() {
     use app::transcription::{audio::decode_16k_mono, local::LocalEngine};
-    let dir = std::env::temp_dir().join(format!("audiotricks-local-{}", uuid::Uuid::new_v4().simple()));
+    let scratch = crate::recordings::Objects::new();
+    let dir = scratch.0.clone();
     std::fs::create_dir_all(&dir).unwrap();
     let speech = dir.join("speech.wav");
     let spoken = std::process::Command::new("espeak-ng")
@@ -281,5 +282,4 @@ async fn the_local_engine_transcribes_generated_speech_with_few_errors_and_order
         Arc::new(std::sync::atomic::AtomicBool::new(true)),
     );
     assert_eq!(cancelled.unwrap_err(), EngineError::Permanent("Cancelled.".into()));
-    std::fs::remove_dir_all(&dir).unwrap();
 }
