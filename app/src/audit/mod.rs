@@ -97,6 +97,12 @@ pub enum AuditAction {
     ShareRevoked,
     PublicLinkCreated,
     PublicLinkRevoked,
+    /// A member asked for a transcription again (`metadata.engine`) or a new summary
+    /// (`metadata.summary_style`).
+    TranscriptionRequested,
+    TranscriptionCancelled,
+    /// The pipeline finished (`metadata.outcome`: done or failed, with `reason`).
+    TranscriptionFinished,
 }
 
 impl AuditAction {
@@ -160,6 +166,9 @@ impl AuditAction {
             Self::ShareRevoked => "share.revoked",
             Self::PublicLinkCreated => "public_link.created",
             Self::PublicLinkRevoked => "public_link.revoked",
+            Self::TranscriptionRequested => "transcription.requested",
+            Self::TranscriptionCancelled => "transcription.cancelled",
+            Self::TranscriptionFinished => "transcription.finished",
         }
     }
 }

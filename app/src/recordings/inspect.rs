@@ -15,6 +15,7 @@ use crate::{
         usage::{self, StorageChange},
         Store,
     },
+    transcription::{summary::SummaryStyle, EngineChoice},
     workspaces::tenant,
 };
 
@@ -323,6 +324,21 @@ impl Job for InspectRecording {
                 if updated.rows_affected() == 0 {
                     return Ok(());
                 }
+                // Accepted: the transcription is queued in the same transaction.
+                let choice = sqlx::query!(
+                    "select transcription_engine, summary_style from workspaces where id = $1",
+                    payload.workspace_id
+                )
+                .fetch_one(&mut *tx)
+                .await?;
+                crate::transcription::pipeline::queue(
+                    &mut tx,
+                    payload.workspace_id,
+                    payload.recording_id,
+                    EngineChoice::from_key(&choice.transcription_engine).unwrap_or(EngineChoice::Local),
+                    SummaryStyle::from_key(&choice.summary_style).unwrap_or(SummaryStyle::Brief),
+                )
+                .await?;
                 usage::record(
                     &mut tx,
                     StorageChange {

@@ -342,6 +342,9 @@ pub fn RecordingPage() -> impl IntoView {
                                             <audio controls preload="metadata" src=src class="w-full" data-testid="player" aria-label=format!("Play {}", r.title)></audio>
                                         </div>
                                     })}
+                                    {(r.status == RecordingStatus::Ready).then(|| view! {
+                                        <crate::transcription::pages::TranscriptPanel slug=slug.clone() id=r.id.clone() />
+                                    })}
                                     <div class="flex flex-wrap gap-3">
                                         {d.download_url.clone().map(|href| view! {
                                             <a href=href rel="external" class="rounded-lg border border-slate-300 px-4 py-2 text-sm font-semibold hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800">"Download original"</a>

@@ -46,6 +46,10 @@ pub fn router(state: AppState) -> Router {
         .route("/s/{token}/media", get(crate::sharing::public::media))
         .route("/storage/public/{*rest}", get(storage::public::serve))
         .route("/w/{slug}/logo", axum::routing::post(crate::workspaces::logo::form))
+        .route(
+            "/w/{slug}/live/transcriptions",
+            get(crate::transcription::live::stream_progress),
+        )
         .leptos_routes_with_context(
             &state,
             routes,

@@ -29,10 +29,12 @@ pub fn job_registry(config: &Config) -> anyhow::Result<jobs::Registry> {
     let secrets = config
         .master_key
         .as_ref()
-        .and_then(|k| secrets::SecretBox::parse(k.expose()).ok());
-    let store = std::sync::Arc::new(crate::storage::Store::from_config(&config.storage, secrets.as_ref()));
+        .and_then(|k| secrets::SecretBox::parse(k.expose()).ok())
+        .map(std::sync::Arc::new);
+    let store = std::sync::Arc::new(crate::storage::Store::from_config(&config.storage, secrets.as_deref()));
     let registry = crate::workspaces::housekeeping::register(registry, store.clone());
-    let registry = crate::recordings::housekeeping::register(registry, store, config.storage.trash_days);
+    let registry = crate::recordings::housekeeping::register(registry, store.clone(), config.storage.trash_days);
+    let registry = crate::transcription::pipeline::register(registry, store, config, secrets)?;
     let registry = crate::backups::register(registry, config);
     let registry = crate::storage::cdn::register(registry, &config.storage)?;
     Ok(jobs::maintenance::register(registry))
@@ -41,6 +43,10 @@ pub fn job_registry(config: &Config) -> anyhow::Result<jobs::Registry> {
 fn worker_options(config: &Config) -> jobs::WorkerOptions {
     let mut options = jobs::WorkerOptions::new(config.jobs.concurrency, config.jobs.heartbeat, config.shutdown_grace);
     options.queue_concurrency = config.jobs.queue_concurrency.clone().into_iter().collect();
+    // whisper.cpp collapses when two runs compete for the cores: one local transcription at a time.
+    options
+        .queue_concurrency
+        .insert(crate::transcription::pipeline::LOCAL_QUEUE.to_owned(), 1);
     options
 }
 

@@ -18,6 +18,8 @@ pub struct AppState {
     pub secrets: Option<Arc<super::secrets::SecretBox>>,
     pub geoip: Arc<super::geoip::GeoIp>,
     pub storage: Arc<crate::storage::Store>,
+    /// Fans transcription progress out to open pages.
+    pub live: Arc<crate::transcription::live::LiveHub>,
     pub started_at: Instant,
 }
 
@@ -38,6 +40,7 @@ impl AppState {
         let storage = Arc::new(crate::storage::Store::from_config(&config.storage, secrets.as_deref()));
         Self {
             storage,
+            live: Arc::default(),
             secrets,
             geoip: Arc::new(super::geoip::GeoIp::load(&config.geoip_dir)),
             leptos_options,

@@ -31,6 +31,8 @@ pub struct LocalEngine {
 impl LocalEngine {
     /// Loads `ggml-{model}.bin`; `model` is "tiny.en" or "base".
     pub fn load(path: &Path, model: &str, threads: usize) -> Result<Self, String> {
+        // whisper.cpp's own chatter goes to our log (as `whisper_rs` events), not to stderr.
+        whisper_rs::install_logging_hooks();
         let path = path
             .to_str()
             .ok_or_else(|| format!("the model path {} is not UTF-8", path.display()))?;

@@ -1,16 +1,32 @@
 //! Transcription: engines that turn a recording's audio into a transcript (segments with words
 //! and timings), behind one interface.
 //!
-//! Built so far: the transcript model (tables in the `transcripts` migration), audio preparation,
-//! the local whisper.cpp engine and the OpenAI-compatible engine. The pipeline that runs engines
-//! as jobs, and the pages, come next (issue "Transcription pipeline").
+//! A recording becomes ready → `pipeline` queues a job for the workspace's engine (`local`
+//! whisper.cpp, or `openai`, any OpenAI-compatible service) → the transcript is stored → a
+//! summary job writes the summary and key moments (`summary`, or `chat` with a chat model).
+//! `service` and `api` serve pages; `live` pushes each stage to them as it happens.
 
+pub mod api;
 #[cfg(feature = "ssr")]
 pub mod audio;
+#[cfg(feature = "ssr")]
+pub mod chat;
+#[cfg(feature = "ssr")]
+pub mod live;
 #[cfg(feature = "ssr")]
 pub mod local;
 #[cfg(feature = "ssr")]
 pub mod openai;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod pieces;
+#[cfg(feature = "ssr")]
+pub mod pipeline;
+#[cfg(feature = "ssr")]
+pub mod service;
+#[cfg(feature = "ssr")]
+pub mod store;
+pub mod summary;
 
 use serde::{Deserialize, Serialize};
 
@@ -55,4 +71,162 @@ pub enum EngineError {
     /// for the person who uploaded it.
     #[error("{0}")]
     Permanent(String),
+}
+
+/// Which engine transcribes a workspace's recordings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EngineChoice {
+    /// whisper.cpp on this server; works offline.
+    Local,
+    /// An OpenAI-compatible service, with the workspace's key or the platform's.
+    OpenAi,
+}
+
+impl EngineChoice {
+    pub const ALL: [Self; 2] = [Self::Local, Self::OpenAi];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Self::Local => "local",
+            Self::OpenAi => "openai",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|e| e.key() == key)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Local => "On this server (Whisper, offline)",
+            Self::OpenAi => "OpenAI-compatible service",
+        }
+    }
+}
+
+/// Where a recording's transcription stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Stage {
+    Queued,
+    Preparing,
+    Transcribing,
+    Summarising,
+    Done,
+    Failed,
+    Cancelled,
+}
+
+impl Stage {
+    pub fn from_key(key: &str) -> Option<Self> {
+        Some(match key {
+            "queued" => Self::Queued,
+            "preparing" => Self::Preparing,
+            "transcribing" => Self::Transcribing,
+            "summarising" => Self::Summarising,
+            "done" => Self::Done,
+            "failed" => Self::Failed,
+            "cancelled" => Self::Cancelled,
+            _ => return None,
+        })
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Queued => "Queued",
+            Self::Preparing => "Preparing audio",
+            Self::Transcribing => "Transcribing",
+            Self::Summarising => "Summarising",
+            Self::Done => "Transcribed",
+            Self::Failed => "Failed",
+            Self::Cancelled => "Cancelled",
+        }
+    }
+
+    /// Still on its way: it can be cancelled, and the page follows it.
+    pub fn is_active(self) -> bool {
+        matches!(
+            self,
+            Self::Queued | Self::Preparing | Self::Transcribing | Self::Summarising
+        )
+    }
+
+    /// Overall progress for a bar: each stage a share of the way, transcribing the largest.
+    pub fn overall_percent(self, percent: i16) -> i16 {
+        let percent = percent.clamp(0, 100);
+        match self {
+            Self::Queued => 0,
+            Self::Preparing => 5,
+            Self::Transcribing => 10 + percent * 80 / 100,
+            Self::Summarising => 90 + percent / 10,
+            Self::Done => 100,
+            Self::Failed | Self::Cancelled => 0,
+        }
+    }
+}
+
+/// A recording's transcription as pages show it, live.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TranscriptionState {
+    pub recording_id: String,
+    pub stage: Stage,
+    /// Within the stage, 0 to 100.
+    pub percent: i16,
+    pub error: Option<String>,
+    /// The model that ran ("local:tiny.en"), once known.
+    pub engine: Option<String>,
+    pub requested_engine: EngineChoice,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SegmentView {
+    pub start_ms: i64,
+    pub end_ms: i64,
+    pub text: String,
+    pub speaker: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TranscriptBody {
+    pub version: i32,
+    pub language: Option<String>,
+    pub engine: String,
+    pub segments: Vec<SegmentView>,
+    pub word_count: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SummaryView {
+    pub style: summary::SummaryStyle,
+    /// "extractive" or "model:{name}".
+    pub method: String,
+    pub text: String,
+    pub key_moments: Vec<summary::KeyMoment>,
+}
+
+impl SummaryView {
+    pub fn is_extractive(&self) -> bool {
+        self.method == "extractive"
+    }
+}
+
+/// Everything the recording page shows about its transcript.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TranscriptView {
+    pub state: Option<TranscriptionState>,
+    pub transcript: Option<TranscriptBody>,
+    pub summary: Option<SummaryView>,
+    /// May cancel, transcribe again or change the summary style.
+    pub can_run: bool,
+    /// An OpenAI key is there (the workspace's or the platform's), so that engine may be chosen.
+    pub openai_available: bool,
+}
+
+/// "1:02:03" or "2:03".
+pub fn clock(ms: i64) -> String {
+    let s = ms.max(0) / 1000;
+    if s >= 3600 {
+        format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+    } else {
+        format!("{}:{:02}", s / 60, s % 60)
+    }
 }

@@ -199,6 +199,25 @@ fn describe(action: &str, metadata: &serde_json::Value, names: &HashMap<Uuid, St
             Some("rejected") => format!("refused \u{201c}{}\u{201d}: {}", text("title"), text("reason")),
             _ => format!("checked \u{201c}{}\u{201d}: {}", text("title"), text("summary")),
         },
+        "transcription.requested" => match metadata.get("summary_style").and_then(|s| s.as_str()) {
+            Some(style) => format!(
+                "asked for a {} summary of \u{201c}{}\u{201d}",
+                crate::transcription::summary::SummaryStyle::from_key(style)
+                    .map_or(style, |s| s.label())
+                    .to_lowercase(),
+                text("title")
+            ),
+            None => format!("asked for \u{201c}{}\u{201d} to be transcribed again", text("title")),
+        },
+        "transcription.cancelled" => format!("cancelled the transcription of \u{201c}{}\u{201d}", text("title")),
+        "transcription.finished" => match metadata.get("outcome").and_then(|o| o.as_str()) {
+            Some("failed") => format!(
+                "could not transcribe \u{201c}{}\u{201d}: {}",
+                text("title"),
+                text("reason")
+            ),
+            _ => format!("transcribed and summarised \u{201c}{}\u{201d}", text("title")),
+        },
         "recording.renamed" => format!(
             "renamed \u{201c}{}\u{201d} to \u{201c}{}\u{201d}",
             text("from"),

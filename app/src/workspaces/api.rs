@@ -60,6 +60,8 @@ pub async fn update_workspace_settings(
     default_language: String,
     retention_days: String,
     timezone: String,
+    transcription_engine: Option<String>,
+    summary_style: Option<String>,
 ) -> Result<(), AppError> {
     let auth = RequestAuth::load().await.map_err(AppError::respond)?;
     let input = super::service::SettingsInput {
@@ -68,6 +70,8 @@ pub async fn update_workspace_settings(
         default_language: &default_language,
         retention_days: &retention_days,
         timezone: &timezone,
+        transcription_engine: transcription_engine.as_deref(),
+        summary_style: summary_style.as_deref(),
     };
     let new_slug = super::service::update_settings(&auth, &workspace, input)
         .await

@@ -202,6 +202,10 @@ pub struct WorkspaceSettings {
     pub slug: String,
     pub name: String,
     pub default_language: String,
+    /// `local` or `openai` (`transcription::EngineChoice`).
+    pub transcription_engine: String,
+    /// `transcription::summary::SummaryStyle`'s key.
+    pub summary_style: String,
     /// Empty: keep recordings until deleted.
     pub retention_days: Option<i32>,
     pub timezone: String,
@@ -348,6 +352,9 @@ pub const ACTIVITY_KINDS: &[(&str, &str)] = &[
     ("share.revoked", "Shares ended"),
     ("public_link.created", "Public links created"),
     ("public_link.revoked", "Public links revoked"),
+    ("transcription.requested", "Transcriptions requested"),
+    ("transcription.cancelled", "Transcriptions cancelled"),
+    ("transcription.finished", "Transcriptions finished"),
 ];
 
 /// Transcription languages offered in settings: ISO 639-1 code and name.

@@ -294,6 +294,31 @@ fn SettingsForm(settings: WorkspaceSettings) -> impl IntoView {
                             }).collect_view()}
                         </select>
                     </div>
+                    <div class="space-y-1.5">
+                        <label for="field-transcription_engine" class="block text-sm font-medium">"Transcription engine"</label>
+                        <select id="field-transcription_engine" name="transcription_engine" class=select_class
+                            aria-describedby="hint-transcription_engine">
+                            {crate::transcription::EngineChoice::ALL.into_iter().map(|e| {
+                                let selected = e.key() == s.transcription_engine;
+                                view! { <option value=e.key() selected=selected>{e.label()}</option> }
+                            }).collect_view()}
+                        </select>
+                        <p id="hint-transcription_engine" class="text-xs text-slate-500 dark:text-slate-400">
+                            "New recordings are transcribed this way. The OpenAI-compatible service needs a key on the API keys page."
+                        </p>
+                        {move || field_error(action, "transcription_engine").get().map(|e| view! {
+                            <p class="text-sm text-rose-700 dark:text-rose-300">{e}</p>
+                        })}
+                    </div>
+                    <div class="space-y-1.5">
+                        <label for="field-summary_style" class="block text-sm font-medium">"Summary style"</label>
+                        <select id="field-summary_style" name="summary_style" class=select_class>
+                            {crate::transcription::summary::SummaryStyle::ALL.into_iter().map(|st| {
+                                let selected = st.key() == s.summary_style;
+                                view! { <option value=st.key() selected=selected>{st.label()}</option> }
+                            }).collect_view()}
+                        </select>
+                    </div>
                     <Field
                         label="Keep recordings for (days)"
                         name="retention_days"

@@ -80,6 +80,22 @@ pub const SERVER_FNS: &[(&str, Rule)] = &[
         Rule::Workspace(Need::Resource(Permission::TranscriptsEdit)),
     ),
     (
+        "/api/transcripts/view",
+        Rule::Workspace(Need::Resource(Permission::TranscriptsRead)),
+    ),
+    (
+        "/api/transcripts/cancel",
+        Rule::Workspace(Need::Resource(Permission::TranscriptsEdit)),
+    ),
+    (
+        "/api/transcripts/transcribe",
+        Rule::Workspace(Need::Resource(Permission::TranscriptsEdit)),
+    ),
+    (
+        "/api/transcripts/summarise",
+        Rule::Workspace(Need::Resource(Permission::TranscriptsEdit)),
+    ),
+    (
         "/api/recordings/trash",
         Rule::Workspace(Need::Permission(Permission::TranscriptsDelete)),
     ),

@@ -378,12 +378,20 @@ pub async fn settings(auth: &RequestAuth, access: &Access) -> Result<WorkspaceSe
     )
     .fetch_one(&mut *tx)
     .await?;
+    let transcription = sqlx::query!(
+        "select transcription_engine, summary_style from workspaces where id = $1",
+        access.workspace.id
+    )
+    .fetch_one(&mut *tx)
+    .await?;
     tx.commit().await?;
     let w = &access.workspace;
     Ok(WorkspaceSettings {
         slug: w.slug.clone(),
         name: w.name.clone(),
         default_language: w.default_language.clone(),
+        transcription_engine: transcription.transcription_engine,
+        summary_style: transcription.summary_style,
         retention_days: w.retention_days,
         timezone: w.timezone.clone(),
         role: access.role,
@@ -403,6 +411,9 @@ pub struct SettingsInput<'a> {
     pub default_language: &'a str,
     pub retention_days: &'a str,
     pub timezone: &'a str,
+    /// None keeps the current engine and style.
+    pub transcription_engine: Option<&'a str>,
+    pub summary_style: Option<&'a str>,
 }
 
 /// Saves the settings; returns the (possibly new) slug. A changed slug leaves the old one as a
@@ -438,6 +449,42 @@ pub async fn update_settings(auth: &RequestAuth, slug: &str, input: SettingsInpu
         "timezone",
         "Choose a time zone from the list.",
     );
+    let engine = match input.transcription_engine {
+        None => None,
+        Some(key) => match crate::transcription::EngineChoice::from_key(key) {
+            Some(crate::transcription::EngineChoice::OpenAi)
+                if auth.state.config.providers.openai_api_key.is_none()
+                    && !sqlx::query_scalar!(
+                        "select exists (select 1 from provider_keys where provider = 'openai') as \"e!\""
+                    )
+                    .fetch_one(&mut *tx)
+                    .await? =>
+            {
+                errors.add(
+                    "transcription_engine",
+                    "There is no OpenAI key yet: add one on the API keys page first.",
+                );
+                None
+            }
+            Some(engine) => Some(engine.key()),
+            None => {
+                errors.add("transcription_engine", "Choose an engine from the list.");
+                None
+            }
+        },
+    };
+    let style = match input.summary_style {
+        None => None,
+        Some(key) => {
+            let style = crate::transcription::summary::SummaryStyle::from_key(key);
+            errors.check(
+                style.is_some(),
+                "summary_style",
+                "Choose a summary style from the list.",
+            );
+            style.map(|s| s.key())
+        }
+    };
     errors.finish(&[("name", name), ("slug", &new_slug), ("retention_days", retention)])?;
 
     let w = &access.workspace;
@@ -455,14 +502,17 @@ pub async fn update_settings(auth: &RequestAuth, slug: &str, input: SettingsInpu
         .await?;
     }
     let updated = sqlx::query!(
-        "update workspaces set name = $2, slug = $3, default_language = $4, retention_days = $5, timezone = $6
+        "update workspaces set name = $2, slug = $3, default_language = $4, retention_days = $5, timezone = $6,
+                transcription_engine = coalesce($7, transcription_engine), summary_style = coalesce($8, summary_style)
          where id = $1",
         w.id,
         name,
         new_slug,
         input.default_language,
         retention_days,
-        input.timezone
+        input.timezone,
+        engine,
+        style
     )
     .execute(&mut *tx)
     .await;
@@ -476,6 +526,7 @@ pub async fn update_settings(auth: &RequestAuth, slug: &str, input: SettingsInpu
     let changes = serde_json::json!({
         "name": name, "slug": new_slug, "default_language": input.default_language,
         "retention_days": retention_days, "timezone": input.timezone,
+        "transcription_engine": engine, "summary_style": style,
     });
     audit::service::record(
         &mut tx,

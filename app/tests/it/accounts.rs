@@ -76,7 +76,9 @@ impl Browser {
         self.cookies.get("audiotricks_session").cloned()
     }
 
-    pub(crate) async fn send(&mut self, mut request: Request<Body>) -> Reply {
+    /// Sends as this browser (its cookies, user agent and address) and hands back the response
+    /// unread: for streams such as Server-Sent Events.
+    pub(crate) async fn open(&self, mut request: Request<Body>) -> axum::response::Response {
         let cookie = self
             .cookies
             .iter()
@@ -90,7 +92,11 @@ impl Browser {
         }
         let addr: std::net::SocketAddr = format!("{}:50000", self.ip).parse().unwrap();
         request.extensions_mut().insert(axum::extract::ConnectInfo(addr));
-        let response = self.router.clone().oneshot(request).await.unwrap();
+        self.router.clone().oneshot(request).await.unwrap()
+    }
+
+    pub(crate) async fn send(&mut self, request: Request<Body>) -> Reply {
+        let response = self.open(request).await;
         for set in response.headers().get_all(header::SET_COOKIE) {
             let text = set.to_str().unwrap();
             let (pair, _) = text.split_once(';').unwrap_or((text, ""));

@@ -11,6 +11,7 @@ mod http;
 mod jobs;
 mod logos;
 mod notifications;
+mod pipeline;
 mod rate_limit;
 mod recordings;
 mod sharing;

@@ -125,7 +125,7 @@ async fn counters(site: &Site, workspace: uuid::Uuid) -> (i64, i64) {
     counted
 }
 
-async fn acme_id(site: &Site) -> uuid::Uuid {
+pub(crate) async fn acme_id(site: &Site) -> uuid::Uuid {
     let ada_id = user_id(site, "ada@example.com").await;
     as_tenant(site, ada_id, None, "select id from workspaces where slug = $1", "acme").await
 }

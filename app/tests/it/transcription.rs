@@ -15,7 +15,7 @@ use wiremock::{
 
 use crate::recordings::wav;
 
-fn verbose_json() -> serde_json::Value {
+pub(crate) fn verbose_json() -> serde_json::Value {
     serde_json::json!({
         "task": "transcribe", "language": "english", "duration": 2.0,
         "text": "Testing one two.",
@@ -185,7 +185,7 @@ fn word_error_rate(reference: &str, heard: &str) -> f64 {
     row[h.len()] as f64 / r.len().max(1) as f64
 }
 
-fn whisper_model() -> std::path::PathBuf {
+pub(crate) fn whisper_model() -> std::path::PathBuf {
     let path = std::env::var("WHISPER_TINY_EN")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|_| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../.data/models/ggml-tiny.en.bin"));
@@ -197,7 +197,7 @@ fn whisper_model() -> std::path::PathBuf {
     path
 }
 
-const SPOKEN: &str = "Good morning everyone. Today we will review the results of the customer survey. \
+pub(crate) const SPOKEN: &str = "Good morning everyone. Today we will review the results of the customer survey. \
                       Most people said the new app is easier to use than the old one, but many asked \
                       for better search. The design team will share a first version next week, and we \
                       will test it with ten customers before the end of the month.";

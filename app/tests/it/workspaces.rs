@@ -613,6 +613,9 @@ fn matrix_fields(path: &str, slug: &str) -> Vec<(String, String)> {
             f(&[("workspace", slug), ("id", &unknown)])
         }
         "/api/recordings/rename" => f(&[("workspace", slug), ("id", &unknown), ("title", "New title")]),
+        "/api/transcripts/view" | "/api/transcripts/cancel" => f(&[("workspace", slug), ("id", &unknown)]),
+        "/api/transcripts/transcribe" => f(&[("workspace", slug), ("id", &unknown), ("engine", "local")]),
+        "/api/transcripts/summarise" => f(&[("workspace", slug), ("id", &unknown), ("style", "brief")]),
         "/api/sharing/members/share" => f(&[
             ("workspace", slug),
             ("kind", "recording"),

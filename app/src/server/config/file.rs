@@ -14,7 +14,27 @@ pub(super) struct FileConfig {
     pub(super) storage: FileStorage,
     pub(super) backup: FileBackup,
     pub(super) providers: FileProviders,
+    pub(super) transcription: FileTranscription,
     pub(super) log: FileLog,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(super) struct FileTranscription {
+    pub(super) model_dir: String,
+    pub(super) model: String,
+    /// 0: one per core.
+    pub(super) threads: usize,
+}
+
+impl Default for FileTranscription {
+    fn default() -> Self {
+        Self {
+            model_dir: ".data/models".into(),
+            model: "tiny.en".into(),
+            threads: 0,
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -22,6 +42,8 @@ pub(super) struct FileConfig {
 pub(super) struct FileProviders {
     pub(super) openai_base_url: String,
     pub(super) openai_transcription_model: String,
+    /// Empty: summaries are extractive, made locally.
+    pub(super) openai_chat_model: String,
     pub(super) elevenlabs_base_url: String,
 }
 
@@ -30,6 +52,7 @@ impl Default for FileProviders {
         Self {
             openai_base_url: "https://api.openai.com".into(),
             openai_transcription_model: "whisper-1".into(),
+            openai_chat_model: String::new(),
             elevenlabs_base_url: "https://api.elevenlabs.io".into(),
         }
     }
@@ -181,7 +204,7 @@ impl Default for FileLog {
     fn default() -> Self {
         Self {
             format: "pretty".into(),
-            filter: "info,audiotricks=debug,app=debug,sqlx=warn,tower_http=info".into(),
+            filter: "info,audiotricks=debug,app=debug,sqlx=warn,tower_http=info,whisper_rs=warn".into(),
         }
     }
 }

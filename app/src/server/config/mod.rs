@@ -6,10 +6,12 @@ mod file;
 mod parse;
 mod providers;
 mod storage;
+mod transcription;
 
 pub use backup::BackupConfig;
 pub use providers::ProvidersConfig;
 pub use storage::{CdnConfig, CdnPurgeConfig, S3Config, StorageBackend, StorageConfig};
+pub use transcription::TranscriptionConfig;
 
 use std::{fmt, net::SocketAddr, path::Path, str::FromStr, time::Duration};
 
@@ -44,6 +46,7 @@ pub struct Config {
     pub storage: StorageConfig,
     pub backup: BackupConfig,
     pub providers: ProvidersConfig,
+    pub transcription: TranscriptionConfig,
     pub log: LogConfig,
 }
 
@@ -342,6 +345,7 @@ impl Config {
             storage: storage::storage(file.storage, &over)?,
             backup: backup::backup(file.backup, &over)?,
             providers: providers::providers(file.providers, &over)?,
+            transcription: transcription::transcription(file.transcription, &over)?,
             log: LogConfig {
                 format: parse_log_format(&format_text)?,
                 filter: over.string("RUST_LOG", file.log.filter),

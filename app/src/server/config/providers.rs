@@ -8,6 +8,9 @@ pub struct ProvidersConfig {
     /// `https://api.openai.com`, or Groq, or a self-hosted whisper server.
     pub openai_base_url: String,
     pub openai_transcription_model: String,
+    /// A chat model (`POST {base}/v1/chat/completions`) that writes summaries; without one they
+    /// are extractive, made locally.
+    pub openai_chat_model: Option<String>,
     /// Used when a workspace has no OpenAI key of its own.
     pub openai_api_key: Option<Secret>,
     pub elevenlabs_base_url: String,
@@ -42,6 +45,17 @@ pub(super) fn providers(file: FileProviders, over: &Overlay<'_, impl Env>) -> Re
             message: "must name a model, like whisper-1".into(),
         });
     }
+    let chat_model = over
+        .string("OPENAI_CHAT_MODEL", file.openai_chat_model)
+        .trim()
+        .to_owned();
+    if chat_model.len() > 100 || chat_model.contains(char::is_whitespace) {
+        return Err(ConfigError::Invalid {
+            setting: "providers.openai_chat_model",
+            env: "OPENAI_CHAT_MODEL",
+            message: "must name a model, like gpt-4o-mini, or be empty".into(),
+        });
+    }
     Ok(ProvidersConfig {
         openai_base_url: base_url(
             "providers.openai_base_url",
@@ -49,6 +63,7 @@ pub(super) fn providers(file: FileProviders, over: &Overlay<'_, impl Env>) -> Re
             over.string("OPENAI_BASE_URL", file.openai_base_url),
         )?,
         openai_transcription_model: model,
+        openai_chat_model: Some(chat_model).filter(|m| !m.is_empty()),
         openai_api_key: secret("OPENAI_API_KEY"),
         elevenlabs_base_url: base_url(
             "providers.elevenlabs_base_url",

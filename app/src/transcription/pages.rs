@@ -1,0 +1,286 @@
+//! The transcript panel on a recording's page: where the transcription stands (live, with a
+//! progress bar, cancel and "transcribe again"), the summary with its key moments, and the text.
+
+use leptos::prelude::*;
+
+use super::{
+    api::{get_transcript, CancelTranscription, SummariseAgain, TranscribeAgain},
+    clock,
+    summary::SummaryStyle,
+    EngineChoice, Stage, TranscriptView, TranscriptionState,
+};
+use crate::ui::forms::{latest_outcome, FormAlert, FormNotice, SubmitButton};
+
+/// Follows the recording's transcription over Server-Sent Events while the page is open.
+#[cfg(feature = "hydrate")]
+fn follow(slug: &str, id: &str, live: RwSignal<Option<TranscriptionState>>) {
+    use send_wrapper::SendWrapper;
+    use wasm_bindgen::{closure::Closure, JsCast};
+    let url = format!(
+        "/w/{}/live/transcriptions?recording={}",
+        crate::ui::url_encode(slug),
+        crate::ui::url_encode(id)
+    );
+    let Ok(source) = web_sys::EventSource::new(&url) else {
+        return;
+    };
+    let handler = Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
+        let state = event
+            .data()
+            .as_string()
+            .and_then(|text| serde_json::from_str::<TranscriptionState>(&text).ok());
+        if let Some(state) = state {
+            live.set(Some(state));
+        }
+    });
+    if source
+        .add_event_listener_with_callback("progress", handler.as_ref().unchecked_ref())
+        .is_err()
+    {
+        return;
+    }
+    let kept = SendWrapper::new((source, handler));
+    on_cleanup(move || {
+        let (source, handler) = kept.take();
+        source.close();
+        drop(handler);
+    });
+}
+
+/// Moves the page's player to `ms`, and plays.
+fn seek(ms: i64) {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        let player = document()
+            .query_selector("[data-testid=player]")
+            .ok()
+            .flatten()
+            .and_then(|e| e.dyn_into::<web_sys::HtmlMediaElement>().ok());
+        if let Some(player) = player {
+            player.set_current_time(ms as f64 / 1000.0);
+            let _ = player.play();
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = ms;
+}
+
+#[component]
+pub fn TranscriptPanel(slug: String, id: String) -> impl IntoView {
+    let cancel = ServerAction::<CancelTranscription>::new();
+    let again = ServerAction::<TranscribeAgain>::new();
+    let summarise = ServerAction::<SummariseAgain>::new();
+    let (notice, error) = latest_outcome(&[cancel.value(), again.value(), summarise.value()]);
+    let live = RwSignal::new(None::<TranscriptionState>);
+    // A finished stage brings the new transcript or summary.
+    let finished = Memo::new(move |_| {
+        live.get()
+            .map(|s| (s.stage, s.stage == Stage::Done || s.stage == Stage::Failed))
+            .filter(|(_, end)| *end)
+            .map(|(stage, _)| stage)
+    });
+    let view_data = Resource::new(
+        {
+            let (slug, id) = (slug.clone(), id.clone());
+            move || {
+                (
+                    slug.clone(),
+                    id.clone(),
+                    cancel.version().get() + again.version().get() + summarise.version().get(),
+                    finished.get(),
+                )
+            }
+        },
+        |(slug, id, _, _)| get_transcript(slug, id),
+    );
+    #[cfg(feature = "hydrate")]
+    {
+        let (slug, id) = (slug.clone(), id.clone());
+        Effect::new(move |started: Option<bool>| {
+            if started != Some(true) {
+                follow(&slug, &id, live);
+            }
+            true
+        });
+    }
+    view! {
+        <section class="space-y-6" aria-labelledby="transcript-heading" data-testid="transcript-panel">
+            <FormNotice message=notice />
+            <FormAlert error />
+            <Transition fallback=|| view! { <p class="text-sm text-slate-500">"Loading the transcript…"</p> }>
+                {move || {
+                    let (slug, id) = (slug.clone(), id.clone());
+                    Suspend::new(async move {
+                        match view_data.await {
+                            Err(e) => view! { <p role="alert" class="text-sm text-rose-700 dark:text-rose-300">{e.to_string()}</p> }.into_any(),
+                            Ok(data) => view! { <TranscriptBodyView data slug id live cancel again summarise /> }.into_any(),
+                        }
+                    })
+                }}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn TranscriptBodyView(
+    data: TranscriptView,
+    slug: String,
+    id: String,
+    live: RwSignal<Option<TranscriptionState>>,
+    cancel: ServerAction<CancelTranscription>,
+    again: ServerAction<TranscribeAgain>,
+    summarise: ServerAction<SummariseAgain>,
+) -> impl IntoView {
+    let loaded = data.state.clone();
+    // The live state when it is about this load or newer; else what the page loaded.
+    let state = Signal::derive(move || live.get().or_else(|| loaded.clone()));
+    let can_run = data.can_run;
+    let openai = data.openai_available;
+    let (s3, i3) = (slug.clone(), id.clone());
+    let ids = StoredValue::new((slug, id));
+    let slug_of = move || ids.with_value(|(s, _)| s.clone());
+    let id_of = move || ids.with_value(|(_, i)| i.clone());
+    view! {
+        <div class="rounded-2xl border border-slate-200 bg-white p-4 shadow-sm dark:border-slate-800 dark:bg-slate-900" data-testid="transcription-status">
+            <h2 id="transcript-heading" class="text-lg font-semibold">"Transcript"</h2>
+            {move || match state.get() {
+                None => view! { <p class="mt-2 text-sm text-slate-600 dark:text-slate-400">"This recording has not been transcribed."</p> }.into_any(),
+                Some(s) => {
+                    let overall = s.stage.overall_percent(s.percent);
+                    view! {
+                        <div class="mt-2 space-y-2">
+                            <p class="text-sm">
+                                <span class="font-medium" data-testid="transcription-stage">{s.stage.label()}</span>
+                                {(s.stage == Stage::Transcribing).then(|| format!(" · {}%", s.percent))}
+                                {s.engine.clone().map(|e| view! { <span class="text-slate-500 dark:text-slate-400">" · " {engine_label(&e)}</span> })}
+                            </p>
+                            {s.stage.is_active().then(|| view! {
+                                <div role="progressbar" aria-label="Transcription progress" aria-valuemin="0" aria-valuemax="100" aria-valuenow=overall.to_string()
+                                    class="h-2 w-full overflow-hidden rounded-full bg-slate-200 dark:bg-slate-800">
+                                    <div class="h-full rounded-full bg-indigo-600 transition-all duration-500" style=format!("width: {overall}%")></div>
+                                </div>
+                            })}
+                            {s.error.clone().map(|why| view! {
+                                <p role="alert" data-testid="transcription-error" class="rounded-lg border border-rose-300 bg-rose-50 px-3 py-2 text-sm text-rose-800 dark:border-rose-800 dark:bg-rose-950 dark:text-rose-200">{why}</p>
+                            })}
+                        </div>
+                    }.into_any()
+                }
+            }}
+            {can_run.then(move || {
+                view! {
+                    <div class="mt-3 flex flex-wrap items-end gap-3">
+                        <Show when=move || state.get().is_some_and(|s| s.stage.is_active())>
+                            <ActionForm action=cancel>
+                                <input type="hidden" name="workspace" value=slug_of() />
+                                <input type="hidden" name="id" value=id_of() />
+                                <SubmitButton label="Cancel transcription" pending=cancel.pending() danger=true />
+                            </ActionForm>
+                        </Show>
+                        <Show when=move || !state.get().is_some_and(|s| s.stage.is_active())>
+                            <ActionForm action=again attr:class="flex flex-wrap items-end gap-2">
+                                <input type="hidden" name="workspace" value=slug_of() />
+                                <input type="hidden" name="id" value=id_of() />
+                                <div>
+                                    <label for="transcribe-engine" class="block text-sm font-medium">"Engine"</label>
+                                    <select id="transcribe-engine" name="engine" class="mt-1 rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm dark:border-slate-700 dark:bg-slate-950">
+                                        {EngineChoice::ALL.into_iter().filter(|e| *e == EngineChoice::Local || openai).map(|e| {
+                                            let selected = state.get_untracked().is_some_and(|s| s.requested_engine == e);
+                                            view! { <option value=e.key() selected=selected>{e.label()}</option> }
+                                        }).collect_view()}
+                                    </select>
+                                </div>
+                                <SubmitButton label="Transcribe again" pending=again.pending() />
+                            </ActionForm>
+                        </Show>
+                    </div>
+                }
+            })}
+        </div>
+        {data.summary.clone().map(|summary| {
+            let (s3, i3) = (s3.clone(), i3.clone());
+            view! {
+                <div class="rounded-2xl border border-slate-200 bg-white p-4 shadow-sm dark:border-slate-800 dark:bg-slate-900" data-testid="summary">
+                    <div class="flex flex-wrap items-center gap-2">
+                        <h2 class="text-lg font-semibold">"Summary"</h2>
+                        <span class="rounded-full bg-slate-100 px-2 py-0.5 text-xs font-medium text-slate-700 dark:bg-slate-800 dark:text-slate-300">{summary.style.label()}</span>
+                        {if summary.is_extractive() {
+                            view! { <span data-testid="summary-method" title="Sentences picked from the transcript on this server" class="rounded-full bg-amber-100 px-2 py-0.5 text-xs font-medium text-amber-900 dark:bg-amber-950 dark:text-amber-200">"extractive"</span> }.into_any()
+                        } else {
+                            view! { <span data-testid="summary-method" class="rounded-full bg-indigo-100 px-2 py-0.5 text-xs font-medium text-indigo-900 dark:bg-indigo-950 dark:text-indigo-200">{engine_label(&summary.method)}</span> }.into_any()
+                        }}
+                    </div>
+                    <p class="mt-2 whitespace-pre-line text-sm leading-6" data-testid="summary-text">{summary.text.clone()}</p>
+                    {(!summary.key_moments.is_empty()).then(|| view! {
+                        <h3 class="mt-4 text-sm font-semibold">"Key moments"</h3>
+                        <ol class="mt-1 space-y-1" data-testid="key-moments">
+                            {summary.key_moments.iter().map(|m| {
+                                let ms = m.ms;
+                                view! {
+                                    <li>
+                                        <button type="button" on:click=move |_| seek(ms) class="text-left text-sm hover:underline">
+                                            <span class="mr-2 font-mono text-indigo-700 dark:text-indigo-300">{clock(ms)}</span>
+                                            {m.title.clone()}
+                                        </button>
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ol>
+                    })}
+                    {can_run.then(|| view! {
+                        <ActionForm action=summarise attr:class="mt-4 flex flex-wrap items-end gap-2">
+                            <input type="hidden" name="workspace" value=s3.clone() />
+                            <input type="hidden" name="id" value=i3.clone() />
+                            <div>
+                                <label for="summary-style" class="block text-sm font-medium">"Summary style"</label>
+                                <select id="summary-style" name="style" class="mt-1 rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm dark:border-slate-700 dark:bg-slate-950">
+                                    {SummaryStyle::ALL.into_iter().map(|s| view! { <option value=s.key() selected=s == summary.style>{s.label()}</option> }).collect_view()}
+                                </select>
+                            </div>
+                            <SubmitButton label="Summarise again" pending=summarise.pending() />
+                        </ActionForm>
+                    })}
+                </div>
+            }
+        })}
+        {data.transcript.clone().map(|t| view! {
+            <div class="rounded-2xl border border-slate-200 bg-white p-4 shadow-sm dark:border-slate-800 dark:bg-slate-900">
+                <p class="text-xs text-slate-500 dark:text-slate-400">
+                    {format!("{} words · version {} · {}", t.word_count, t.version, engine_label(&t.engine))}
+                    {t.language.clone().map(|l| format!(" · language: {l}"))}
+                </p>
+                {if t.segments.is_empty() {
+                    view! { <p class="mt-2 text-sm text-slate-600 dark:text-slate-400">"No speech was found in this recording."</p> }.into_any()
+                } else {
+                    view! {
+                        <ol class="mt-2 space-y-2" data-testid="transcript-segments">
+                            {t.segments.into_iter().map(|s| {
+                                let ms = s.start_ms;
+                                view! {
+                                    <li class="flex gap-3 text-sm leading-6">
+                                        <button type="button" on:click=move |_| seek(ms) class="shrink-0 font-mono text-xs text-indigo-700 hover:underline dark:text-indigo-300" aria-label=format!("Play from {}", clock(ms))>{clock(ms)}</button>
+                                        <p>
+                                            {s.speaker.map(|sp| view! { <span class="mr-1 font-semibold">{sp} ":"</span> })}
+                                            {s.text}
+                                        </p>
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ol>
+                    }.into_any()
+                }}
+            </div>
+        })}
+    }
+}
+
+/// "local:tiny.en" → "Whisper tiny.en on this server"; "openai:whisper-1" → "whisper-1".
+fn engine_label(engine: &str) -> String {
+    match engine.split_once(':') {
+        Some(("local", model)) => format!("Whisper {model} on this server"),
+        Some(("openai", model)) | Some(("model", model)) => model.to_owned(),
+        _ => engine.to_owned(),
+    }
+}

@@ -1,0 +1,126 @@
+//! Reading transcripts back: for the summary job, the recording page and public links. Runs in
+//! the caller's transaction, so Row-Level Security decides what is visible.
+
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use super::{
+    summary::{KeyMoment, SummaryStyle},
+    EngineChoice, SegmentDraft, SegmentView, Stage, SummaryView, TranscriptBody, TranscriptionState, WordDraft,
+};
+
+/// The transcript's segments with their words, in order.
+pub async fn segments(conn: &mut PgConnection, transcript_id: Uuid) -> Result<Vec<SegmentDraft>, sqlx::Error> {
+    let rows = sqlx::query!(
+        "select s.id, s.start_ms, s.end_ms, s.text, s.confidence,
+                coalesce(array_agg(w.text order by w.position) filter (where w.id is not null), '{}') as \"word_texts!\",
+                coalesce(array_agg(w.start_ms order by w.position) filter (where w.id is not null), '{}') as \"word_starts!\",
+                coalesce(array_agg(w.end_ms order by w.position) filter (where w.id is not null), '{}') as \"word_ends!\"
+         from transcript_segments s
+         left join transcript_words w on w.segment_id = s.id
+         where s.transcript_id = $1
+         group by s.id
+         order by s.position",
+        transcript_id
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| SegmentDraft {
+            start_ms: r.start_ms,
+            end_ms: r.end_ms,
+            text: r.text,
+            confidence: r.confidence,
+            words: r
+                .word_texts
+                .into_iter()
+                .zip(r.word_starts)
+                .zip(r.word_ends)
+                .map(|((text, start_ms), end_ms)| WordDraft {
+                    start_ms,
+                    end_ms,
+                    text,
+                    confidence: None,
+                })
+                .collect(),
+        })
+        .collect())
+}
+
+pub async fn state(conn: &mut PgConnection, recording_id: Uuid) -> Result<Option<TranscriptionState>, sqlx::Error> {
+    let row = sqlx::query!(
+        "select stage, percent, error, engine, requested_engine from transcriptions where recording_id = $1",
+        recording_id
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(row.map(|r| TranscriptionState {
+        recording_id: recording_id.to_string(),
+        stage: Stage::from_key(&r.stage).unwrap_or(Stage::Failed),
+        percent: r.percent,
+        error: r.error,
+        engine: r.engine,
+        requested_engine: EngineChoice::from_key(&r.requested_engine).unwrap_or(EngineChoice::Local),
+    }))
+}
+
+/// The transcript (segments only; words come with the transcript editor) and its summary.
+pub async fn transcript(
+    conn: &mut PgConnection,
+    recording_id: Uuid,
+) -> Result<(Option<TranscriptBody>, Option<SummaryView>), sqlx::Error> {
+    let Some(t) = sqlx::query!(
+        "select id, version, language, engine from transcripts where recording_id = $1",
+        recording_id
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    else {
+        return Ok((None, None));
+    };
+    let segments = sqlx::query!(
+        "select s.start_ms, s.end_ms, s.text, coalesce(sp.display_name, sp.label) as speaker
+         from transcript_segments s left join transcript_speakers sp on sp.id = s.speaker_id
+         where s.transcript_id = $1 order by s.position",
+        t.id
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let word_count = sqlx::query_scalar!(
+        "select count(*) from transcript_words w join transcript_segments s on s.id = w.segment_id
+         where s.transcript_id = $1",
+        t.id
+    )
+    .fetch_one(&mut *conn)
+    .await?
+    .unwrap_or(0);
+    let summary = sqlx::query!(
+        "select style, method, text, key_moments from summaries where transcript_id = $1",
+        t.id
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    .map(|s| SummaryView {
+        style: SummaryStyle::from_key(&s.style).unwrap_or(SummaryStyle::Brief),
+        method: s.method,
+        text: s.text,
+        key_moments: serde_json::from_value::<Vec<KeyMoment>>(s.key_moments).unwrap_or_default(),
+    });
+    let body = TranscriptBody {
+        version: t.version,
+        language: t.language,
+        engine: t.engine,
+        segments: segments
+            .into_iter()
+            .map(|s| SegmentView {
+                start_ms: s.start_ms,
+                end_ms: s.end_ms,
+                text: s.text,
+                speaker: s.speaker,
+            })
+            .collect(),
+        word_count,
+    };
+    Ok((Some(body), summary))
+}

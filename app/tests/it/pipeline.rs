@@ -1,0 +1,484 @@
+//! The transcription pipeline end to end on a real database: an accepted upload is queued in the
+//! same transaction, transcribed (local whisper.cpp, or an OpenAI-compatible double), summarised,
+//! counted once, followed live, cancelled and run again.
+
+use std::{sync::Arc, time::Duration};
+
+use axum::http::StatusCode;
+use http_body_util::BodyExt;
+use wiremock::{
+    matchers::{header, method, path},
+    Mock, MockServer, Request, Respond, ResponseTemplate,
+};
+
+use crate::accounts::{Browser, Site};
+use crate::recordings::{acme_id, check_uploads, site, upload, wav, Objects};
+use crate::support::{eventually, fast_options, Workers};
+use crate::transcription::{verbose_json, whisper_model, SPOKEN};
+use crate::workspaces::owner_of_acme;
+use app::{
+    server::{jobs::Registry, secrets::SecretBox, Config},
+    storage::Store,
+    transcription::pipeline,
+};
+
+/// Long enough for tiny.en on a loaded machine; a stage that never ends fails the test.
+const TRANSCRIBE_WAIT: Duration = Duration::from_secs(180);
+
+fn speech() -> Vec<u8> {
+    let objects = Objects::new();
+    std::fs::create_dir_all(&objects.0).unwrap();
+    let file = objects.0.join("speech.wav");
+    let spoken = std::process::Command::new("espeak-ng")
+        .args(["-v", "en-us", "-s", "150", "-w"])
+        .arg(&file)
+        .arg(SPOKEN)
+        .status()
+        .expect("espeak-ng is installed by scripts/toolchain.sh");
+    assert!(spoken.success());
+    std::fs::read(&file).unwrap()
+}
+
+fn settings(objects: &Objects) -> Vec<(&'static str, String)> {
+    let model = whisper_model();
+    vec![
+        ("STORAGE_DIR", objects.0.display().to_string()),
+        ("WHISPER_MODEL_DIR", model.parent().unwrap().display().to_string()),
+        ("WHISPER_THREADS", "1".into()),
+    ]
+}
+
+fn pairs<'a>(settings: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    settings.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+fn registry(config: &Config) -> Registry {
+    let secrets = config
+        .master_key
+        .as_ref()
+        .map(|k| Arc::new(SecretBox::parse(k.expose()).unwrap()));
+    let store = Arc::new(Store::from_config(&config.storage, secrets.as_deref()));
+    pipeline::register(Registry::new(), store, config, secrets).unwrap()
+}
+
+/// Runs the pipeline's jobs until none is left to do.
+async fn run_pipeline(site: &Site, registry: Registry) {
+    let workers = Workers::start(&site.db.app, registry, fast_options());
+    eventually(TRANSCRIBE_WAIT, "the transcription jobs to finish", || async {
+        let left = site
+            .count("select count(*) from jobs where kind like 'transcription.%' and state in ('queued', 'running')")
+            .await;
+        (left == 0).then_some(())
+    })
+    .await;
+    workers.stop().await;
+}
+
+async fn transcript(browser: &mut Browser, id: &str) -> serde_json::Value {
+    let reply = browser
+        .post("/api/transcripts/view", &[("workspace", "acme"), ("id", id)])
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    reply.json()
+}
+
+/// Runs `sql` inside Acme's tenant context (Row-Level Security applies to the owner role too).
+async fn in_acme<T>(site: &Site, sql: &str, bind: &str) -> Vec<T>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
+{
+    let acme = acme_id(site).await;
+    let mut tx = site.db.owner.begin().await.unwrap();
+    app::workspaces::tenant::as_system(&mut tx, acme).await.unwrap();
+    let rows = sqlx::query_as(sql).bind(bind).fetch_all(&mut *tx).await.unwrap();
+    tx.commit().await.unwrap();
+    rows
+}
+
+async fn usage(site: &Site, kind: &str) -> Vec<(i64, String)> {
+    in_acme(
+        site,
+        "select quantity, idempotency_key from usage_events where kind = $1 order by id",
+        kind,
+    )
+    .await
+}
+
+#[tokio::test]
+async fn an_accepted_upload_is_transcribed_locally_summarised_and_counted_once() {
+    let objects = Objects::new();
+    let settings = settings(&objects);
+    let site = site(&objects, &pairs(&settings)).await;
+    let mut ada = owner_of_acme(&site).await;
+    let id = upload(&mut ada, "Standup.wav", &speech()).await;
+    check_uploads(&site, &objects).await;
+
+    // Accepted, so queued in the same transaction as the check.
+    let queued = transcript(&mut ada, &id).await;
+    assert_eq!(queued["state"]["stage"], "Queued", "{queued}");
+    assert_eq!(queued["state"]["requested_engine"], "Local");
+    assert!(queued["transcript"].is_null());
+    assert_eq!(queued["can_run"], true);
+
+    let config = site.db.config(&pairs(&settings));
+    run_pipeline(&site, registry(&config)).await;
+    let done = transcript(&mut ada, &id).await;
+    assert_eq!(done["state"]["stage"], "Done", "{done}");
+    assert_eq!(done["state"]["engine"], "local:tiny.en");
+    let body = &done["transcript"];
+    let text: String = body["segments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["text"].as_str().unwrap().to_lowercase())
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        text.contains("customer survey") && text.contains("design team"),
+        "{text}"
+    );
+    assert!(body["word_count"].as_i64().unwrap() >= 40, "{body}");
+    let starts: Vec<i64> = body["segments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["start_ms"].as_i64().unwrap())
+        .collect();
+    assert!(starts.windows(2).all(|w| w[0] <= w[1]), "{starts:?}");
+    let summary = &done["summary"];
+    assert_eq!(summary["method"], "extractive");
+    assert_eq!(summary["style"], "Brief");
+    assert!(!summary["text"].as_str().unwrap().is_empty());
+    let moments = summary["key_moments"].as_array().unwrap();
+    assert_eq!(moments.len(), 3, "{summary}");
+    // The transcript is searchable.
+    let found: Vec<(uuid::Uuid,)> = in_acme(
+        &site,
+        "select recording_id from transcripts where search @@ plainto_tsquery('simple', $1)",
+        "survey",
+    )
+    .await;
+    assert_eq!(found.len(), 1);
+
+    // Audio seconds counted once, under the job's key.
+    let seconds = usage(&site, "transcription.audio").await;
+    assert_eq!(seconds.len(), 1);
+    assert!((15..60).contains(&seconds[0].0), "{seconds:?}");
+    let finished = site
+        .count(
+            "select count(*) from audit_log where action = 'transcription.finished' and metadata->>'outcome' = 'done'",
+        )
+        .await;
+    assert_eq!(finished, 1);
+
+    // The same job run again (a crash after it committed) stores a new version, counts nothing new.
+    let job: uuid::Uuid =
+        sqlx::query_scalar("select id from jobs where kind = 'transcription.local' order by created_at desc limit 1")
+            .fetch_one(&site.db.owner)
+            .await
+            .unwrap();
+    sqlx::query("update jobs set state = 'queued', run_at = now() where id = $1")
+        .bind(job)
+        .execute(&site.db.owner)
+        .await
+        .unwrap();
+    let _: Vec<(String,)> = in_acme(
+        &site,
+        "update transcriptions set stage = 'queued', job_id = $1::uuid returning stage",
+        &job.to_string(),
+    )
+    .await;
+    run_pipeline(&site, registry(&config)).await;
+    let again = transcript(&mut ada, &id).await;
+    assert_eq!(again["state"]["stage"], "Done", "{again}");
+    assert_eq!(again["transcript"]["version"], 2);
+    assert_eq!(usage(&site, "transcription.audio").await.len(), 1, "counted once");
+}
+
+#[tokio::test]
+async fn a_transcription_can_be_cancelled_and_run_again_and_pages_follow_it_live() {
+    let objects = Objects::new();
+    let settings = settings(&objects);
+    let site = site(&objects, &pairs(&settings)).await;
+    let mut ada = owner_of_acme(&site).await;
+    let id = upload(&mut ada, "Tone.wav", &wav(3, 16_000, 1)).await;
+    check_uploads(&site, &objects).await;
+
+    // The recording's live stream starts with its state.
+    let stream = ada
+        .open(
+            axum::http::Request::get(format!("/w/acme/live/transcriptions?recording={id}"))
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(stream.status(), StatusCode::OK);
+    assert_eq!(stream.headers()["content-type"], "text/event-stream");
+    let mut body = stream.into_body();
+    let mut next_event = async || -> String {
+        loop {
+            let frame = tokio::time::timeout(Duration::from_secs(10), body.frame())
+                .await
+                .expect("an event within 10 s")
+                .unwrap()
+                .unwrap();
+            if let Ok(data) = frame.into_data() {
+                let text = String::from_utf8_lossy(&data).into_owned();
+                if text.contains("event: progress") {
+                    return text;
+                }
+            }
+        }
+    };
+    assert!(next_event().await.contains("\"stage\":\"Queued\""));
+
+    let cancelled = ada
+        .post("/api/transcripts/cancel", &[("workspace", "acme"), ("id", &id)])
+        .await;
+    assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.body);
+    assert!(
+        next_event().await.contains("\"stage\":\"Cancelled\""),
+        "pushed to the page"
+    );
+    assert_eq!(
+        site.count("select count(*) from jobs where kind = 'transcription.local' and state = 'cancelled'")
+            .await,
+        1
+    );
+    let twice = ada
+        .post("/api/transcripts/cancel", &[("workspace", "acme"), ("id", &id)])
+        .await;
+    assert_eq!(twice.status, StatusCode::CONFLICT);
+
+    // No OpenAI key: that engine is refused in words; the local one runs.
+    let openai = ada
+        .post(
+            "/api/transcripts/transcribe",
+            &[("workspace", "acme"), ("id", &id), ("engine", "openai")],
+        )
+        .await;
+    assert_eq!(openai.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", openai.body);
+    assert!(openai.body.contains("API keys page"));
+    let again = ada
+        .post(
+            "/api/transcripts/transcribe",
+            &[("workspace", "acme"), ("id", &id), ("engine", "local")],
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.body);
+    assert!(next_event().await.contains("\"stage\":\"Queued\""));
+    let config = site.db.config(&pairs(&settings));
+    run_pipeline(&site, registry(&config)).await;
+    let done = transcript(&mut ada, &id).await;
+    assert_eq!(done["state"]["stage"], "Done", "{done}");
+    // A pure tone has no words: the summary says so rather than inventing one.
+    if done["transcript"]["segments"].as_array().unwrap().is_empty() {
+        assert_eq!(done["summary"]["text"], "No speech was found in this recording.");
+    }
+
+    // A new summary style is a new summary job; a viewer may read but not ask for it.
+    let restyle = ada
+        .post(
+            "/api/transcripts/summarise",
+            &[("workspace", "acme"), ("id", &id), ("style", "actions")],
+        )
+        .await;
+    assert_eq!(restyle.status, StatusCode::OK, "{}", restyle.body);
+    run_pipeline(&site, registry(&config)).await;
+    assert_eq!(transcript(&mut ada, &id).await["summary"]["style"], "Actions");
+    let audited = site
+        .count("select count(*) from audit_log where action in ('transcription.cancelled', 'transcription.requested')")
+        .await;
+    assert_eq!(audited, 3);
+
+    // Another workspace's member gets nothing, live or not.
+    let mut eve = site.verified_account("Eve", "eve@example.com").await;
+    eve.log_in("eve@example.com", crate::accounts::PASSWORD).await;
+    let peek = eve
+        .open(
+            axum::http::Request::get(format!("/w/acme/live/transcriptions?recording={id}"))
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert!(
+        matches!(peek.status(), StatusCode::FORBIDDEN | StatusCode::NOT_FOUND),
+        "{}",
+        peek.status()
+    );
+}
+
+/// Answers a transcription with one word 5 s into whatever piece it was sent, and a chat
+/// completion with a summary; records each request's size.
+struct Service {
+    sizes: Arc<std::sync::Mutex<Vec<usize>>>,
+}
+
+impl Respond for Service {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        if request.url.path() == "/v1/chat/completions" {
+            let asked: serde_json::Value = serde_json::from_slice(&request.body).unwrap();
+            assert_eq!(asked["model"], "gpt-test");
+            assert_eq!(asked["response_format"]["type"], "json_object");
+            let content = serde_json::json!({
+                "summary": "The team looked at the survey.",
+                "key_moments": [
+                    { "seconds": 5, "title": "Survey results" },
+                    { "seconds": 70, "title": "Search requests" },
+                    { "seconds": 130, "title": "Next steps" }
+                ]
+            });
+            return ResponseTemplate::new(200).set_body_json(serde_json::json!({
+                "choices": [{ "index": 0, "message": { "role": "assistant", "content": content.to_string() } }],
+                "usage": { "prompt_tokens": 100, "completion_tokens": 23, "total_tokens": 123 }
+            }));
+        }
+        self.sizes.lock().unwrap().push(request.body.len());
+        let mut reply = verbose_json();
+        reply["words"] = serde_json::json!([{ "word": "piece.", "start": 5.0, "end": 5.4 }]);
+        reply["segments"][0]["start"] = 5.0.into();
+        reply["segments"][0]["end"] = 5.4.into();
+        reply["segments"][0]["text"] = " piece.".into();
+        ResponseTemplate::new(200).set_body_json(reply)
+    }
+}
+
+#[tokio::test]
+async fn the_openai_engine_sends_long_audio_in_pieces_and_a_chat_model_writes_the_summary() {
+    let service = MockServer::start().await;
+    let sizes = Arc::new(std::sync::Mutex::new(Vec::new()));
+    Mock::given(method("POST"))
+        .and(header("authorization", "Bearer sk-platform"))
+        .respond_with(Service { sizes: sizes.clone() })
+        .mount(&service)
+        .await;
+    let objects = Objects::new();
+    let mut settings = settings(&objects);
+    settings.extend([
+        ("OPENAI_BASE_URL", service.uri()),
+        ("OPENAI_API_KEY", "sk-platform".to_owned()),
+        ("OPENAI_CHAT_MODEL", "gpt-test".to_owned()),
+    ]);
+    let site = site(&objects, &pairs(&settings)).await;
+    let mut ada = owner_of_acme(&site).await;
+    // The workspace switches engines on its settings page.
+    let saved = ada
+        .post(
+            "/api/workspaces/settings/update",
+            &[
+                ("workspace", "acme"),
+                ("name", "Acme"),
+                ("slug", "acme"),
+                ("default_language", "en"),
+                ("retention_days", ""),
+                ("timezone", "UTC"),
+                ("transcription_engine", "openai"),
+                ("summary_style", "bullets"),
+            ],
+        )
+        .await;
+    assert!(
+        saved.status.is_success() || saved.status.is_redirection(),
+        "{}",
+        saved.body
+    );
+    // 150 s at 8 kHz: over the (lowered) size limit, so cut into pieces of at most 60 s.
+    let id = upload(&mut ada, "Meeting.wav", &wav(150, 8_000, 1)).await;
+    check_uploads(&site, &objects).await;
+
+    let config = site.db.config(&pairs(&settings));
+    let secrets = Arc::new(SecretBox::parse(config.master_key.as_ref().unwrap().expose()).unwrap());
+    let store = Arc::new(Store::from_config(&config.storage, Some(&secrets)));
+    let registry = Registry::new()
+        .register(pipeline::TranscribeRemotely {
+            store,
+            providers: config.providers.clone(),
+            secrets: Some(secrets.clone()),
+            engine: Arc::new(app::transcription::openai::OpenAiEngine::new(&service.uri(), "whisper-1").unwrap()),
+            max_upload_bytes: 1_000_000,
+            piece_seconds: 60,
+        })
+        .register(pipeline::Summarise {
+            providers: config.providers.clone(),
+            secrets: Some(secrets),
+            chat: Some(Arc::new(
+                app::transcription::chat::ChatSummariser::new(&service.uri(), "gpt-test").unwrap(),
+            )),
+        });
+    run_pipeline(&site, registry).await;
+
+    let done = transcript(&mut ada, &id).await;
+    assert_eq!(done["state"]["stage"], "Done", "{done}");
+    assert_eq!(done["state"]["engine"], "openai:whisper-1");
+    let sizes = sizes.lock().unwrap().clone();
+    assert_eq!(sizes.len(), 3, "150 s in pieces of at most 60 s: {sizes:?}");
+    assert!(sizes.iter().all(|s| *s < 61 * 32_000 + 2_000), "{sizes:?}");
+    // One word per piece, each on the recording's timeline: 5 s into its piece, and pieces after
+    // the first start 1 s before their cut.
+    let segments = done["transcript"]["segments"].as_array().unwrap();
+    let starts: Vec<i64> = segments.iter().map(|s| s["start_ms"].as_i64().unwrap()).collect();
+    assert_eq!(starts.len(), 3, "{starts:?}");
+    assert_eq!(starts[0], 5_000);
+    assert!((30_000..60_000).contains(&(starts[1] - 5_000 + 1_000)), "{starts:?}");
+    assert!(starts.windows(2).all(|w| w[1] - w[0] >= 30_000), "{starts:?}");
+
+    let summary = &done["summary"];
+    assert_eq!(summary["method"], "model:gpt-test");
+    assert_eq!(summary["style"], "Bullets");
+    assert_eq!(summary["text"], "The team looked at the survey.");
+    assert_eq!(summary["key_moments"][1]["ms"], 70_000);
+    assert_eq!(summary["key_moments"][1]["title"], "Search requests");
+    assert_eq!(usage(&site, "summary.tokens").await[0].0, 123);
+    assert_eq!(usage(&site, "transcription.audio").await[0].0, 150);
+}
+
+#[tokio::test]
+async fn a_refused_key_fails_the_transcription_at_once_with_the_reason() {
+    let service = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/audio/transcriptions"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(
+            serde_json::json!({ "error": { "message": "Incorrect API key provided", "type": "invalid_request_error" } }),
+        ))
+        .mount(&service)
+        .await;
+    let objects = Objects::new();
+    let mut settings = settings(&objects);
+    settings.extend([
+        ("OPENAI_BASE_URL", service.uri()),
+        ("OPENAI_API_KEY", "sk-wrong".to_owned()),
+    ]);
+    let site = site(&objects, &pairs(&settings)).await;
+    let mut ada = owner_of_acme(&site).await;
+    let id = upload(&mut ada, "Call.wav", &wav(2, 16_000, 1)).await;
+    check_uploads(&site, &objects).await;
+    let cancelled = ada
+        .post("/api/transcripts/cancel", &[("workspace", "acme"), ("id", &id)])
+        .await;
+    assert_eq!(cancelled.status, StatusCode::OK);
+    let openai = ada
+        .post(
+            "/api/transcripts/transcribe",
+            &[("workspace", "acme"), ("id", &id), ("engine", "openai")],
+        )
+        .await;
+    assert_eq!(openai.status, StatusCode::OK, "{}", openai.body);
+    let config = site.db.config(&pairs(&settings));
+    run_pipeline(&site, registry(&config)).await;
+    let failed = transcript(&mut ada, &id).await;
+    assert_eq!(failed["state"]["stage"], "Failed", "{failed}");
+    assert!(
+        failed["state"]["error"]
+            .as_str()
+            .unwrap()
+            .contains("refused the API key"),
+        "{failed}"
+    );
+    assert_eq!(
+        site.count("select count(*) from jobs where kind = 'transcription.openai' and state = 'dead' and attempts = 1")
+            .await,
+        1,
+        "not retried"
+    );
+    assert!(usage(&site, "transcription.audio").await.is_empty());
+}
