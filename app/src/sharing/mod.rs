@@ -144,4 +144,6 @@ pub struct PublicRecording {
     pub uploaded_at: String,
     pub play_url: Option<String>,
     pub link_expires_at: Option<String>,
+    pub transcript: Option<crate::transcription::TranscriptBody>,
+    pub summary: Option<crate::transcription::SummaryView>,
 }

@@ -438,6 +438,8 @@ fn PublicRecordingView(recording: PublicRecording) -> impl IntoView {
                     <audio controls preload="metadata" src=src class="w-full" data-testid="shared-player" aria-label=format!("Play {}", r.title)></audio>
                 </div>
             })}
+            {r.summary.clone().map(|summary| view! { <crate::transcription::pages::SummaryCard summary /> })}
+            {r.transcript.clone().map(|transcript| view! { <crate::transcription::pages::TranscriptText transcript /> })}
             <p class="text-xs text-slate-500 dark:text-slate-400">
                 {match r.link_expires_at.clone() {
                     Some(at) => format!("This link stops working {at}."),

@@ -227,6 +227,7 @@ pub async fn open(state: &AppState, token: &str, cookies: &str) -> Result<Public
     let Some(recording) = shared_recording(&mut tx, &link).await? else {
         return Ok(PublicView::Gone(NO_LONGER.into()));
     };
+    let (transcript, summary) = crate::transcription::store::transcript(&mut tx, link.resource_id).await?;
     let view = SharedResource::Recording(PublicRecording {
         title: recording.title,
         duration_ms: recording.duration_ms,
@@ -234,6 +235,8 @@ pub async fn open(state: &AppState, token: &str, cookies: &str) -> Result<Public
         uploaded_at: format_time(recording.created_at),
         play_url: Some(format!("/s/{token}/media")),
         link_expires_at: link.expires_at.map(format_time),
+        transcript,
+        summary,
     });
     sqlx::query!(
         "update public_links set view_count = view_count + 1, last_viewed_at = now() where id = $1",

@@ -177,7 +177,7 @@ pub struct TranscriptionState {
     pub requested_engine: EngineChoice,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SegmentView {
     pub start_ms: i64,
     pub end_ms: i64,
@@ -185,7 +185,7 @@ pub struct SegmentView {
     pub speaker: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TranscriptBody {
     pub version: i32,
     pub language: Option<String>,
@@ -194,7 +194,7 @@ pub struct TranscriptBody {
     pub word_count: i64,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SummaryView {
     pub style: summary::SummaryStyle,
     /// "extractive" or "model:{name}".

@@ -53,7 +53,7 @@ fn seek(ms: i64) {
     {
         use wasm_bindgen::JsCast;
         let player = document()
-            .query_selector("[data-testid=player]")
+            .query_selector("audio")
             .ok()
             .flatten()
             .and_then(|e| e.dyn_into::<web_sys::HtmlMediaElement>().ok());
@@ -200,79 +200,98 @@ fn TranscriptBodyView(
             })}
         </div>
         {data.summary.clone().map(|summary| {
-            let (s3, i3) = (s3.clone(), i3.clone());
-            view! {
-                <div class="rounded-2xl border border-slate-200 bg-white p-4 shadow-sm dark:border-slate-800 dark:bg-slate-900" data-testid="summary">
-                    <div class="flex flex-wrap items-center gap-2">
-                        <h2 class="text-lg font-semibold">"Summary"</h2>
-                        <span class="rounded-full bg-slate-100 px-2 py-0.5 text-xs font-medium text-slate-700 dark:bg-slate-800 dark:text-slate-300">{summary.style.label()}</span>
-                        {if summary.is_extractive() {
-                            view! { <span data-testid="summary-method" title="Sentences picked from the transcript on this server" class="rounded-full bg-amber-100 px-2 py-0.5 text-xs font-medium text-amber-900 dark:bg-amber-950 dark:text-amber-200">"extractive"</span> }.into_any()
-                        } else {
-                            view! { <span data-testid="summary-method" class="rounded-full bg-indigo-100 px-2 py-0.5 text-xs font-medium text-indigo-900 dark:bg-indigo-950 dark:text-indigo-200">{engine_label(&summary.method)}</span> }.into_any()
-                        }}
-                    </div>
-                    <p class="mt-2 whitespace-pre-line text-sm leading-6" data-testid="summary-text">{summary.text.clone()}</p>
-                    {(!summary.key_moments.is_empty()).then(|| view! {
-                        <h3 class="mt-4 text-sm font-semibold">"Key moments"</h3>
-                        <ol class="mt-1 space-y-1" data-testid="key-moments">
-                            {summary.key_moments.iter().map(|m| {
-                                let ms = m.ms;
-                                view! {
-                                    <li>
-                                        <button type="button" on:click=move |_| seek(ms) class="text-left text-sm hover:underline">
-                                            <span class="mr-2 font-mono text-indigo-700 dark:text-indigo-300">{clock(ms)}</span>
-                                            {m.title.clone()}
-                                        </button>
-                                    </li>
-                                }
-                            }).collect_view()}
-                        </ol>
-                    })}
-                    {can_run.then(|| view! {
-                        <ActionForm action=summarise attr:class="mt-4 flex flex-wrap items-end gap-2">
-                            <input type="hidden" name="workspace" value=s3.clone() />
-                            <input type="hidden" name="id" value=i3.clone() />
-                            <div>
-                                <label for="summary-style" class="block text-sm font-medium">"Summary style"</label>
-                                <select id="summary-style" name="style" class="mt-1 rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm dark:border-slate-700 dark:bg-slate-950">
-                                    {SummaryStyle::ALL.into_iter().map(|s| view! { <option value=s.key() selected=s == summary.style>{s.label()}</option> }).collect_view()}
-                                </select>
-                            </div>
-                            <SubmitButton label="Summarise again" pending=summarise.pending() />
-                        </ActionForm>
-                    })}
-                </div>
-            }
+            let restyle = can_run.then(|| (s3.clone(), i3.clone(), summarise));
+            view! { <SummaryCard summary restyle /> }
         })}
-        {data.transcript.clone().map(|t| view! {
-            <div class="rounded-2xl border border-slate-200 bg-white p-4 shadow-sm dark:border-slate-800 dark:bg-slate-900">
-                <p class="text-xs text-slate-500 dark:text-slate-400">
-                    {format!("{} words · version {} · {}", t.word_count, t.version, engine_label(&t.engine))}
-                    {t.language.clone().map(|l| format!(" · language: {l}"))}
-                </p>
-                {if t.segments.is_empty() {
-                    view! { <p class="mt-2 text-sm text-slate-600 dark:text-slate-400">"No speech was found in this recording."</p> }.into_any()
+        {data.transcript.clone().map(|transcript| view! { <TranscriptText transcript /> })}
+    }
+}
+
+/// The summary, its key moments (each seeks the page's player) and, for those who may, a form
+/// to summarise again in another style.
+#[component]
+pub fn SummaryCard(
+    summary: super::SummaryView,
+    /// Workspace slug, recording id and the action, when the viewer may ask for a new summary.
+    #[prop(optional_no_strip)]
+    restyle: Option<(String, String, ServerAction<SummariseAgain>)>,
+) -> impl IntoView {
+    view! {
+        <div class="rounded-2xl border border-slate-200 bg-white p-4 shadow-sm dark:border-slate-800 dark:bg-slate-900" data-testid="summary">
+            <div class="flex flex-wrap items-center gap-2">
+                <h2 class="text-lg font-semibold">"Summary"</h2>
+                <span class="rounded-full bg-slate-100 px-2 py-0.5 text-xs font-medium text-slate-700 dark:bg-slate-800 dark:text-slate-300">{summary.style.label()}</span>
+                {if summary.is_extractive() {
+                    view! { <span data-testid="summary-method" title="Sentences picked from the transcript on this server" class="rounded-full bg-amber-100 px-2 py-0.5 text-xs font-medium text-amber-900 dark:bg-amber-950 dark:text-amber-200">"extractive"</span> }.into_any()
                 } else {
-                    view! {
-                        <ol class="mt-2 space-y-2" data-testid="transcript-segments">
-                            {t.segments.into_iter().map(|s| {
-                                let ms = s.start_ms;
-                                view! {
-                                    <li class="flex gap-3 text-sm leading-6">
-                                        <button type="button" on:click=move |_| seek(ms) class="shrink-0 font-mono text-xs text-indigo-700 hover:underline dark:text-indigo-300" aria-label=format!("Play from {}", clock(ms))>{clock(ms)}</button>
-                                        <p>
-                                            {s.speaker.map(|sp| view! { <span class="mr-1 font-semibold">{sp} ":"</span> })}
-                                            {s.text}
-                                        </p>
-                                    </li>
-                                }
-                            }).collect_view()}
-                        </ol>
-                    }.into_any()
+                    view! { <span data-testid="summary-method" class="rounded-full bg-indigo-100 px-2 py-0.5 text-xs font-medium text-indigo-900 dark:bg-indigo-950 dark:text-indigo-200">{engine_label(&summary.method)}</span> }.into_any()
                 }}
             </div>
-        })}
+            <p class="mt-2 whitespace-pre-line text-sm leading-6" data-testid="summary-text">{summary.text.clone()}</p>
+            {(!summary.key_moments.is_empty()).then(|| view! {
+                <h3 class="mt-4 text-sm font-semibold">"Key moments"</h3>
+                <ol class="mt-1 space-y-1" data-testid="key-moments">
+                    {summary.key_moments.iter().map(|m| {
+                        let ms = m.ms;
+                        view! {
+                            <li>
+                                <button type="button" on:click=move |_| seek(ms) class="text-left text-sm hover:underline">
+                                    <span class="mr-2 font-mono text-indigo-700 dark:text-indigo-300">{clock(ms)}</span>
+                                    {m.title.clone()}
+                                </button>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ol>
+            })}
+            {restyle.map(|(slug, id, summarise)| view! {
+                <ActionForm action=summarise attr:class="mt-4 flex flex-wrap items-end gap-2">
+                    <input type="hidden" name="workspace" value=slug />
+                    <input type="hidden" name="id" value=id />
+                    <div>
+                        <label for="summary-style" class="block text-sm font-medium">"Summary style"</label>
+                        <select id="summary-style" name="style" class="mt-1 rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm dark:border-slate-700 dark:bg-slate-950">
+                            {SummaryStyle::ALL.into_iter().map(|s| view! { <option value=s.key() selected=s == summary.style>{s.label()}</option> }).collect_view()}
+                        </select>
+                    </div>
+                    <SubmitButton label="Summarise again" pending=summarise.pending() />
+                </ActionForm>
+            })}
+        </div>
+    }
+}
+
+/// The transcript's text by segment, each with its time (which seeks the page's player).
+#[component]
+pub fn TranscriptText(transcript: super::TranscriptBody) -> impl IntoView {
+    let t = transcript;
+    view! {
+        <div class="rounded-2xl border border-slate-200 bg-white p-4 shadow-sm dark:border-slate-800 dark:bg-slate-900">
+            <p class="text-xs text-slate-500 dark:text-slate-400">
+                {format!("{} words · version {} · {}", t.word_count, t.version, engine_label(&t.engine))}
+                {t.language.clone().map(|l| format!(" · language: {l}"))}
+            </p>
+            {if t.segments.is_empty() {
+                view! { <p class="mt-2 text-sm text-slate-600 dark:text-slate-400">"No speech was found in this recording."</p> }.into_any()
+            } else {
+                view! {
+                    <ol class="mt-2 space-y-2" data-testid="transcript-segments">
+                        {t.segments.into_iter().map(|s| {
+                            let ms = s.start_ms;
+                            view! {
+                                <li class="flex gap-3 text-sm leading-6">
+                                    <button type="button" on:click=move |_| seek(ms) class="shrink-0 font-mono text-xs text-indigo-700 hover:underline dark:text-indigo-300" aria-label=format!("Play from {}", clock(ms))>{clock(ms)}</button>
+                                    <p>
+                                        {s.speaker.map(|sp| view! { <span class="mr-1 font-semibold">{sp} ":"</span> })}
+                                        {s.text}
+                                    </p>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ol>
+                }.into_any()
+            }}
+        </div>
     }
 }
 

@@ -39,7 +39,7 @@ impl SummaryStyle {
 }
 
 /// A point in the recording worth jumping to.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyMoment {
     pub ms: i64,
     pub title: String,

@@ -171,6 +171,21 @@ async fn an_accepted_upload_is_transcribed_locally_summarised_and_counted_once()
         .await;
     assert_eq!(finished, 1);
 
+    // A public link shows the transcript and summary too, read-only.
+    let link = crate::sharing::create_link(&mut ada, &id, "7", "").await;
+    assert_eq!(link.status, StatusCode::OK, "{}", link.body);
+    let token = crate::sharing::token_of(link.json().as_str().unwrap());
+    let mut visitor = site.browser(crate::accounts::FIREFOX, "203.0.113.9");
+    let shared = crate::sharing::open(&mut visitor, &token).await;
+    let recording = &shared["Open"]["Recording"];
+    assert_eq!(recording["transcript"]["segments"], body["segments"]);
+    assert_eq!(recording["summary"]["text"], summary["text"]);
+    assert!(crate::sharing::visible_with_token(&site, &token, "transcript_words").await >= 40);
+    assert_eq!(
+        crate::sharing::visible_with_token(&site, &token, "usage_events").await,
+        0
+    );
+
     // The same job run again (a crash after it committed) stores a new version, counts nothing new.
     let job: uuid::Uuid =
         sqlx::query_scalar("select id from jobs where kind = 'transcription.local' order by created_at desc limit 1")

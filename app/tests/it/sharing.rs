@@ -293,7 +293,7 @@ async fn detail_in(browser: &mut Browser, workspace: &str, id: &str) -> serde_js
     reply.json()
 }
 
-async fn create_link(ada: &mut Browser, id: &str, days: &str, password: &str) -> crate::accounts::Reply {
+pub(crate) async fn create_link(ada: &mut Browser, id: &str, days: &str, password: &str) -> crate::accounts::Reply {
     ada.post(
         "/api/sharing/links/create",
         &[
@@ -307,18 +307,18 @@ async fn create_link(ada: &mut Browser, id: &str, days: &str, password: &str) ->
     .await
 }
 
-fn token_of(url: &str) -> String {
+pub(crate) fn token_of(url: &str) -> String {
     url.rsplit_once("/s/").unwrap().1.to_owned()
 }
 
-async fn open(visitor: &mut Browser, token: &str) -> serde_json::Value {
+pub(crate) async fn open(visitor: &mut Browser, token: &str) -> serde_json::Value {
     let reply = visitor.post("/api/shared/open", &[("token", token)]).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     reply.json()
 }
 
 /// Counts rows of `table` a visitor's transaction sees when it presents `token`.
-async fn visible_with_token(site: &Site, token: &str, table: &str) -> i64 {
+pub(crate) async fn visible_with_token(site: &Site, token: &str, table: &str) -> i64 {
     let mut tx = site.db.app.begin().await.unwrap();
     app::workspaces::tenant::present_public_link(&mut tx, &app::sharing::links::token_digest(token))
         .await
