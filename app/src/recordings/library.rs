@@ -45,6 +45,8 @@ struct Row {
     purge_after: Option<OffsetDateTime>,
     object_key: String,
     content_type: Option<String>,
+    transcription_stage: Option<String>,
+    transcription_percent: Option<i16>,
 }
 
 impl From<Row> for RecordingItem {
@@ -64,6 +66,11 @@ impl From<Row> for RecordingItem {
             uploaded_by: r.uploaded_by.unwrap_or_else(|| "A former member".into()),
             created_at: format_time(r.created_at),
             purge_after: r.purge_after.map(format_time),
+            transcription: r
+                .transcription_stage
+                .as_deref()
+                .and_then(crate::transcription::Stage::from_key)
+                .map(|stage| (stage, r.transcription_percent.unwrap_or(0))),
         }
     }
 }
@@ -77,8 +84,10 @@ pub async fn library(auth: &RequestAuth, slug: &str, trash: bool, page: u32) -> 
         Row,
         r#"select r.id, r.title, r.file_name, r.status, r.rejection, r.size_bytes, r.duration_ms, r.format, r.codec,
                   r.sample_rate, r.channels, u.name as "uploaded_by?", r.created_at, r.purge_after,
-                  r.object_key, r.content_type
+                  r.object_key, r.content_type,
+                  t.stage as "transcription_stage?", t.percent as "transcription_percent?"
            from recordings r left join users u on u.id = r.created_by
+                left join transcriptions t on t.recording_id = r.id
            where r.workspace_id = $1 and (r.deleted_at is not null) = $2
              and (r.status <> 'uploading')
              and ($5 or exists (select 1 from resource_shares s
@@ -339,8 +348,10 @@ pub async fn detail(auth: &RequestAuth, slug: &str, id: &str) -> Result<super::R
         Row,
         r#"select r.id, r.title, r.file_name, r.status, r.rejection, r.size_bytes, r.duration_ms, r.format, r.codec,
                   r.sample_rate, r.channels, u.name as "uploaded_by?", r.created_at, r.purge_after,
-                  r.object_key, r.content_type
+                  r.object_key, r.content_type,
+                  t.stage as "transcription_stage?", t.percent as "transcription_percent?"
            from recordings r left join users u on u.id = r.created_by
+                left join transcriptions t on t.recording_id = r.id
            where r.id = $1 and r.status <> 'uploading'"#,
         id
     )

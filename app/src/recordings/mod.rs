@@ -70,6 +70,8 @@ pub struct RecordingItem {
     pub created_at: String,
     /// In the trash: when it goes for good.
     pub purge_after: Option<String>,
+    /// Where its transcription stands (stage, percent within it), once queued.
+    pub transcription: Option<(crate::transcription::Stage, i16)>,
 }
 
 /// One recording's page: the recording and short-lived links to its file.

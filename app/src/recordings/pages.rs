@@ -60,6 +60,21 @@ pub fn RecordingsPage() -> impl IntoView {
         },
         |(slug, trash, page, _, _)| recording_library(slug, trash, page),
     );
+    // Transcription badges follow the workspace's transcriptions live.
+    let live = crate::transcription::pages::LiveTranscriptions(RwSignal::new(Default::default()));
+    provide_context(live);
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |followed: Option<String>| {
+        let current = slug.get();
+        if followed.as_deref() != Some(current.as_str()) {
+            crate::transcription::pages::follow(&current, None, move |state| {
+                live.0.update(|m| {
+                    m.insert(state.recording_id.clone(), state);
+                })
+            });
+        }
+        current
+    });
     // The upload panel keeps its own state, so it loads once per workspace.
     let upload_info = Resource::new(move || slug.get(), |slug| recording_library(slug, false, 1));
     // A file being checked usually takes a second: look again until none is.
@@ -255,6 +270,15 @@ fn RecordingRow(
                         view! { <A href=link attr:class="truncate font-medium hover:underline">{r.title.clone()}</A> }.into_any()
                     }}
                     {status_badge(r.status)}
+                    {(!in_trash).then(|| {
+                        let (id, loaded) = (r.id.clone(), r.transcription);
+                        let live = use_context::<crate::transcription::pages::LiveTranscriptions>();
+                        move || {
+                            live.and_then(|l| l.0.with(|m| m.get(&id).map(|s| (s.stage, s.percent))))
+                                .or(loaded)
+                                .map(transcription_badge)
+                        }
+                    })}
                 </div>
                 <p class="mt-1 text-xs text-slate-500 dark:text-slate-400">
                     {facts} " · " {r.uploaded_by.clone()} " · " {r.created_at.clone()}
@@ -264,6 +288,26 @@ fn RecordingRow(
             </div>
             {actions}
         </li>
+    }
+}
+
+/// Where the recording's transcription stands, as loaded with the library.
+fn transcription_badge((stage, percent): (crate::transcription::Stage, i16)) -> impl IntoView {
+    use crate::transcription::Stage;
+    let class = match stage {
+        Stage::Done => "bg-indigo-100 text-indigo-800 dark:bg-indigo-950 dark:text-indigo-200",
+        Stage::Failed => "bg-rose-100 text-rose-800 dark:bg-rose-950 dark:text-rose-200",
+        Stage::Cancelled => "bg-slate-100 text-slate-700 dark:bg-slate-800 dark:text-slate-300",
+        _ => "bg-sky-100 text-sky-800 dark:bg-sky-950 dark:text-sky-200",
+    };
+    let label = match stage {
+        Stage::Transcribing => format!("Transcribing {percent}%"),
+        other => other.label().to_owned(),
+    };
+    view! {
+        <span class=format!("inline-flex items-center rounded-full px-2 py-0.5 text-xs font-medium {class}") data-testid="transcription-badge">
+            {label}
+        </span>
     }
 }
 

@@ -60,6 +60,16 @@ impl LocalEngine {
         progress: impl FnMut(i32) + 'static,
         cancelled: Arc<AtomicBool>,
     ) -> Result<TranscriptDraft, EngineError> {
+        let duration_ms = (samples.len() as i64) * 1000 / i64::from(super::audio::RATE);
+        // No sound at all: nothing to hear, and the model would only make words up.
+        if samples.iter().all(|s| s.abs() < 1e-4) {
+            return Ok(TranscriptDraft {
+                language: self.english_only.then(|| "en".to_owned()),
+                text: String::new(),
+                duration_ms: Some(duration_ms),
+                segments: Vec::new(),
+            });
+        }
         let language = match language.filter(|l| *l != "auto") {
             _ if self.english_only => Some("en"),
             Some(l) => Some(l),
@@ -147,7 +157,7 @@ impl LocalEngine {
         Ok(TranscriptDraft {
             language: if self.english_only { Some("en".into()) } else { detected },
             text,
-            duration_ms: Some((samples.len() as i64) * 1000 / i64::from(super::audio::RATE)),
+            duration_ms: Some(duration_ms),
             segments,
         })
     }

@@ -175,6 +175,8 @@ pub struct TranscriptionState {
     /// The model that ran ("local:tiny.en"), once known.
     pub engine: Option<String>,
     pub requested_engine: EngineChoice,
+    /// When it last changed (unix ms): of two copies, pages keep the newer.
+    pub updated_ms: i64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

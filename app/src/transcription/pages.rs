@@ -11,16 +11,16 @@ use super::{
 };
 use crate::ui::forms::{latest_outcome, FormAlert, FormNotice, SubmitButton};
 
-/// Follows the recording's transcription over Server-Sent Events while the page is open.
+/// Follows transcriptions over Server-Sent Events while the calling component lives: one
+/// recording's, or (without `recording`) every one in the workspace.
 #[cfg(feature = "hydrate")]
-fn follow(slug: &str, id: &str, live: RwSignal<Option<TranscriptionState>>) {
+pub fn follow(slug: &str, recording: Option<&str>, on_state: impl Fn(TranscriptionState) + 'static) {
     use send_wrapper::SendWrapper;
     use wasm_bindgen::{closure::Closure, JsCast};
-    let url = format!(
-        "/w/{}/live/transcriptions?recording={}",
-        crate::ui::url_encode(slug),
-        crate::ui::url_encode(id)
-    );
+    let mut url = format!("/w/{}/live/transcriptions", crate::ui::url_encode(slug));
+    if let Some(id) = recording {
+        url.push_str(&format!("?recording={}", crate::ui::url_encode(id)));
+    }
     let Ok(source) = web_sys::EventSource::new(&url) else {
         return;
     };
@@ -30,7 +30,7 @@ fn follow(slug: &str, id: &str, live: RwSignal<Option<TranscriptionState>>) {
             .as_string()
             .and_then(|text| serde_json::from_str::<TranscriptionState>(&text).ok());
         if let Some(state) = state {
-            live.set(Some(state));
+            on_state(state);
         }
     });
     if source
@@ -46,6 +46,10 @@ fn follow(slug: &str, id: &str, live: RwSignal<Option<TranscriptionState>>) {
         drop(handler);
     });
 }
+
+/// The library's live transcription states by recording id, pushed by `follow`.
+#[derive(Clone, Copy)]
+pub struct LiveTranscriptions(pub RwSignal<std::collections::HashMap<String, TranscriptionState>>);
 
 /// Moves the page's player to `ms`, and plays.
 fn seek(ms: i64) {
@@ -73,12 +77,11 @@ pub fn TranscriptPanel(slug: String, id: String) -> impl IntoView {
     let summarise = ServerAction::<SummariseAgain>::new();
     let (notice, error) = latest_outcome(&[cancel.value(), again.value(), summarise.value()]);
     let live = RwSignal::new(None::<TranscriptionState>);
-    // A finished stage brings the new transcript or summary.
+    // A finished run brings the new transcript or summary.
     let finished = Memo::new(move |_| {
         live.get()
-            .map(|s| (s.stage, s.stage == Stage::Done || s.stage == Stage::Failed))
-            .filter(|(_, end)| *end)
-            .map(|(stage, _)| stage)
+            .filter(|s| s.stage == Stage::Done || s.stage == Stage::Failed)
+            .map(|s| s.updated_ms)
     });
     let view_data = Resource::new(
         {
@@ -99,7 +102,7 @@ pub fn TranscriptPanel(slug: String, id: String) -> impl IntoView {
         let (slug, id) = (slug.clone(), id.clone());
         Effect::new(move |started: Option<bool>| {
             if started != Some(true) {
-                follow(&slug, &id, live);
+                follow(&slug, Some(&id), move |state| live.set(Some(state)));
             }
             true
         });
@@ -134,8 +137,11 @@ fn TranscriptBodyView(
     summarise: ServerAction<SummariseAgain>,
 ) -> impl IntoView {
     let loaded = data.state.clone();
-    // The live state when it is about this load or newer; else what the page loaded.
-    let state = Signal::derive(move || live.get().or_else(|| loaded.clone()));
+    // Whichever is newer: what the page loaded, or what was pushed since.
+    let state = Signal::derive(move || match (live.get(), loaded.clone()) {
+        (Some(pushed), Some(loaded)) if loaded.updated_ms > pushed.updated_ms => Some(loaded),
+        (pushed, loaded) => pushed.or(loaded),
+    });
     let can_run = data.can_run;
     let openai = data.openai_available;
     let (s3, i3) = (slug.clone(), id.clone());

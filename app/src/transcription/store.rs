@@ -50,7 +50,9 @@ pub async fn segments(conn: &mut PgConnection, transcript_id: Uuid) -> Result<Ve
 
 pub async fn state(conn: &mut PgConnection, recording_id: Uuid) -> Result<Option<TranscriptionState>, sqlx::Error> {
     let row = sqlx::query!(
-        "select stage, percent, error, engine, requested_engine from transcriptions where recording_id = $1",
+        "select stage, percent, error, engine, requested_engine,
+                (extract(epoch from updated_at) * 1000)::bigint as \"updated_ms!\"
+         from transcriptions where recording_id = $1",
         recording_id
     )
     .fetch_optional(&mut *conn)
@@ -62,6 +64,7 @@ pub async fn state(conn: &mut PgConnection, recording_id: Uuid) -> Result<Option
         error: r.error,
         engine: r.engine,
         requested_engine: EngineChoice::from_key(&r.requested_engine).unwrap_or(EngineChoice::Local),
+        updated_ms: r.updated_ms,
     }))
 }
 

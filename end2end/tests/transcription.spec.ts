@@ -1,0 +1,73 @@
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { expect } from "@playwright/test";
+import { completeSignUp, hydrated, test, watchForProblems } from "./support";
+
+const SPOKEN =
+  "Good morning everyone. Today we will review the results of the customer survey. " +
+  "Most people said the new app is easier to use than the old one, but many asked for better search. " +
+  "The design team will share a first version next week, and we will test it with ten customers before the end of the month.";
+
+test("an uploaded recording is transcribed on this server, followed live, then summarised with key moments", async ({
+  page,
+  scratchFile,
+}) => {
+  test.setTimeout(240_000);
+  const problems = watchForProblems(page, (text) => text.includes("frame is sandboxed"));
+  // Real speech, made by espeak-ng (installed by the make targets).
+  const file = scratchFile("Standup.wav", Buffer.alloc(0));
+  execFileSync("espeak-ng", ["-v", "en-us", "-s", "150", "-w", file, SPOKEN]);
+  const stamp = Date.now();
+  const slug = `voices-${stamp}`;
+  await page.goto("/signup");
+  await hydrated(page);
+  await completeSignUp(page, "Tess Transcriber", `transcriber-${stamp}@example.com`);
+  await expect(page).toHaveURL(/\/account\?welcome=1/);
+  await page.goto("/workspaces/new");
+  await hydrated(page);
+  await page.getByLabel("Name").fill("Voices");
+  await page.getByLabel("Address (optional)").fill(slug);
+  await page.getByRole("button", { name: "Create workspace" }).click();
+  await expect(page).toHaveURL(new RegExp(`/w/${slug}$`));
+  await page.goto(`/w/${slug}/recordings`);
+  await hydrated(page);
+
+  await page.locator("#upload-files").setInputFiles({ name: "Standup.wav", mimeType: "audio/wav", buffer: readFileSync(file) });
+  const row = page.getByTestId("recording-row").filter({ hasText: "Standup" });
+  await expect(row.getByTestId("recording-status")).toHaveText("Ready", { timeout: 30_000 });
+  // The library's badge follows the transcription as it goes, without a reload.
+  await expect(row.getByTestId("transcription-badge")).toBeVisible();
+  await expect(row.getByTestId("transcription-badge")).toHaveText("Transcribed", { timeout: 150_000 });
+
+  await row.getByRole("link", { name: "Standup" }).click();
+  await expect(page.getByTestId("recording-title")).toHaveText("Standup");
+  await hydrated(page);
+  const stage = page.getByTestId("transcription-stage");
+  await expect(stage).toHaveText("Transcribed");
+  const segments = page.getByTestId("transcript-segments");
+  await expect(segments).toContainText("customer survey");
+  await expect(page.getByTestId("summary-method")).toHaveText("extractive");
+  const moments = page.getByTestId("key-moments").getByRole("button");
+  await expect(moments).toHaveCount(3);
+
+  // A key moment plays the recording from its time.
+  await moments.nth(2).click();
+  const player = page.getByTestId("player");
+  await expect
+    .poll(() => player.evaluate((audio: HTMLAudioElement) => audio.currentTime), { timeout: 10_000 })
+    .toBeGreaterThan(5);
+
+  // Transcribing again shows the stages as they happen, ending with a new version.
+  await page.getByLabel("Engine").selectOption("local");
+  await page.getByRole("button", { name: "Transcribe again" }).click();
+  await expect(stage).not.toHaveText("Transcribed");
+  await expect(stage).toHaveText("Transcribed", { timeout: 150_000 });
+  await expect(page.getByTestId("transcript-panel")).toContainText("version 2");
+
+  // Another summary style is a new summary, made on this server.
+  await page.getByLabel("Summary style").selectOption("actions");
+  await page.getByRole("button", { name: "Summarise again" }).click();
+  await expect(page.getByTestId("summary")).toContainText("Action items", { timeout: 60_000 });
+  await expect(page.getByTestId("summary-text")).toContainText("•");
+  expect(problems).toEqual([]);
+});
