@@ -9,7 +9,8 @@ CONNECTIONS="${BENCH_CONNECTIONS:-32}"
 APP_ADDR="127.0.0.1:${BENCH_PORT:-3200}"
 BARE_ADDR="127.0.0.1:$(( ${BENCH_PORT:-3200} + 1 ))"
 
-scripts/toolchain.sh --bench
+# Both local models, for the engine's real-time factor on each.
+WHISPER_MODEL=base scripts/toolchain.sh --bench
 use_database
 trap stop_database_if_started EXIT
 for addr in "$APP_ADDR" "$BARE_ADDR" "127.0.0.1:$(( ${BENCH_PORT:-3200} + 2 ))" "127.0.0.1:$(( ${BENCH_PORT:-3200} + 3 ))"; do
@@ -18,7 +19,7 @@ done
 
 echo "== release builds"
 cargo leptos build --release
-cargo build --release -p app --features ssr --example bare_axum --example password_hash
+cargo build --release -p app --features ssr --example bare_axum --example password_hash --example transcription_bench
 
 use_fresh_database audiotricks_bench
 
@@ -48,8 +49,8 @@ BENCH_PASSWORD="violet tractor under 42 lanterns"
 ADMIN_PASSWORD="$BENCH_PASSWORD" RUST_LOG=warn "$CARGO_TARGET_DIR/release/audiotricks" admin create \
   --email bench@example.com --name Bench >/dev/null
 
-# BENCH_ONLY=uploads skips the request-load and sign-in measurements.
-if [ "${BENCH_ONLY:-}" != uploads ]; then
+# BENCH_ONLY=uploads or BENCH_ONLY=transcription runs that section alone.
+if [ -z "${BENCH_ONLY:-}" ]; then
 echo "== load: wrk, 2 threads, $CONNECTIONS connections, ${DURATION}s each, on $(nproc) cores"
 measure "http://$BARE_ADDR/"; base_rps=$RPS
 printf '\n| %-28s | %10s | %8s | %8s | %9s |\n' "endpoint" "req/s" "p50 ms" "p99 ms" "vs bare"
@@ -102,6 +103,20 @@ printf '| %-44s | %8s |\n' "log-in answer, unknown address (median of 4)" "$unkn
 echo
 
 fi
+
+if [ -z "${BENCH_ONLY:-}" ] || [ "$BENCH_ONLY" = transcription ]; then
+echo "== transcription: the local engine on 60 s of speech, the job queue, and the pipeline around the engine"
+speech="$(mktemp --suffix .wav)"
+bench_out="$("$CARGO_TARGET_DIR/release/examples/transcription_bench" "$ROOT/.data/models" "$speech")"
+grep -v '^engine_ms=' <<<"$bench_out"
+engine_ms="$(sed -n 's/^engine_ms=//p' <<<"$bench_out")"
+printf '| %-44s | %10s |\n' "pipeline, the same 60 s file" "ms"
+printf '|%s|%s|\n' "----------------------------------------------" "------------"
+python3 scripts/bench_transcription.py "http://$APP_ADDR" bench@example.com "$BENCH_PASSWORD" "$speech" "$engine_ms"
+rm -f "$speech"
+echo
+fi
+[ "${BENCH_ONLY:-}" != transcription ] || exit 0
 
 # Uploads: the app's own protocol through each backend, next to a raw write of the same bytes to
 # the same store. S3 is s3s-fs on this machine (the store the tests use), with a second server.

@@ -230,19 +230,24 @@ pub fn examine(path: &Path) -> std::io::Result<Result<AudioFacts, String>> {
         .or_else(|| Some(track.num_frames? as f64 / f64::from(sample_rate?)));
     let duration = match from_header {
         Some(s) if s > 0.0 => s,
-        // No length in the headers: add up the packets (no decoding).
+        // No length in the headers: read the packets (no decoding) to where the last one ends.
+        // WebM from browsers gives block timestamps but often no per-packet duration.
         _ => {
-            let mut ticks: u64 = 0;
+            let (mut summed, mut end): (u64, u64) = (0, 0);
             loop {
                 match format.next_packet() {
-                    Ok(Some(packet)) if packet.track_id == track.id => ticks += packet.dur.get(),
+                    Ok(Some(packet)) if packet.track_id == track.id => {
+                        summed += packet.dur.get();
+                        let until = packet.pts.get().max(0) as u64 + packet.dur.get();
+                        end = end.max(until);
+                    }
                     Ok(Some(_)) => {}
                     Ok(None) => break,
-                    Err(_) if ticks > 0 => break,
+                    Err(_) if summed.max(end) > 0 => break,
                     Err(_) => return Ok(Err(damaged())),
                 }
             }
-            seconds(ticks).unwrap_or(0.0)
+            seconds(summed.max(end)).unwrap_or(0.0)
         }
     };
     if duration <= 0.0 {

@@ -263,16 +263,13 @@ async fn finish(
     }
     store_transcript(&mut tx, p, &draft, engine).await?;
     let seconds = draft.duration_ms.unwrap_or(0).div_euclid(1000).max(0);
-    sqlx::query!(
-        "insert into usage_events (workspace_id, kind, quantity, unit, idempotency_key, metadata)
-         values ($1, 'transcription.audio', $2, 'seconds', $3, $4)
-         on conflict (workspace_id, idempotency_key) do nothing",
+    count_usage(
+        &mut tx,
         p.workspace_id,
-        seconds,
+        ("transcription.audio", seconds, "seconds"),
         format!("transcription:{}", ctx.id),
-        serde_json::json!({ "recording": p.recording_id, "engine": engine })
+        serde_json::json!({ "recording": p.recording_id, "engine": engine }),
     )
-    .execute(&mut *tx)
     .await?;
     let summary_job = jobs::enqueue(&mut tx, NewJob::of::<Summarise>(p)).await?;
     sqlx::query!(
@@ -286,6 +283,30 @@ async fn finish(
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
+    Ok(())
+}
+
+/// A `usage_events` entry (kind, quantity, unit), counted once per idempotency key.
+async fn count_usage(
+    conn: &mut PgConnection,
+    workspace_id: Uuid,
+    (kind, quantity, unit): (&str, i64, &str),
+    idempotency_key: String,
+    metadata: serde_json::Value,
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "insert into usage_events (workspace_id, kind, quantity, unit, idempotency_key, metadata)
+         values ($1, $2, $3, $4, $5, $6)
+         on conflict (workspace_id, idempotency_key) do nothing",
+        workspace_id,
+        kind,
+        quantity,
+        unit,
+        idempotency_key,
+        metadata
+    )
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 
@@ -721,16 +742,13 @@ impl Summarise {
         .execute(&mut *tx)
         .await?;
         if tokens > 0 {
-            sqlx::query!(
-                "insert into usage_events (workspace_id, kind, quantity, unit, idempotency_key, metadata)
-                 values ($1, 'summary.tokens', $2, 'tokens', $3, $4)
-                 on conflict (workspace_id, idempotency_key) do nothing",
+            count_usage(
+                &mut tx,
                 p.workspace_id,
-                tokens,
+                ("summary.tokens", tokens, "tokens"),
                 format!("summary:{}", ctx.id),
-                serde_json::json!({ "recording": p.recording_id, "method": method })
+                serde_json::json!({ "recording": p.recording_id, "method": method }),
             )
-            .execute(&mut *tx)
             .await?;
         }
         sqlx::query!(

@@ -74,10 +74,15 @@ async fn run_pipeline(site: &Site, registry: Registry) {
     workers.stop().await;
 }
 
+/// Calls `/api/transcripts/{what}` for the recording `id` in Acme, with `extra` fields.
+async fn act(browser: &mut Browser, what: &str, id: &str, extra: &[(&str, &str)]) -> crate::accounts::Reply {
+    let mut fields = vec![("workspace", "acme"), ("id", id)];
+    fields.extend_from_slice(extra);
+    browser.post(&format!("/api/transcripts/{what}"), &fields).await
+}
+
 async fn transcript(browser: &mut Browser, id: &str) -> serde_json::Value {
-    let reply = browser
-        .post("/api/transcripts/view", &[("workspace", "acme"), ("id", id)])
-        .await;
+    let reply = act(browser, "view", id, &[]).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     reply.json()
 }
@@ -247,9 +252,7 @@ async fn a_transcription_can_be_cancelled_and_run_again_and_pages_follow_it_live
     };
     assert!(next_event().await.contains("\"stage\":\"Queued\""));
 
-    let cancelled = ada
-        .post("/api/transcripts/cancel", &[("workspace", "acme"), ("id", &id)])
-        .await;
+    let cancelled = act(&mut ada, "cancel", &id, &[]).await;
     assert_eq!(cancelled.status, StatusCode::OK, "{}", cancelled.body);
     assert!(
         next_event().await.contains("\"stage\":\"Cancelled\""),
@@ -260,26 +263,14 @@ async fn a_transcription_can_be_cancelled_and_run_again_and_pages_follow_it_live
             .await,
         1
     );
-    let twice = ada
-        .post("/api/transcripts/cancel", &[("workspace", "acme"), ("id", &id)])
-        .await;
+    let twice = act(&mut ada, "cancel", &id, &[]).await;
     assert_eq!(twice.status, StatusCode::CONFLICT);
 
     // No OpenAI key: that engine is refused in words; the local one runs.
-    let openai = ada
-        .post(
-            "/api/transcripts/transcribe",
-            &[("workspace", "acme"), ("id", &id), ("engine", "openai")],
-        )
-        .await;
+    let openai = act(&mut ada, "transcribe", &id, &[("engine", "openai")]).await;
     assert_eq!(openai.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", openai.body);
     assert!(openai.body.contains("API keys page"));
-    let again = ada
-        .post(
-            "/api/transcripts/transcribe",
-            &[("workspace", "acme"), ("id", &id), ("engine", "local")],
-        )
-        .await;
+    let again = act(&mut ada, "transcribe", &id, &[("engine", "local")]).await;
     assert_eq!(again.status, StatusCode::OK, "{}", again.body);
     assert!(next_event().await.contains("\"stage\":\"Queued\""));
     let config = site.db.config(&pairs(&settings));
@@ -292,12 +283,7 @@ async fn a_transcription_can_be_cancelled_and_run_again_and_pages_follow_it_live
     }
 
     // A new summary style is a new summary job; a viewer may read but not ask for it.
-    let restyle = ada
-        .post(
-            "/api/transcripts/summarise",
-            &[("workspace", "acme"), ("id", &id), ("style", "actions")],
-        )
-        .await;
+    let restyle = act(&mut ada, "summarise", &id, &[("style", "actions")]).await;
     assert_eq!(restyle.status, StatusCode::OK, "{}", restyle.body);
     run_pipeline(&site, registry(&config)).await;
     assert_eq!(transcript(&mut ada, &id).await["summary"]["style"], "Actions");
@@ -467,16 +453,9 @@ async fn a_refused_key_fails_the_transcription_at_once_with_the_reason() {
     let mut ada = owner_of_acme(&site).await;
     let id = upload(&mut ada, "Call.wav", &wav(2, 16_000, 1)).await;
     check_uploads(&site, &objects).await;
-    let cancelled = ada
-        .post("/api/transcripts/cancel", &[("workspace", "acme"), ("id", &id)])
-        .await;
+    let cancelled = act(&mut ada, "cancel", &id, &[]).await;
     assert_eq!(cancelled.status, StatusCode::OK);
-    let openai = ada
-        .post(
-            "/api/transcripts/transcribe",
-            &[("workspace", "acme"), ("id", &id), ("engine", "openai")],
-        )
-        .await;
+    let openai = act(&mut ada, "transcribe", &id, &[("engine", "openai")]).await;
     assert_eq!(openai.status, StatusCode::OK, "{}", openai.body);
     let config = site.db.config(&pairs(&settings));
     run_pipeline(&site, registry(&config)).await;
@@ -496,4 +475,69 @@ async fn a_refused_key_fails_the_transcription_at_once_with_the_reason() {
         "not retried"
     );
     assert!(usage(&site, "transcription.audio").await.is_empty());
+}
+
+/// `speech()` encoded by ffmpeg with `codec` into a file with `extension`.
+fn speech_as(extension: &str, codec: &[&str]) -> Vec<u8> {
+    let objects = Objects::new();
+    std::fs::create_dir_all(&objects.0).unwrap();
+    let (wav_file, out) = (
+        objects.0.join("speech.wav"),
+        objects.0.join(format!("speech.{extension}")),
+    );
+    std::fs::write(&wav_file, speech()).unwrap();
+    let encoded = std::process::Command::new("ffmpeg")
+        .args(["-nostdin", "-loglevel", "error", "-i"])
+        .arg(&wav_file)
+        .args(codec)
+        .arg(&out)
+        .status()
+        .expect("ffmpeg is installed by scripts/toolchain.sh");
+    assert!(encoded.success());
+    std::fs::read(&out).unwrap()
+}
+
+#[tokio::test]
+async fn an_mp3_and_a_browser_recorded_webm_both_become_transcripts_with_word_timings() {
+    let objects = Objects::new();
+    let settings = settings(&objects);
+    let site = site(&objects, &pairs(&settings)).await;
+    let mut ada = owner_of_acme(&site).await;
+    let mp3 = upload(
+        &mut ada,
+        "Podcast.mp3",
+        &speech_as("mp3", &["-c:a", "libmp3lame", "-b:a", "64k"]),
+    )
+    .await;
+    // What MediaRecorder makes in Chromium and Firefox: Opus in WebM.
+    let webm = upload(
+        &mut ada,
+        "Voice note.webm",
+        &speech_as("webm", &["-c:a", "libopus", "-b:a", "32k"]),
+    )
+    .await;
+    check_uploads(&site, &objects).await;
+    let config = site.db.config(&pairs(&settings));
+    run_pipeline(&site, registry(&config)).await;
+    for id in [mp3, webm] {
+        let done = transcript(&mut ada, &id).await;
+        let detail = ada
+            .post("/api/recordings/detail", &[("workspace", "acme"), ("id", &id)])
+            .await
+            .body;
+        assert_eq!(done["state"]["stage"], "Done", "{done} {detail}");
+        let text = done["transcript"]["segments"].to_string().to_lowercase();
+        assert!(text.contains("survey"), "{text}");
+        assert!(done["transcript"]["word_count"].as_i64().unwrap() >= 40, "{done}");
+    }
+    // Words carry timings inside their segment's span.
+    let outside: Vec<(i64,)> = in_acme(
+        &site,
+        "select count(*) from transcript_words w join transcript_segments s on s.id = w.segment_id
+         where w.end_ms < w.start_ms or w.start_ms < s.start_ms - 1000 or w.end_ms > s.end_ms + 1000
+           or $1 = ''",
+        "x",
+    )
+    .await;
+    assert_eq!(outside[0].0, 0);
 }
