@@ -69,5 +69,37 @@ test("an uploaded recording is transcribed on this server, followed live, then s
   await page.getByRole("button", { name: "Summarise again" }).click();
   await expect(page.getByTestId("summary")).toContainText("Action items", { timeout: 60_000 });
   await expect(page.getByTestId("summary-text")).toContainText("•");
+  // An SRT export downloads, parses, and its cues carry the transcript's words in order.
+  const exportForm = page.getByTestId("export");
+  await exportForm.getByLabel("Format").selectOption("srt");
+  const [download] = await Promise.all([
+    page.waitForEvent("download"),
+    exportForm.getByRole("button", { name: "Download" }).click(),
+  ]);
+  expect(download.suggestedFilename()).toBe("Standup.srt");
+  const srt = readFileSync(await download.path(), "utf8");
+  const cues = srt.trim().split("\n\n").map((block) => block.split("\n"));
+  expect(cues.length).toBeGreaterThan(1);
+  const toMs = (t: string) => {
+    const [hms, ms] = t.split(",");
+    const [h, m, s] = hms.split(":").map(Number);
+    return ((h * 60 + m) * 60 + s) * 1000 + Number(ms);
+  };
+  let previousEnd = 0;
+  cues.forEach((lines, i) => {
+    expect(lines[0]).toBe(String(i + 1));
+    const [from, to] = lines[1].split(" --> ").map(toMs);
+    expect(from).toBeGreaterThanOrEqual(previousEnd);
+    expect(to).toBeGreaterThan(from);
+    previousEnd = to;
+    expect(lines.length).toBeLessThanOrEqual(4);
+    for (const line of lines.slice(2)) expect(line.length).toBeLessThanOrEqual(42);
+  });
+  const subtitleWords = cues.flatMap((lines) => lines.slice(2).join(" ").split(/\s+/));
+  const transcriptWords = ((await segments.textContent()) ?? "")
+    .replace(/\d+:\d{2}/g, " ")
+    .split(/\s+/)
+    .filter(Boolean);
+  expect(subtitleWords.join(" ")).toBe(transcriptWords.join(" "));
   expect(problems).toEqual([]);
 });

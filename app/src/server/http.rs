@@ -47,6 +47,10 @@ pub fn router(state: AppState) -> Router {
         .route("/storage/public/{*rest}", get(storage::public::serve))
         .route("/w/{slug}/logo", axum::routing::post(crate::workspaces::logo::form))
         .route(
+            "/w/{slug}/recordings/{id}/export",
+            get(crate::transcription::download::export),
+        )
+        .route(
             "/w/{slug}/live/transcriptions",
             get(crate::transcription::live::stream_progress),
         )

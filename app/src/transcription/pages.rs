@@ -209,7 +209,46 @@ fn TranscriptBodyView(
             let restyle = can_run.then(|| (s3.clone(), i3.clone(), summarise));
             view! { <SummaryCard summary restyle /> }
         })}
-        {data.transcript.clone().map(|transcript| view! { <TranscriptText transcript /> })}
+        {data.transcript.clone().map(|transcript| view! {
+            <TranscriptText transcript />
+            <ExportCard slug=slug_of() id=id_of() has_summary=data.summary.is_some() />
+        })}
+    }
+}
+
+/// Downloads of the transcript: a plain GET form, so it works before the page is interactive.
+#[component]
+fn ExportCard(slug: String, id: String, has_summary: bool) -> impl IntoView {
+    let action = format!(
+        "/w/{}/recordings/{}/export",
+        crate::ui::url_encode(&slug),
+        crate::ui::url_encode(&id)
+    );
+    let check = "h-4 w-4 rounded border-slate-300 text-indigo-600 dark:border-slate-700";
+    view! {
+        <form method="get" action=action data-testid="export" class="rounded-2xl border border-slate-200 bg-white p-4 shadow-sm dark:border-slate-800 dark:bg-slate-900">
+            <h2 class="text-lg font-semibold">"Export"</h2>
+            <div class="mt-3 flex flex-wrap items-end gap-4">
+                <div>
+                    <label for="export-format" class="block text-sm font-medium">"Format"</label>
+                    <select id="export-format" name="format" class="mt-1 rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm dark:border-slate-700 dark:bg-slate-950">
+                        <option value="txt">"Text (.txt)"</option>
+                        <option value="srt">"Subtitles (.srt)"</option>
+                        <option value="vtt">"Web subtitles (.vtt)"</option>
+                        <option value="json">"JSON with word timings (.json)"</option>
+                    </select>
+                </div>
+                <fieldset class="flex flex-wrap gap-4 text-sm">
+                    <legend class="sr-only">"Include"</legend>
+                    <label class="flex items-center gap-2"><input type="checkbox" name="timestamps" value="1" checked class=check />"Timestamps (text)"</label>
+                    <label class="flex items-center gap-2"><input type="checkbox" name="speakers" value="1" checked class=check />"Speakers"</label>
+                    {has_summary.then(|| view! {
+                        <label class="flex items-center gap-2"><input type="checkbox" name="summary" value="1" checked class=check />"Summary (text, JSON)"</label>
+                    })}
+                </fieldset>
+                <button type="submit" class="rounded-lg bg-indigo-600 px-4 py-2 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500">"Download"</button>
+            </div>
+        </form>
     }
 }
 

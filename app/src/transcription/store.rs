@@ -127,3 +127,36 @@ pub async fn transcript(
     };
     Ok((Some(body), summary))
 }
+
+/// The recording's transcript with words and speakers, for an export; None before there is one.
+pub async fn document(
+    conn: &mut PgConnection,
+    recording_id: Uuid,
+) -> Result<Option<super::export::Document>, sqlx::Error> {
+    let Some(t) = sqlx::query!(
+        "select t.id, t.language, r.title from transcripts t join recordings r on r.id = t.recording_id
+         where t.recording_id = $1",
+        recording_id
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let speakers: Vec<Option<String>> = sqlx::query_scalar!(
+        "select coalesce(sp.display_name, sp.label) from transcript_segments s
+         left join transcript_speakers sp on sp.id = s.speaker_id
+         where s.transcript_id = $1 order by s.position",
+        t.id
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let segments = segments(conn, t.id).await?;
+    let (_, summary) = transcript(conn, recording_id).await?;
+    Ok(Some(super::export::Document {
+        title: t.title,
+        language: t.language,
+        segments: segments.into_iter().zip(speakers).collect(),
+        summary,
+    }))
+}

@@ -176,6 +176,47 @@ async fn an_accepted_upload_is_transcribed_locally_summarised_and_counted_once()
         .await;
     assert_eq!(finished, 1);
 
+    // Exports: subtitles that follow the words, text with the summary; each one counted.
+    let srt = ada
+        .get(&format!("/w/acme/recordings/{id}/export?format=srt&speakers=1"))
+        .await;
+    assert_eq!(srt.status, StatusCode::OK, "{}", srt.body);
+    assert!(srt.headers["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains("Standup.srt"));
+    let blocks: Vec<&str> = srt.body.trim().split("\n\n").collect();
+    assert!(blocks.len() >= 3, "{}", srt.body);
+    let mut said = Vec::new();
+    let mut previous_end = 0;
+    for (i, block) in blocks.iter().enumerate() {
+        let lines: Vec<&str> = block.lines().collect();
+        assert_eq!(lines[0], (i + 1).to_string());
+        let (from, to) = lines[1].split_once(" --> ").unwrap();
+        let ms = |t: &str| {
+            let (hms, millis) = t.split_once(',').unwrap();
+            let parts: Vec<i64> = hms.split(':').map(|p| p.parse().unwrap()).collect();
+            ((parts[0] * 60 + parts[1]) * 60 + parts[2]) * 1000 + millis.parse::<i64>().unwrap()
+        };
+        assert!(ms(from) >= previous_end && ms(to) > ms(from), "{block}");
+        previous_end = ms(to);
+        assert!((3..=4).contains(&lines.len()), "one or two lines: {block}");
+        assert!(lines[2..].iter().all(|l| l.chars().count() <= 42), "{block}");
+        said.extend(lines[2..].iter().flat_map(|l| l.split_whitespace()));
+    }
+    let words_said = said.len() as i64;
+    assert_eq!(words_said, body["word_count"].as_i64().unwrap(), "every word once");
+    let text = ada
+        .get(&format!(
+            "/w/acme/recordings/{id}/export?format=txt&summary=1&timestamps=1"
+        ))
+        .await;
+    assert!(text.body.starts_with("Standup\n\nSummary (Brief)\n"), "{}", text.body);
+    assert!(text.body.contains("[0:00] "));
+    let wrong = ada.get(&format!("/w/acme/recordings/{id}/export?format=pdf")).await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(usage(&site, "export.file").await.len(), 2);
+
     // A public link shows the transcript and summary too, read-only.
     let link = crate::sharing::create_link(&mut ada, &id, "7", "").await;
     assert_eq!(link.status, StatusCode::OK, "{}", link.body);
