@@ -57,6 +57,25 @@ test("an uploaded recording is transcribed on this server, followed live, then s
     .poll(() => player.evaluate((audio: HTMLAudioElement) => audio.currentTime), { timeout: 10_000 })
     .toBeGreaterThan(5);
 
+  // Clicking a word plays from it, and the word being played is highlighted.
+  await segments.getByText("design", { exact: true }).click();
+  await expect
+    .poll(() => player.evaluate((audio: HTMLAudioElement) => audio.currentTime), { timeout: 10_000 })
+    .toBeGreaterThan(8);
+  await expect(segments.locator(".is-current")).toHaveCount(1, { timeout: 10_000 });
+  await player.evaluate((audio: HTMLAudioElement) => audio.pause());
+  // Find counts matches; "?" lists the shortcuts.
+  await page.getByLabel("Find in transcript").fill("SURVEY");
+  await expect(page.getByTestId("find-count")).toHaveText("1 of 1");
+  await expect(segments.locator(".is-match-current")).toHaveText("survey.");
+  await page.getByLabel("Find in transcript").fill("zebra");
+  await expect(page.getByTestId("find-count")).toHaveText("No matches");
+  await page.getByRole("heading", { name: "Summary" }).click();
+  await page.keyboard.press("?");
+  await expect(page.getByRole("dialog", { name: "Keyboard shortcuts" })).toBeVisible();
+  await page.keyboard.press("Escape");
+  await expect(page.getByRole("dialog", { name: "Keyboard shortcuts" })).toBeHidden();
+
   // Transcribing again shows the stages as they happen, ending with a new version.
   await page.getByLabel("Engine").selectOption("local");
   await page.getByRole("button", { name: "Transcribe again" }).click();

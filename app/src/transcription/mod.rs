@@ -26,6 +26,7 @@ pub mod pages;
 pub mod pieces;
 #[cfg(feature = "ssr")]
 pub mod pipeline;
+pub mod reader;
 #[cfg(feature = "ssr")]
 pub mod service;
 #[cfg(feature = "ssr")]
@@ -189,6 +190,8 @@ pub struct SegmentView {
     pub end_ms: i64,
     pub text: String,
     pub speaker: Option<String>,
+    /// (start ms, end ms, text), in order; empty when the engine gave no word timings.
+    pub words: Vec<(i64, i64, String)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

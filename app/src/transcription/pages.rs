@@ -306,38 +306,19 @@ pub fn SummaryCard(
     }
 }
 
-/// The transcript's text by segment, each with its time (which seeks the page's player).
+/// The transcript to read along with the player (see `reader`).
 #[component]
 pub fn TranscriptText(transcript: super::TranscriptBody) -> impl IntoView {
-    let t = transcript;
-    view! {
-        <div class="rounded-2xl border border-slate-200 bg-white p-4 shadow-sm dark:border-slate-800 dark:bg-slate-900">
-            <p class="text-xs text-slate-500 dark:text-slate-400">
-                {format!("{} words · version {} · {}", t.word_count, t.version, engine_label(&t.engine))}
-                {t.language.clone().map(|l| format!(" · language: {l}"))}
-            </p>
-            {if t.segments.is_empty() {
-                view! { <p class="mt-2 text-sm text-slate-600 dark:text-slate-400">"No speech was found in this recording."</p> }.into_any()
-            } else {
-                view! {
-                    <ol class="mt-2 space-y-2" data-testid="transcript-segments">
-                        {t.segments.into_iter().map(|s| {
-                            let ms = s.start_ms;
-                            view! {
-                                <li class="flex gap-3 text-sm leading-6">
-                                    <button type="button" on:click=move |_| seek(ms) class="shrink-0 font-mono text-xs text-indigo-700 hover:underline dark:text-indigo-300" aria-label=format!("Play from {}", clock(ms))>{clock(ms)}</button>
-                                    <p>
-                                        {s.speaker.map(|sp| view! { <span class="mr-1 font-semibold">{sp} ":"</span> })}
-                                        {s.text}
-                                    </p>
-                                </li>
-                            }
-                        }).collect_view()}
-                    </ol>
-                }.into_any()
-            }}
-        </div>
+    let mut meta = format!(
+        "{} words · version {} · {}",
+        transcript.word_count,
+        transcript.version,
+        engine_label(&transcript.engine)
+    );
+    if let Some(language) = &transcript.language {
+        meta.push_str(&format!(" · language: {language}"));
     }
+    view! { <super::reader::TranscriptReader transcript meta /> }
 }
 
 /// "local:tiny.en" → "Whisper tiny.en on this server"; "openai:whisper-1" → "whisper-1".

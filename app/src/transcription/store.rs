@@ -68,7 +68,7 @@ pub async fn state(conn: &mut PgConnection, recording_id: Uuid) -> Result<Option
     }))
 }
 
-/// The transcript (segments only; words come with the transcript editor) and its summary.
+/// The transcript (segments with their words and speakers) and its summary.
 pub async fn transcript(
     conn: &mut PgConnection,
     recording_id: Uuid,
@@ -82,22 +82,9 @@ pub async fn transcript(
     else {
         return Ok((None, None));
     };
-    let segments = sqlx::query!(
-        "select s.start_ms, s.end_ms, s.text, coalesce(sp.display_name, sp.label) as speaker
-         from transcript_segments s left join transcript_speakers sp on sp.id = s.speaker_id
-         where s.transcript_id = $1 order by s.position",
-        t.id
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    let word_count = sqlx::query_scalar!(
-        "select count(*) from transcript_words w join transcript_segments s on s.id = w.segment_id
-         where s.transcript_id = $1",
-        t.id
-    )
-    .fetch_one(&mut *conn)
-    .await?
-    .unwrap_or(0);
+    let speakers = speakers_of(conn, t.id).await?;
+    let segments = segments(conn, t.id).await?;
+    let word_count = segments.iter().map(|s| s.words.len() as i64).sum();
     let summary = sqlx::query!(
         "select style, method, text, key_moments from summaries where transcript_id = $1",
         t.id
@@ -116,11 +103,13 @@ pub async fn transcript(
         engine: t.engine,
         segments: segments
             .into_iter()
-            .map(|s| SegmentView {
+            .zip(speakers)
+            .map(|(s, speaker)| SegmentView {
                 start_ms: s.start_ms,
                 end_ms: s.end_ms,
                 text: s.text,
-                speaker: s.speaker,
+                speaker,
+                words: s.words.into_iter().map(|w| (w.start_ms, w.end_ms, w.text)).collect(),
             })
             .collect(),
         word_count,
@@ -143,14 +132,7 @@ pub async fn document(
     else {
         return Ok(None);
     };
-    let speakers: Vec<Option<String>> = sqlx::query_scalar!(
-        "select coalesce(sp.display_name, sp.label) from transcript_segments s
-         left join transcript_speakers sp on sp.id = s.speaker_id
-         where s.transcript_id = $1 order by s.position",
-        t.id
-    )
-    .fetch_all(&mut *conn)
-    .await?;
+    let speakers = speakers_of(conn, t.id).await?;
     let segments = segments(conn, t.id).await?;
     let (_, summary) = transcript(conn, recording_id).await?;
     Ok(Some(super::export::Document {
@@ -159,4 +141,16 @@ pub async fn document(
         segments: segments.into_iter().zip(speakers).collect(),
         summary,
     }))
+}
+
+/// Who speaks each segment, in segment order.
+async fn speakers_of(conn: &mut PgConnection, transcript_id: Uuid) -> Result<Vec<Option<String>>, sqlx::Error> {
+    sqlx::query_scalar!(
+        "select coalesce(sp.display_name, sp.label) from transcript_segments s
+         left join transcript_speakers sp on sp.id = s.speaker_id
+         where s.transcript_id = $1 order by s.position",
+        transcript_id
+    )
+    .fetch_all(&mut *conn)
+    .await
 }
