@@ -120,5 +120,15 @@ test("an uploaded recording is transcribed on this server, followed live, then s
     .split(/\s+/)
     .filter(Boolean);
   expect(subtitleWords.join(" ")).toBe(transcriptWords.join(" "));
+  // The library finds the recording by what was said, with the words marked.
+  await page.goto(`/w/${slug}/recordings`);
+  await hydrated(page);
+  await page.getByLabel("Search titles and transcripts").fill("customer survey");
+  await page.getByRole("button", { name: "Search", exact: true }).click();
+  await expect(page).toHaveURL(/q=customer\+survey/);
+  await expect(page.getByTestId("search-snippet").locator("mark").first()).toHaveText(/customer|survey/i);
+  await page.getByLabel("Search titles and transcripts").fill("zebra");
+  await page.getByRole("button", { name: "Search", exact: true }).click();
+  await expect(page.getByTestId("recordings-empty")).toContainText("Nothing matches");
   expect(problems).toEqual([]);
 });

@@ -11,9 +11,14 @@ use crate::error::AppError;
 use crate::accounts::session::RequestAuth;
 
 #[server(endpoint = "recordings/library")]
-pub async fn recording_library(workspace: String, trash: bool, page: u32) -> Result<LibraryView, AppError> {
+pub async fn recording_library(
+    workspace: String,
+    trash: bool,
+    page: u32,
+    q: Option<String>,
+) -> Result<LibraryView, AppError> {
     let auth = RequestAuth::load().await.map_err(AppError::respond)?;
-    super::library::library(&auth, &workspace, trash, page)
+    super::library::library(&auth, &workspace, trash, page, q.as_deref().unwrap_or(""))
         .await
         .map_err(AppError::respond)
 }

@@ -47,6 +47,7 @@ struct Row {
     content_type: Option<String>,
     transcription_stage: Option<String>,
     transcription_percent: Option<i16>,
+    snippet: Option<String>,
 }
 
 impl From<Row> for RecordingItem {
@@ -71,35 +72,59 @@ impl From<Row> for RecordingItem {
                 .as_deref()
                 .and_then(crate::transcription::Stage::from_key)
                 .map(|stage| (stage, r.transcription_percent.unwrap_or(0))),
+            snippet: r.snippet,
         }
     }
 }
 
-pub async fn library(auth: &RequestAuth, slug: &str, trash: bool, page: u32) -> Result<LibraryView, AppError> {
+/// One page of the library (or the trash). With `search`, only recordings whose title or
+/// transcript has it, best first, each with a snippet of the transcript around the match.
+pub async fn library(
+    auth: &RequestAuth,
+    slug: &str,
+    trash: bool,
+    page: u32,
+    search: &str,
+) -> Result<LibraryView, AppError> {
+    let search = search.trim();
+    if search.chars().count() > 200 {
+        return Err(AppError::invalid_field("q", "Search for at most 200 characters."));
+    }
     // Members whose role cannot read the library see what is shared with them.
     let (access, mut tx) = authorize(auth, slug, Need::Resource(Permission::TranscriptsRead)).await?;
     let everything = access.can(Permission::TranscriptsRead);
     let page = page.clamp(1, 100_000);
     let mut rows = sqlx::query_as!(
         Row,
-        r#"select r.id, r.title, r.file_name, r.status, r.rejection, r.size_bytes, r.duration_ms, r.format, r.codec,
+        r#"with wanted as (select case when $7 <> '' then websearch_to_tsquery('simple', $7) end as q)
+           select r.id, r.title, r.file_name, r.status, r.rejection, r.size_bytes, r.duration_ms, r.format, r.codec,
                   r.sample_rate, r.channels, u.name as "uploaded_by?", r.created_at, r.purge_after,
                   r.object_key, r.content_type,
-                  t.stage as "transcription_stage?", t.percent as "transcription_percent?"
-           from recordings r left join users u on u.id = r.created_by
+                  t.stage as "transcription_stage?", t.percent as "transcription_percent?",
+                  case when tr.search @@ wanted.q
+                       then ts_headline('simple', tr.text, wanted.q,
+                                        'MaxWords=24, MinWords=8, MaxFragments=2, StartSel=' || chr(2) || ', StopSel=' || chr(3))
+                  end as "snippet?"
+           from recordings r cross join wanted
+                left join users u on u.id = r.created_by
                 left join transcriptions t on t.recording_id = r.id
+                left join transcripts tr on tr.recording_id = r.id
            where r.workspace_id = $1 and (r.deleted_at is not null) = $2
              and (r.status <> 'uploading')
              and ($5 or exists (select 1 from resource_shares s
                                 where s.resource_type = 'recording' and s.resource_id = r.id and s.user_id = $6))
-           order by coalesce(r.deleted_at, r.created_at) desc, r.id desc
+             and ($7 = '' or strpos(lower(r.title), lower($7)) > 0 or tr.search @@ wanted.q)
+           order by ($7 <> '' and strpos(lower(r.title), lower($7)) > 0) desc,
+                    coalesce(ts_rank(tr.search, wanted.q), 0) desc,
+                    coalesce(r.deleted_at, r.created_at) desc, r.id desc
            limit $3 offset $4"#,
         access.workspace.id,
         trash,
         PAGE_SIZE + 1,
         (i64::from(page) - 1) * PAGE_SIZE,
         everything,
-        access.user.id
+        access.user.id,
+        search
     )
     .fetch_all(&mut *tx)
     .await?;
@@ -349,7 +374,8 @@ pub async fn detail(auth: &RequestAuth, slug: &str, id: &str) -> Result<super::R
         r#"select r.id, r.title, r.file_name, r.status, r.rejection, r.size_bytes, r.duration_ms, r.format, r.codec,
                   r.sample_rate, r.channels, u.name as "uploaded_by?", r.created_at, r.purge_after,
                   r.object_key, r.content_type,
-                  t.stage as "transcription_stage?", t.percent as "transcription_percent?"
+                  t.stage as "transcription_stage?", t.percent as "transcription_percent?",
+                  null::text as "snippet?"
            from recordings r left join users u on u.id = r.created_by
                 left join transcriptions t on t.recording_id = r.id
            where r.id = $1 and r.status <> 'uploading'"#,

@@ -72,6 +72,9 @@ pub struct RecordingItem {
     pub purge_after: Option<String>,
     /// Where its transcription stands (stage, percent within it), once queued.
     pub transcription: Option<(crate::transcription::Stage, i16)>,
+    /// With a search: the transcript around the match, the matched words between the marks
+    /// `library::MATCH_START` and `MATCH_END`.
+    pub snippet: Option<String>,
 }
 
 /// One recording's page: the recording and short-lived links to its file.
@@ -178,4 +181,10 @@ mod tests {
         assert_eq!(duration_in_words(3_723_000), "1:02:03");
         assert_eq!(duration_in_words(0), "0:00");
     }
+}
+
+/// Marks around the words a search found in a snippet (control characters, never in text).
+pub mod library_marks {
+    pub const MATCH_START: char = '\u{2}';
+    pub const MATCH_END: char = '\u{3}';
 }

@@ -44,6 +44,7 @@ pub fn RecordingsPage() -> impl IntoView {
             .with(|q| q.get("page").and_then(|p| p.parse::<u32>().ok()))
             .unwrap_or(1)
     });
+    let search = Memo::new(move |_| query.with(|q| q.get("q")).unwrap_or_default());
     let library_changed = RwSignal::new(0_u32);
     let trash_action = ServerAction::<TrashRecording>::new();
     let restore_action = ServerAction::<RestoreRecording>::new();
@@ -56,9 +57,10 @@ pub fn RecordingsPage() -> impl IntoView {
                 page.get(),
                 library_changed.get(),
                 trash_action.version().get() + restore_action.version().get() + delete_action.version().get(),
+                search.get(),
             )
         },
-        |(slug, trash, page, _, _)| recording_library(slug, trash, page),
+        |(slug, trash, page, _, _, q)| recording_library(slug, trash, page, Some(q)),
     );
     // Transcription badges follow the workspace's transcriptions live.
     let live = crate::transcription::pages::LiveTranscriptions(RwSignal::new(Default::default()));
@@ -76,7 +78,7 @@ pub fn RecordingsPage() -> impl IntoView {
         current
     });
     // The upload panel keeps its own state, so it loads once per workspace.
-    let upload_info = Resource::new(move || slug.get(), |slug| recording_library(slug, false, 1));
+    let upload_info = Resource::new(move || slug.get(), |slug| recording_library(slug, false, 1, None));
     // A file being checked usually takes a second: look again until none is.
     Effect::new(move |_| {
         let checking = library
@@ -142,10 +144,21 @@ pub fn RecordingsPage() -> impl IntoView {
                         }
                     })}
                 </Transition>
-                <nav aria-label="Recordings" class="flex gap-2">
-                    {tab(false, "Library")}
-                    {tab(true, "Trash")}
-                </nav>
+                <div class="flex flex-wrap items-center justify-between gap-3">
+                    <nav aria-label="Recordings" class="flex gap-2">
+                        {tab(false, "Library")}
+                        {tab(true, "Trash")}
+                    </nav>
+                    // A plain GET form: the search is in the address, so it can be shared and reloaded.
+                    <form method="get" role="search" class="flex gap-2" action=move || format!("/w/{}/recordings", slug.get())>
+                        {move || trash.get().then(|| view! { <input type="hidden" name="trash" value="1" /> })}
+                        <label for="library-search" class="sr-only">"Search titles and transcripts"</label>
+                        <input id="library-search" type="search" name="q" maxlength="200" placeholder="Search titles and transcripts"
+                            prop:value=move || search.get()
+                            class="w-64 rounded-lg border border-slate-300 bg-white px-3 py-1.5 text-sm dark:border-slate-700 dark:bg-slate-950" />
+                        <button type="submit" class="rounded-lg border border-slate-300 px-3 py-1.5 text-sm font-medium hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800">"Search"</button>
+                    </form>
+                </div>
                 <FormNotice message=notice />
                 <FormAlert error=error />
                 <Transition fallback=|| view! { <PageLoading /> }>
@@ -155,6 +168,15 @@ pub fn RecordingsPage() -> impl IntoView {
                             Ok(v) => {
                                 let in_trash = trash.get_untracked();
                                 let slug = slug.get_untracked();
+                                let searched = search.get_untracked();
+                                if v.recordings.is_empty() && !searched.trim().is_empty() {
+                                    return view! {
+                                        <div class="rounded-2xl border border-dashed border-slate-300 p-10 text-center dark:border-slate-700" data-testid="recordings-empty">
+                                            <p class="font-medium">{format!("Nothing matches \u{201c}{}\u{201d}.", searched.trim())}</p>
+                                            <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">"Titles and transcripts are searched; try fewer or other words."</p>
+                                        </div>
+                                    }.into_any();
+                                }
                                 if v.recordings.is_empty() {
                                     return view! {
                                         <div class="rounded-2xl border border-dashed border-slate-300 p-10 text-center dark:border-slate-700" data-testid="recordings-empty">
@@ -173,8 +195,13 @@ pub fn RecordingsPage() -> impl IntoView {
                                         </div>
                                     }.into_any();
                                 }
-                                let older = v.next_page.map(|n| format!("/w/{slug}/recordings?{}page={n}", if in_trash { "trash=1&" } else { "" }));
-                                let newer = (page.get_untracked() > 1).then(|| format!("/w/{slug}/recordings?{}page={}", if in_trash { "trash=1&" } else { "" }, page.get_untracked() - 1));
+                                let keep = format!(
+                                    "{}{}",
+                                    if in_trash { "trash=1&" } else { "" },
+                                    if searched.is_empty() { String::new() } else { format!("q={}&", crate::ui::url_encode(&searched)) }
+                                );
+                                let older = v.next_page.map(|n| format!("/w/{slug}/recordings?{keep}page={n}"));
+                                let newer = (page.get_untracked() > 1).then(|| format!("/w/{slug}/recordings?{keep}page={}", page.get_untracked() - 1));
                                 view! {
                                     <ul class="divide-y divide-slate-200 overflow-hidden rounded-2xl border border-slate-200 bg-white dark:divide-slate-800 dark:border-slate-800 dark:bg-slate-900" data-testid="recordings">
                                         {v.recordings.into_iter().map(|r| view! {
@@ -283,12 +310,32 @@ fn RecordingRow(
                 <p class="mt-1 text-xs text-slate-500 dark:text-slate-400">
                     {facts} " · " {r.uploaded_by.clone()} " · " {r.created_at.clone()}
                 </p>
+                {r.snippet.clone().map(|snippet| view! {
+                    <p class="mt-1 text-sm text-slate-700 dark:text-slate-300" data-testid="search-snippet">{highlighted(&snippet)}</p>
+                })}
                 {r.rejection.clone().map(|why| view! { <p class="mt-1 text-sm text-rose-700 dark:text-rose-300">{why}</p> })}
                 {r.purge_after.clone().map(|when| view! { <p class="mt-1 text-xs text-slate-500 dark:text-slate-400">"Deleted for good on " {when}</p> })}
             </div>
             {actions}
         </li>
     }
+}
+
+/// A search snippet with its matched words marked (the marks are control characters, so the
+/// transcript's own text is never read as markup).
+fn highlighted(snippet: &str) -> impl IntoView {
+    use super::library_marks::{MATCH_END, MATCH_START};
+    let mut parts = Vec::new();
+    for (i, piece) in snippet.split(MATCH_START).enumerate() {
+        match piece.split_once(MATCH_END) {
+            Some((found, rest)) if i > 0 => {
+                parts.push(view! { <mark class="rounded bg-amber-200 px-0.5 text-inherit dark:bg-amber-700">{found.to_owned()}</mark> }.into_any());
+                parts.push(rest.to_owned().into_any());
+            }
+            _ => parts.push(piece.to_owned().into_any()),
+        }
+    }
+    view! { "…" {parts} "…" }
 }
 
 /// Where the recording's transcription stands, as loaded with the library.

@@ -81,6 +81,18 @@ async fn act(browser: &mut Browser, what: &str, id: &str, extra: &[(&str, &str)]
     browser.post(&format!("/api/transcripts/{what}"), &fields).await
 }
 
+/// Acme's library searched for `q`.
+async fn search(browser: &mut Browser, q: &str) -> Vec<serde_json::Value> {
+    let reply = browser
+        .post(
+            "/api/recordings/library",
+            &[("workspace", "acme"), ("trash", "false"), ("page", "1"), ("q", q)],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    reply.json()["recordings"].as_array().unwrap().clone()
+}
+
 async fn transcript(browser: &mut Browser, id: &str) -> serde_json::Value {
     let reply = act(browser, "view", id, &[]).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
@@ -175,6 +187,15 @@ async fn an_accepted_upload_is_transcribed_locally_summarised_and_counted_once()
         )
         .await;
     assert_eq!(finished, 1);
+
+    // The library finds it by its transcript's words, with the match marked in a snippet.
+    let hits = search(&mut ada, "customer survey").await;
+    assert_eq!(hits.len(), 1);
+    let snippet = hits[0]["snippet"].as_str().unwrap();
+    assert!(snippet.to_lowercase().contains("\u{2}survey"), "{snippet:?}");
+    assert_eq!(search(&mut ada, "standup").await.len(), 1, "titles too");
+    assert!(search(&mut ada, "zebra").await.is_empty());
+    assert!(search(&mut ada, "").await[0]["snippet"].is_null());
 
     // Exports: subtitles that follow the words, text with the summary; each one counted.
     let srt = ada
