@@ -143,6 +143,20 @@ impl RequestAuth {
         })
     }
 
+    /// For a plain axum route: the signed-in user, or `Unauthorized`.
+    pub async fn signed_in(state: &AppState, session: Session, parts: &Parts) -> Result<Self, AppError> {
+        let meta = RequestMeta::from_parts(parts, state);
+        let user = authenticate(state, &session, &meta)
+            .await?
+            .ok_or(AppError::Unauthorized)?;
+        Ok(Self {
+            state: state.clone(),
+            session,
+            meta,
+            user: Some(user),
+        })
+    }
+
     pub fn user(&self) -> Result<&CurrentUser, AppError> {
         self.user.as_ref().ok_or(AppError::Unauthorized)
     }

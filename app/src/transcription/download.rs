@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::export::{render, Format, Options};
 use crate::{
-    accounts::session::{authenticate, RequestAuth, RequestMeta},
+    accounts::session::RequestAuth,
     error::AppError,
     server::AppState,
     sharing::service::{authorize_resource, Resource},
@@ -81,16 +81,7 @@ async fn answer(
         summary: on(&query.summary),
     };
     let (parts, _) = request.into_parts();
-    let meta = RequestMeta::from_parts(&parts, &state);
-    let user = authenticate(&state, &session, &meta)
-        .await?
-        .ok_or(AppError::Unauthorized)?;
-    let auth = RequestAuth {
-        state: state.clone(),
-        session,
-        meta,
-        user: Some(user),
-    };
+    let auth = RequestAuth::signed_in(&state, session, &parts).await?;
     let id: Uuid = id.parse().map_err(|_| AppError::NotFound("That recording".into()))?;
     let (access, _, mut tx) =
         authorize_resource(&auth, &slug, Resource::Recording(id), Permission::TranscriptsRead).await?;

@@ -20,7 +20,7 @@ use tower_sessions::Session;
 use uuid::Uuid;
 
 use crate::{
-    accounts::session::{authenticate, RequestAuth, RequestMeta},
+    accounts::session::RequestAuth,
     error::AppError,
     server::AppState,
     sharing::service::{authorize_resource, Resource},
@@ -105,16 +105,7 @@ async fn open(
     request: axum::extract::Request,
 ) -> Result<Sse<impl Stream<Item = Result<Event, std::convert::Infallible>>>, AppError> {
     let (parts, _) = request.into_parts();
-    let meta = RequestMeta::from_parts(&parts, &state);
-    let user = authenticate(&state, &session, &meta)
-        .await?
-        .ok_or(AppError::Unauthorized)?;
-    let auth = RequestAuth {
-        state: state.clone(),
-        session,
-        meta,
-        user: Some(user),
-    };
+    let auth = RequestAuth::signed_in(&state, session, &parts).await?;
     let (workspace, recording) = match &query.recording {
         Some(id) => {
             let id: Uuid = id.parse().map_err(|_| AppError::NotFound("That recording".into()))?;

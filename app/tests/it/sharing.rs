@@ -559,7 +559,25 @@ async fn a_password_link_shows_nothing_until_the_password_and_expires() {
             &[("token", &token), ("password", "tangerine bicycle")],
         )
         .await;
-    assert_eq!(limited.status, StatusCode::TOO_MANY_REQUESTS);
+    if limited.status != StatusCode::TOO_MANY_REQUESTS {
+        // Windows are fixed, per quarter hour: one ended during the guesses, and the new one
+        // must refuse within its own 10.
+        let mut refused = false;
+        for n in 0..10 {
+            let status = guesser
+                .post(
+                    "/api/shared/unlock",
+                    &[("token", &token), ("password", &format!("again {n}"))],
+                )
+                .await
+                .status;
+            if status == StatusCode::TOO_MANY_REQUESTS {
+                refused = true;
+                break;
+            }
+        }
+        assert!(refused, "guessing was never limited");
+    }
 
     // Past its expiry the link shows nothing, even to a browser that had the password.
     let ada_id = user_id(&site, "ada@example.com").await;
