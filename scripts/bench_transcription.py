@@ -8,35 +8,17 @@ decoding, storing, summarising, page read).
 usage: bench_transcription.py APP_URL EMAIL PASSWORD SPEECH.wav ENGINE_MS
 """
 
-import http.cookiejar
-import json
 import sys
 import time
-import urllib.parse
 import urllib.request
+
+from bench_client import App
 
 app, email, password, speech, engine_ms = sys.argv[1:6]
 origin = app.rstrip("/")
 engine_ms = float(engine_ms)
-jar = http.cookiejar.CookieJar()
-opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-
-
-def post(path, data, as_json=False):
-    body = json.dumps(data).encode() if as_json else urllib.parse.urlencode(data).encode()
-    request = urllib.request.Request(
-        origin + path,
-        data=body,
-        headers={
-            "Content-Type": "application/json" if as_json else "application/x-www-form-urlencoded",
-            "Accept": "application/json",
-            "Origin": origin,
-        },
-    )
-    with opener.open(request) as response:
-        text = response.read()
-        return json.loads(text) if text else None
-
+client = App(app)
+post = client.post
 
 post("/api/account/log-in", {"email": email, "password": password})
 slug = f"bench-speech-{int(time.time())}"
@@ -61,7 +43,7 @@ for part in urls:
     request = urllib.request.Request(
         part["url"] if part["url"].startswith("http") else origin + part["url"], data=chunk, method="PUT"
     )
-    with opener.open(request) as response:
+    with client.opener.open(request) as response:
         done.append({"number": n, "etag": response.headers["ETag"]})
 post("/api/uploads/complete", {"workspace": slug, "id": rid, "done": done}, as_json=True)
 completed = time.monotonic()

@@ -12,8 +12,6 @@ import datetime
 import hashlib
 import hmac
 import http.client
-import http.cookiejar
-import json
 import os
 import sys
 import threading
@@ -21,29 +19,15 @@ import time
 import urllib.parse
 import urllib.request
 
+from bench_client import App
+
 app, pid, email, password, mib, backend = sys.argv[1:7]
 store_args = sys.argv[7:]
 size = int(mib) * 1024 * 1024
 origin = app.rstrip("/")
 
-jar = http.cookiejar.CookieJar()
-opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-
-
-def post(path, data, as_json=False):
-    body = json.dumps(data).encode() if as_json else urllib.parse.urlencode(data).encode()
-    request = urllib.request.Request(
-        origin + path,
-        data=body,
-        headers={
-            "Content-Type": "application/json" if as_json else "application/x-www-form-urlencoded",
-            "Accept": "application/json",
-            "Origin": origin,
-        },
-    )
-    with opener.open(request) as response:
-        text = response.read()
-        return json.loads(text) if text else None
+client = App(app)
+post = client.post
 
 
 def rss_kib(field):

@@ -18,6 +18,8 @@ pub mod storage;
 pub mod system;
 pub mod transcription;
 pub mod ui;
+#[cfg(feature = "ssr")]
+pub mod usage;
 pub mod workspaces;
 
 #[cfg(feature = "ssr")]

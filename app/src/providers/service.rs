@@ -40,6 +40,24 @@ fn platform_key(config: &ProvidersConfig, provider: Provider) -> Option<&str> {
     .map(|s| s.expose())
 }
 
+/// Whether the workspace (the transaction's tenant) can use `provider`: its own key, or the
+/// platform's.
+pub async fn key_available(
+    conn: &mut PgConnection,
+    config: &ProvidersConfig,
+    provider: Provider,
+) -> Result<bool, sqlx::Error> {
+    if platform_key(config, provider).is_some() {
+        return Ok(true);
+    }
+    sqlx::query_scalar!(
+        "select exists (select 1 from provider_keys where provider = $1) as \"e!\"",
+        provider.key()
+    )
+    .fetch_one(&mut *conn)
+    .await
+}
+
 fn audit_on(access: &Access, auth: &RequestAuth, action: AuditAction, provider: Provider) -> AuditEvent {
     AuditEvent::new(Actor::User(access.user.id), action)
         .target("workspace", access.workspace.id.to_string())

@@ -166,16 +166,17 @@ pub async fn reconcile_storage(pool: &sqlx::PgPool, store: &Store) -> Result<u64
         if counted != (bytes, objects) {
             off += 1;
             tracing::warn!(%workspace, ?counted, bytes, objects, "storage counters differed from the store");
-            sqlx::query!(
-                "insert into usage_events (workspace_id, kind, quantity, unit, idempotency_key, metadata)
-                 values ($1, 'storage.reconciled', $2, 'bytes', $3, $4)
-                 on conflict (workspace_id, idempotency_key) do nothing",
-                workspace,
-                bytes - counted.0,
-                format!("reconcile:{today}"),
-                serde_json::json!({ "objects": objects - counted.1 })
+            crate::usage::record(
+                &mut tx,
+                crate::usage::UsageEvent {
+                    workspace,
+                    kind: "storage.reconciled",
+                    quantity: bytes - counted.0,
+                    unit: "bytes",
+                    idempotency_key: format!("reconcile:{today}"),
+                    metadata: serde_json::json!({ "objects": objects - counted.1 }),
+                },
             )
-            .execute(&mut *tx)
             .await?;
         }
         sqlx::query!(

@@ -18,20 +18,18 @@ pub struct StorageChange<'a> {
 
 /// Records the change; returns whether it was new (and so counted).
 pub async fn record(conn: &mut PgConnection, change: StorageChange<'_>) -> Result<bool, sqlx::Error> {
-    let inserted = sqlx::query!(
-        "insert into usage_events (workspace_id, kind, quantity, unit, idempotency_key, metadata)
-         values ($1, $2, $3, 'bytes', $4, $5)
-         on conflict (workspace_id, idempotency_key) do nothing",
-        change.workspace,
-        change.kind,
-        change.bytes,
-        change.idempotency_key,
-        change.metadata
+    let inserted = crate::usage::record(
+        conn,
+        crate::usage::UsageEvent {
+            workspace: change.workspace,
+            kind: change.kind,
+            quantity: change.bytes,
+            unit: "bytes",
+            idempotency_key: change.idempotency_key,
+            metadata: change.metadata,
+        },
     )
-    .execute(&mut *conn)
-    .await?
-    .rows_affected()
-        == 1;
+    .await?;
     if inserted {
         sqlx::query!(
             "insert into workspace_storage (workspace_id, bytes, objects) values ($1, greatest($2::bigint, 0), greatest($3::bigint, 0))

@@ -89,14 +89,18 @@ async fn answer(
         .await?
         .ok_or_else(|| AppError::NotFound("A transcript of that recording".into()))?;
     let body = render(&doc, format, options);
-    sqlx::query!(
-        "insert into usage_events (workspace_id, kind, quantity, unit, idempotency_key, metadata)
-         values ($1, 'export.file', 1, 'count', $2, $3)",
-        access.workspace.id,
-        format!("export:{}", Uuid::new_v4()),
-        serde_json::json!({ "recording": id, "format": format.extension(), "user": access.user.id })
+    crate::usage::record(
+        &mut tx,
+        crate::usage::UsageEvent {
+            workspace: access.workspace.id,
+            kind: "export.file",
+            quantity: 1,
+            unit: "count",
+            // Every export counts.
+            idempotency_key: format!("export:{}", Uuid::new_v4()),
+            metadata: serde_json::json!({ "recording": id, "format": format.extension(), "user": access.user.id }),
+        },
     )
-    .execute(&mut *tx)
     .await?;
     tx.commit().await?;
     Ok((

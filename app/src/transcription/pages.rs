@@ -15,8 +15,6 @@ use crate::ui::forms::{latest_outcome, FormAlert, FormNotice, SubmitButton};
 /// recording's, or (without `recording`) every one in the workspace.
 #[cfg(feature = "hydrate")]
 pub fn follow(slug: &str, recording: Option<&str>, on_state: impl Fn(TranscriptionState) + 'static) {
-    use send_wrapper::SendWrapper;
-    use wasm_bindgen::{closure::Closure, JsCast};
     let mut url = format!("/w/{}/live/transcriptions", crate::ui::url_encode(slug));
     if let Some(id) = recording {
         url.push_str(&format!("?recording={}", crate::ui::url_encode(id)));
@@ -24,7 +22,7 @@ pub fn follow(slug: &str, recording: Option<&str>, on_state: impl Fn(Transcripti
     let Ok(source) = web_sys::EventSource::new(&url) else {
         return;
     };
-    let handler = Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
+    crate::ui::dom::listen(&source, "progress", move |event: web_sys::MessageEvent| {
         let state = event
             .data()
             .as_string()
@@ -33,18 +31,8 @@ pub fn follow(slug: &str, recording: Option<&str>, on_state: impl Fn(Transcripti
             on_state(state);
         }
     });
-    if source
-        .add_event_listener_with_callback("progress", handler.as_ref().unchecked_ref())
-        .is_err()
-    {
-        return;
-    }
-    let kept = SendWrapper::new((source, handler));
-    on_cleanup(move || {
-        let (source, handler) = kept.take();
-        source.close();
-        drop(handler);
-    });
+    let source = send_wrapper::SendWrapper::new(source);
+    on_cleanup(move || source.take().close());
 }
 
 /// The library's live transcription states by recording id, pushed by `follow`.
@@ -54,18 +42,7 @@ pub struct LiveTranscriptions(pub RwSignal<std::collections::HashMap<String, Tra
 /// Moves the page's player to `ms`, and plays.
 fn seek(ms: i64) {
     #[cfg(feature = "hydrate")]
-    {
-        use wasm_bindgen::JsCast;
-        let player = document()
-            .query_selector("audio")
-            .ok()
-            .flatten()
-            .and_then(|e| e.dyn_into::<web_sys::HtmlMediaElement>().ok());
-        if let Some(player) = player {
-            player.set_current_time(ms as f64 / 1000.0);
-            let _ = player.play();
-        }
-    }
+    crate::ui::dom::play_from(ms);
     #[cfg(not(feature = "hydrate"))]
     let _ = ms;
 }
@@ -100,12 +77,8 @@ pub fn TranscriptPanel(slug: String, id: String) -> impl IntoView {
     #[cfg(feature = "hydrate")]
     {
         let (slug, id) = (slug.clone(), id.clone());
-        Effect::new(move |started: Option<bool>| {
-            if started != Some(true) {
-                follow(&slug, Some(&id), move |state| live.set(Some(state)));
-            }
-            true
-        });
+        // Reads no signal, so it follows once, for as long as the panel is shown.
+        Effect::new(move |_| follow(&slug, Some(&id), move |state| live.set(Some(state))));
     }
     view! {
         <section class="space-y-6" aria-labelledby="transcript-heading" data-testid="transcript-panel">

@@ -9,6 +9,10 @@
 use leptos::prelude::*;
 
 use super::{clock, TranscriptBody};
+#[cfg(feature = "hydrate")]
+use crate::ui::dom::{listen, player};
+#[cfg(feature = "hydrate")]
+use wasm_bindgen::JsCast;
 
 /// Seconds the arrow keys and J/L move.
 #[cfg(feature = "hydrate")]
@@ -79,16 +83,6 @@ fn reading_words(segment: &super::SegmentView) -> Vec<(i64, i64, String)> {
     }
 }
 
-/// The page's player.
-#[cfg(feature = "hydrate")]
-fn player() -> Option<web_sys::HtmlMediaElement> {
-    document()
-        .query_selector("audio")
-        .ok()
-        .flatten()
-        .and_then(|e| e.dyn_into::<web_sys::HtmlMediaElement>().ok())
-}
-
 #[cfg(feature = "hydrate")]
 fn element(id: &str) -> Option<web_sys::Element> {
     document().get_element_by_id(id)
@@ -107,31 +101,6 @@ fn mark(class: &str, ids: &[String]) {
             let _ = e.class_list().add_1(class);
         }
     }
-}
-
-#[cfg(feature = "hydrate")]
-use wasm_bindgen::JsCast;
-
-/// Listens on `target` while the calling component lives.
-#[cfg(feature = "hydrate")]
-fn listen<E: wasm_bindgen::convert::FromWasmAbi + 'static>(
-    target: &web_sys::EventTarget,
-    event: &'static str,
-    handler: impl Fn(E) + 'static,
-) {
-    use wasm_bindgen::closure::Closure;
-    let closure = Closure::<dyn Fn(E)>::new(handler);
-    if target
-        .add_event_listener_with_callback(event, closure.as_ref().unchecked_ref())
-        .is_err()
-    {
-        return;
-    }
-    let kept = send_wrapper::SendWrapper::new((target.clone(), closure));
-    on_cleanup(move || {
-        let (target, closure) = kept.take();
-        let _ = target.remove_event_listener_with_callback(event, closure.as_ref().unchecked_ref());
-    });
 }
 
 #[cfg(feature = "hydrate")]
@@ -158,11 +127,9 @@ pub fn TranscriptReader(transcript: TranscriptBody, #[prop(into)] meta: String) 
     #[cfg(feature = "hydrate")]
     {
         // The player drives the highlight; follow mode keeps the current line in view.
-        Effect::new(move |done: Option<bool>| {
-            if done == Some(true) {
-                return true;
-            }
-            let Some(audio) = player() else { return false };
+        // Reads no signal, so it runs once, after the transcript is in the page.
+        Effect::new(move |_| {
+            let Some(audio) = player() else { return };
             let last = std::cell::Cell::new((None::<usize>, None::<usize>));
             let media = audio.clone();
             listen(&audio, "timeupdate", move |_: web_sys::Event| {
@@ -213,7 +180,6 @@ pub fn TranscriptReader(transcript: TranscriptBody, #[prop(into)] meta: String) 
                     _ => {}
                 }
             });
-            true
         });
         // Matches are marked, the current one in view.
         Effect::new(move |_| {
@@ -248,10 +214,9 @@ pub fn TranscriptReader(transcript: TranscriptBody, #[prop(into)] meta: String) 
                 .target()
                 .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
                 .and_then(|t| t.get_attribute("data-ms"))
-                .and_then(|ms| ms.parse::<f64>().ok());
-            if let (Some(ms), Some(audio)) = (ms, player()) {
-                audio.set_current_time(ms / 1000.0);
-                let _ = audio.play();
+                .and_then(|ms| ms.parse::<i64>().ok());
+            if let Some(ms) = ms {
+                crate::ui::dom::play_from(ms);
             }
         }
         #[cfg(not(feature = "hydrate"))]

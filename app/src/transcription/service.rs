@@ -10,6 +10,7 @@ use crate::{
     accounts::session::RequestAuth,
     audit::{self, Actor, AuditAction, AuditEvent},
     error::AppError,
+    providers::{service::key_available, Provider},
     sharing::service::{authorize_resource, Resource},
     workspaces::{service::Access, Permission},
 };
@@ -25,16 +26,8 @@ fn audit_on(access: &Access, auth: &RequestAuth, action: AuditAction, id: Uuid) 
         .origin(auth.meta.ip, Some(&auth.meta.user_agent))
 }
 
-/// Whether an OpenAI key is there for this workspace: its own, or the platform's.
 async fn openai_available(conn: &mut PgConnection, auth: &RequestAuth) -> Result<bool, AppError> {
-    if auth.state.config.providers.openai_api_key.is_some() {
-        return Ok(true);
-    }
-    Ok(
-        sqlx::query_scalar!("select exists (select 1 from provider_keys where provider = 'openai') as \"e!\"")
-            .fetch_one(&mut *conn)
-            .await?,
-    )
+    Ok(key_available(conn, &auth.state.config.providers, Provider::OpenAi).await?)
 }
 
 pub async fn view(auth: &RequestAuth, slug: &str, id: &str) -> Result<TranscriptView, AppError> {

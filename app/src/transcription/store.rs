@@ -9,14 +9,19 @@ use super::{
     EngineChoice, SegmentDraft, SegmentView, Stage, SummaryView, TranscriptBody, TranscriptionState, WordDraft,
 };
 
-/// The transcript's segments with their words, in order.
-pub async fn segments(conn: &mut PgConnection, transcript_id: Uuid) -> Result<Vec<SegmentDraft>, sqlx::Error> {
+/// The transcript's segments with their words and who speaks each, in order: one query.
+pub async fn segments(
+    conn: &mut PgConnection,
+    transcript_id: Uuid,
+) -> Result<Vec<(SegmentDraft, Option<String>)>, sqlx::Error> {
     let rows = sqlx::query!(
         "select s.id, s.start_ms, s.end_ms, s.text, s.confidence,
+                min(coalesce(sp.display_name, sp.label)) as speaker,
                 coalesce(array_agg(w.text order by w.position) filter (where w.id is not null), '{}') as \"word_texts!\",
                 coalesce(array_agg(w.start_ms order by w.position) filter (where w.id is not null), '{}') as \"word_starts!\",
                 coalesce(array_agg(w.end_ms order by w.position) filter (where w.id is not null), '{}') as \"word_ends!\"
          from transcript_segments s
+         left join transcript_speakers sp on sp.id = s.speaker_id
          left join transcript_words w on w.segment_id = s.id
          where s.transcript_id = $1
          group by s.id
@@ -27,25 +32,43 @@ pub async fn segments(conn: &mut PgConnection, transcript_id: Uuid) -> Result<Ve
     .await?;
     Ok(rows
         .into_iter()
-        .map(|r| SegmentDraft {
-            start_ms: r.start_ms,
-            end_ms: r.end_ms,
-            text: r.text,
-            confidence: r.confidence,
-            words: r
-                .word_texts
-                .into_iter()
-                .zip(r.word_starts)
-                .zip(r.word_ends)
-                .map(|((text, start_ms), end_ms)| WordDraft {
-                    start_ms,
-                    end_ms,
-                    text,
-                    confidence: None,
-                })
-                .collect(),
+        .map(|r| {
+            let segment = SegmentDraft {
+                start_ms: r.start_ms,
+                end_ms: r.end_ms,
+                text: r.text,
+                confidence: r.confidence,
+                words: r
+                    .word_texts
+                    .into_iter()
+                    .zip(r.word_starts)
+                    .zip(r.word_ends)
+                    .map(|((text, start_ms), end_ms)| WordDraft {
+                        start_ms,
+                        end_ms,
+                        text,
+                        confidence: None,
+                    })
+                    .collect(),
+            };
+            (segment, r.speaker)
         })
         .collect())
+}
+
+async fn summary_of(conn: &mut PgConnection, transcript_id: Uuid) -> Result<Option<SummaryView>, sqlx::Error> {
+    Ok(sqlx::query!(
+        "select style, method, text, key_moments from summaries where transcript_id = $1",
+        transcript_id
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    .map(|s| SummaryView {
+        style: SummaryStyle::from_key(&s.style).unwrap_or(SummaryStyle::Brief),
+        method: s.method,
+        text: s.text,
+        key_moments: serde_json::from_value::<Vec<KeyMoment>>(s.key_moments).unwrap_or_default(),
+    }))
 }
 
 pub async fn state(conn: &mut PgConnection, recording_id: Uuid) -> Result<Option<TranscriptionState>, sqlx::Error> {
@@ -82,28 +105,15 @@ pub async fn transcript(
     else {
         return Ok((None, None));
     };
-    let speakers = speakers_of(conn, t.id).await?;
     let segments = segments(conn, t.id).await?;
-    let word_count = segments.iter().map(|s| s.words.len() as i64).sum();
-    let summary = sqlx::query!(
-        "select style, method, text, key_moments from summaries where transcript_id = $1",
-        t.id
-    )
-    .fetch_optional(&mut *conn)
-    .await?
-    .map(|s| SummaryView {
-        style: SummaryStyle::from_key(&s.style).unwrap_or(SummaryStyle::Brief),
-        method: s.method,
-        text: s.text,
-        key_moments: serde_json::from_value::<Vec<KeyMoment>>(s.key_moments).unwrap_or_default(),
-    });
+    let word_count = segments.iter().map(|(s, _)| s.words.len() as i64).sum();
+    let summary = summary_of(conn, t.id).await?;
     let body = TranscriptBody {
         version: t.version,
         language: t.language,
         engine: t.engine,
         segments: segments
             .into_iter()
-            .zip(speakers)
             .map(|(s, speaker)| SegmentView {
                 start_ms: s.start_ms,
                 end_ms: s.end_ms,
@@ -132,25 +142,10 @@ pub async fn document(
     else {
         return Ok(None);
     };
-    let speakers = speakers_of(conn, t.id).await?;
-    let segments = segments(conn, t.id).await?;
-    let (_, summary) = transcript(conn, recording_id).await?;
     Ok(Some(super::export::Document {
         title: t.title,
         language: t.language,
-        segments: segments.into_iter().zip(speakers).collect(),
-        summary,
+        segments: segments(conn, t.id).await?,
+        summary: summary_of(conn, t.id).await?,
     }))
-}
-
-/// Who speaks each segment, in segment order.
-async fn speakers_of(conn: &mut PgConnection, transcript_id: Uuid) -> Result<Vec<Option<String>>, sqlx::Error> {
-    sqlx::query_scalar!(
-        "select coalesce(sp.display_name, sp.label) from transcript_segments s
-         left join transcript_speakers sp on sp.id = s.speaker_id
-         where s.transcript_id = $1 order by s.position",
-        transcript_id
-    )
-    .fetch_all(&mut *conn)
-    .await
 }

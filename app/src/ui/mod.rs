@@ -2,6 +2,8 @@
 
 #[cfg(feature = "ssr")]
 pub mod csp;
+#[cfg(feature = "hydrate")]
+pub mod dom;
 pub mod errors;
 pub mod forms;
 pub mod layout;

@@ -453,12 +453,12 @@ pub async fn update_settings(auth: &RequestAuth, slug: &str, input: SettingsInpu
         None => None,
         Some(key) => match crate::transcription::EngineChoice::from_key(key) {
             Some(crate::transcription::EngineChoice::OpenAi)
-                if auth.state.config.providers.openai_api_key.is_none()
-                    && !sqlx::query_scalar!(
-                        "select exists (select 1 from provider_keys where provider = 'openai') as \"e!\""
-                    )
-                    .fetch_one(&mut *tx)
-                    .await? =>
+                if !crate::providers::service::key_available(
+                    &mut tx,
+                    &auth.state.config.providers,
+                    crate::providers::Provider::OpenAi,
+                )
+                .await? =>
             {
                 errors.add(
                     "transcription_engine",
