@@ -31,6 +31,7 @@ test("a public link plays one recording for a logged-out visitor, asks for its p
 
   // The owner makes a link that stops working in a week, and copies it.
   const panel = page.getByTestId("share-panel");
+  await expect(panel).toHaveAttribute("data-ready", "true");
   await panel.getByLabel("Stops working").selectOption("7");
   await panel.getByRole("button", { name: "Create link" }).click();
   const url = await panel.getByLabel("New public link").inputValue();
@@ -57,6 +58,7 @@ test("a public link plays one recording for a logged-out visitor, asks for its p
   // The owner sees the view counted, then revokes the link; the visitor's page stops working.
   await page.reload();
   await hydrated(page);
+  await expect(panel).toHaveAttribute("data-ready", "true");
   const link = panel.getByTestId("public-link").first();
   await expect(link).toContainText(/(^|\D)1 view\b/);
   await link.getByRole("button", { name: "Revoke" }).click();

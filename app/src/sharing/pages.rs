@@ -110,6 +110,10 @@ fn hidden(name: &'static str, value: String) -> impl IntoView {
 pub fn SharePanel(workspace: String, overview: SharingOverview, actions: ShareActions) -> impl IntoView {
     let kind = overview.kind.key().to_owned();
     let id = overview.resource_id.clone();
+    // The page marks itself hydrated before content inside its Suspense is; this panel says when
+    // its own forms answer (until then a click posts the plain form).
+    let ready = RwSignal::new(false);
+    Effect::new(move |_| ready.set(true));
     let (member_notice, member_error) = actions.members_outcome;
     // A new link's own notice (with the link to copy) is shown below instead.
     let link_notice = Signal::derive(move || {
@@ -161,7 +165,8 @@ pub fn SharePanel(workspace: String, overview: SharingOverview, actions: ShareAc
     let (ws_a, kind_a, id_a) = (workspace.clone(), kind.clone(), id.clone());
     let (ws_b, kind_b, id_b) = (workspace, kind, id);
     view! {
-        <section class="space-y-6 rounded-2xl border border-slate-200 bg-white p-5 dark:border-slate-800 dark:bg-slate-900" data-testid="share-panel">
+        <section class="space-y-6 rounded-2xl border border-slate-200 bg-white p-5 dark:border-slate-800 dark:bg-slate-900" data-testid="share-panel"
+            data-ready=move || ready.get().then_some("true")>
             <div>
                 <h2 class="text-lg font-semibold">"Share"</h2>
                 <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">
