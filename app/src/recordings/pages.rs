@@ -65,17 +65,22 @@ pub fn RecordingsPage() -> impl IntoView {
     // Transcription badges follow the workspace's transcriptions live.
     let live = crate::transcription::pages::LiveTranscriptions(RwSignal::new(Default::default()));
     provide_context(live);
+    let mounted = crate::ui::Mounted::new();
     #[cfg(feature = "hydrate")]
-    Effect::new(move |followed: Option<String>| {
+    Effect::new(move |followed: Option<Option<String>>| {
+        // Once the list is on the page (see `Mounted`), then again only for another workspace.
+        if !mounted.get() {
+            return None;
+        }
         let current = slug.get();
-        if followed.as_deref() != Some(current.as_str()) {
+        if followed.flatten().as_deref() != Some(current.as_str()) {
             crate::transcription::pages::follow(&current, None, move |state| {
                 live.0.update(|m| {
                     m.insert(state.recording_id.clone(), state);
                 })
             });
         }
-        current
+        Some(current)
     });
     // The upload panel keeps its own state, so it loads once per workspace.
     let upload_info = Resource::new(move || slug.get(), |slug| recording_library(slug, false, 1, None));
@@ -163,7 +168,9 @@ pub fn RecordingsPage() -> impl IntoView {
                 <FormAlert error=error />
                 <Transition fallback=|| view! { <PageLoading /> }>
                     {move || Suspend::new(async move {
-                        match library.await {
+                        let loaded = library.await;
+                        mounted.mark();
+                        match loaded {
                             Err(e) => view! { <WorkspaceMissing error=e /> }.into_any(),
                             Ok(v) => {
                                 let in_trash = trash.get_untracked();
@@ -370,6 +377,7 @@ pub fn RecordingPage() -> impl IntoView {
         move || (slug.get(), id.get(), rename.version().get() + share_actions.version()),
         |(slug, id, _)| get_recording(slug, id),
     );
+    let transcript = crate::transcription::pages::TranscriptData::new(slug, id);
     let navigate = use_navigate();
     Effect::new(move |_| {
         if trash_action.value().get().is_some_and(|r| r.is_ok()) {
@@ -434,7 +442,7 @@ pub fn RecordingPage() -> impl IntoView {
                                         </div>
                                     })}
                                     {(r.status == RecordingStatus::Ready).then(|| view! {
-                                        <crate::transcription::pages::TranscriptPanel slug=slug.clone() id=r.id.clone() />
+                                        <crate::transcription::pages::TranscriptPanel slug=slug.clone() id=r.id.clone() data=transcript />
                                     })}
                                     <div class="flex flex-wrap gap-3">
                                         {d.download_url.clone().map(|href| view! {

@@ -112,8 +112,8 @@ pub fn SharePanel(workspace: String, overview: SharingOverview, actions: ShareAc
     let id = overview.resource_id.clone();
     // The page marks itself hydrated before content inside its Suspense is; this panel says when
     // its own forms answer (until then a click posts the plain form).
-    let ready = RwSignal::new(false);
-    Effect::new(move |_| ready.set(true));
+    let ready = crate::ui::Mounted::new();
+    ready.mark();
     let (member_notice, member_error) = actions.members_outcome;
     // A new link's own notice (with the link to copy) is shown below instead.
     let link_notice = Signal::derive(move || {

@@ -47,39 +47,82 @@ fn seek(ms: i64) {
     let _ = ms;
 }
 
-#[component]
-pub fn TranscriptPanel(slug: String, id: String) -> impl IntoView {
-    let cancel = ServerAction::<CancelTranscription>::new();
-    let again = ServerAction::<TranscribeAgain>::new();
-    let summarise = ServerAction::<SummariseAgain>::new();
-    let (notice, error) = latest_outcome(&[cancel.value(), again.value(), summarise.value()]);
-    let live = RwSignal::new(None::<TranscriptionState>);
-    // A finished run brings the new transcript or summary.
-    let finished = Memo::new(move |_| {
-        live.get()
-            .filter(|s| s.stage == Stage::Done || s.stage == Stage::Failed)
-            .map(|s| s.updated_ms)
-    });
-    let view_data = Resource::new(
-        {
-            let (slug, id) = (slug.clone(), id.clone());
+/// A recording page's transcript and its actions. Made at the top of the page, outside any
+/// Suspense: a resource made inside one gets its id from the order in which the server's queries
+/// finish, and the browser, finding no copy under the id it expects, fetches again and stops
+/// hydrating.
+#[derive(Clone, Copy)]
+pub struct TranscriptData {
+    view: Resource<Result<TranscriptView, crate::error::AppError>>,
+    cancel: ServerAction<CancelTranscription>,
+    again: ServerAction<TranscribeAgain>,
+    summarise: ServerAction<SummariseAgain>,
+    live: RwSignal<Option<TranscriptionState>>,
+    /// When the shown transcript's state last changed.
+    shown_ms: StoredValue<Option<i64>>,
+    mounted: crate::ui::Mounted,
+}
+
+impl TranscriptData {
+    pub fn new(slug: Memo<String>, id: Memo<String>) -> Self {
+        let cancel = ServerAction::<CancelTranscription>::new();
+        let again = ServerAction::<TranscribeAgain>::new();
+        let summarise = ServerAction::<SummariseAgain>::new();
+        let live = RwSignal::new(None::<TranscriptionState>);
+        let shown_ms = StoredValue::new(None::<i64>);
+        // A run that finished after what is shown brings the new transcript or summary (the
+        // stream's first event repeats the loaded state, which must not load it all again).
+        let finished = Memo::new(move |_| {
+            live.get()
+                .filter(|s| s.stage == Stage::Done || s.stage == Stage::Failed)
+                .filter(|s| shown_ms.get_value().is_none_or(|shown| s.updated_ms > shown))
+                .map(|s| s.updated_ms)
+        });
+        let view = Resource::new(
             move || {
                 (
-                    slug.clone(),
-                    id.clone(),
+                    slug.get(),
+                    id.get(),
                     cancel.version().get() + again.version().get() + summarise.version().get(),
                     finished.get(),
                 )
+            },
+            |(slug, id, _, _)| get_transcript(slug, id),
+        );
+        let mounted = crate::ui::Mounted::new();
+        // Follows once the transcript is on the page (see `Mounted`), for as long as the page lives.
+        #[cfg(feature = "hydrate")]
+        Effect::new(move |_| {
+            if mounted.get() {
+                follow(&slug.get_untracked(), Some(&id.get_untracked()), move |state| {
+                    live.set(Some(state))
+                });
             }
-        },
-        |(slug, id, _, _)| get_transcript(slug, id),
-    );
-    #[cfg(feature = "hydrate")]
-    {
-        let (slug, id) = (slug.clone(), id.clone());
-        // Reads no signal, so it follows once, for as long as the panel is shown.
-        Effect::new(move |_| follow(&slug, Some(&id), move |state| live.set(Some(state))));
+        });
+        Self {
+            view,
+            cancel,
+            again,
+            summarise,
+            live,
+            shown_ms,
+            mounted,
+        }
     }
+}
+
+#[component]
+pub fn TranscriptPanel(slug: String, id: String, data: TranscriptData) -> impl IntoView {
+    let TranscriptData {
+        view: view_data,
+        cancel,
+        again,
+        summarise,
+        live,
+        shown_ms,
+        mounted,
+    } = data;
+    let (notice, error) = latest_outcome(&[cancel.value(), again.value(), summarise.value()]);
     view! {
         <section class="space-y-6" aria-labelledby="transcript-heading" data-testid="transcript-panel">
             <FormNotice message=notice />
@@ -90,7 +133,11 @@ pub fn TranscriptPanel(slug: String, id: String) -> impl IntoView {
                     Suspend::new(async move {
                         match view_data.await {
                             Err(e) => view! { <p role="alert" class="text-sm text-rose-700 dark:text-rose-300">{e.to_string()}</p> }.into_any(),
-                            Ok(data) => view! { <TranscriptBodyView data slug id live cancel again summarise /> }.into_any(),
+                            Ok(data) => {
+                                shown_ms.set_value(data.state.as_ref().map(|s| s.updated_ms));
+                                mounted.mark();
+                                view! { <TranscriptBodyView data slug id live cancel again summarise /> }.into_any()
+                            }
                         }
                     })
                 }}
