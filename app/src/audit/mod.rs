@@ -103,6 +103,10 @@ pub enum AuditAction {
     TranscriptionCancelled,
     /// The pipeline finished (`metadata.outcome`: done or failed, with `reason`).
     TranscriptionFinished,
+    /// A line of a transcript was edited (`metadata.line`, `metadata.version`).
+    TranscriptEdited,
+    /// An older version of a transcript was brought back (`metadata.restored`).
+    TranscriptRestored,
 }
 
 impl AuditAction {
@@ -169,6 +173,8 @@ impl AuditAction {
             Self::TranscriptionRequested => "transcription.requested",
             Self::TranscriptionCancelled => "transcription.cancelled",
             Self::TranscriptionFinished => "transcription.finished",
+            Self::TranscriptEdited => "transcript.edited",
+            Self::TranscriptRestored => "transcript.restored",
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use super::TranscriptView;
+use super::{EditOutcome, TranscriptView, VersionItem};
 use crate::error::AppError;
 
 #[cfg(feature = "ssr")]
@@ -37,6 +37,45 @@ pub async fn transcribe_again(workspace: String, id: String, engine: String) -> 
 pub async fn summarise_again(workspace: String, id: String, style: String) -> Result<String, AppError> {
     let auth = RequestAuth::load().await.map_err(AppError::respond)?;
     super::service::resummarise(&auth, &workspace, &id, &style)
+        .await
+        .map_err(AppError::respond)
+}
+
+/// Saves a line's new text (`line` counts from 0); `original` is its text when editing began and
+/// `base_version` the transcript version the page loaded.
+#[server(endpoint = "transcripts/edit")]
+pub async fn edit_line(
+    workspace: String,
+    id: String,
+    base_version: i32,
+    line: i32,
+    original: String,
+    text: String,
+) -> Result<EditOutcome, AppError> {
+    let auth = RequestAuth::load().await.map_err(AppError::respond)?;
+    let edit = super::editing::LineEdit {
+        base_version,
+        line,
+        original,
+        text,
+    };
+    super::editing::edit_line(&auth, &workspace, &id, edit)
+        .await
+        .map_err(AppError::respond)
+}
+
+#[server(endpoint = "transcripts/versions")]
+pub async fn transcript_versions(workspace: String, id: String) -> Result<Vec<VersionItem>, AppError> {
+    let auth = RequestAuth::load().await.map_err(AppError::respond)?;
+    super::editing::versions(&auth, &workspace, &id)
+        .await
+        .map_err(AppError::respond)
+}
+
+#[server(endpoint = "transcripts/restore")]
+pub async fn restore_version(workspace: String, id: String, version: i32) -> Result<String, AppError> {
+    let auth = RequestAuth::load().await.map_err(AppError::respond)?;
+    super::editing::restore(&auth, &workspace, &id, version)
         .await
         .map_err(AppError::respond)
 }

@@ -6,6 +6,8 @@
 //! summary job writes the summary and key moments (`summary`, or `chat` with a chat model).
 //! `service` and `api` serve pages; `live` pushes each stage to them as it happens.
 
+#[cfg(feature = "ssr")]
+pub mod align;
 pub mod api;
 #[cfg(feature = "ssr")]
 pub mod audio;
@@ -14,7 +16,11 @@ pub mod chat;
 #[cfg(feature = "ssr")]
 pub mod download;
 #[cfg(feature = "ssr")]
+pub mod editing;
+#[cfg(feature = "ssr")]
 pub mod export;
+pub mod history;
+pub mod line_editor;
 #[cfg(feature = "ssr")]
 pub mod live;
 #[cfg(feature = "ssr")]
@@ -228,6 +234,39 @@ pub struct TranscriptView {
     pub can_run: bool,
     /// An OpenAI key is there (the workspace's or the platform's), so that engine may be chosen.
     pub openai_available: bool,
+}
+
+/// What saving an edited line came to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EditOutcome {
+    /// Saved as `version`, with its words re-timed. `others_changed`: other lines changed since
+    /// the editor loaded the transcript (theirs were kept; reloading shows them).
+    Saved {
+        version: i32,
+        line: SegmentView,
+        others_changed: bool,
+    },
+    /// Someone else changed this line since the editor loaded it; nothing was saved.
+    Conflict {
+        version: i32,
+        theirs: SegmentView,
+        by: Option<String>,
+    },
+}
+
+/// One kept version of a transcript, for its history.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VersionItem {
+    pub version: i32,
+    /// "transcribed", "edited" or "restored".
+    pub reason: String,
+    pub author: Option<String>,
+    /// When it was made (for a run of edits: the last one).
+    pub at: String,
+    /// For a run of edits: when the first one was made.
+    pub started_at: Option<String>,
+    pub word_count: i32,
+    pub current: bool,
 }
 
 /// "1:02:03" or "2:03".

@@ -4,8 +4,9 @@
 use leptos::prelude::*;
 
 use super::{
-    api::{get_transcript, CancelTranscription, SummariseAgain, TranscribeAgain},
+    api::{get_transcript, CancelTranscription, RestoreVersion, SummariseAgain, TranscribeAgain},
     clock,
+    line_editor::Editing,
     summary::SummaryStyle,
     EngineChoice, Stage, TranscriptView, TranscriptionState,
 };
@@ -57,6 +58,7 @@ pub struct TranscriptData {
     cancel: ServerAction<CancelTranscription>,
     again: ServerAction<TranscribeAgain>,
     summarise: ServerAction<SummariseAgain>,
+    restore: ServerAction<RestoreVersion>,
     live: RwSignal<Option<TranscriptionState>>,
     /// When the shown transcript's state last changed.
     shown_ms: StoredValue<Option<i64>>,
@@ -68,6 +70,7 @@ impl TranscriptData {
         let cancel = ServerAction::<CancelTranscription>::new();
         let again = ServerAction::<TranscribeAgain>::new();
         let summarise = ServerAction::<SummariseAgain>::new();
+        let restore = ServerAction::<RestoreVersion>::new();
         let live = RwSignal::new(None::<TranscriptionState>);
         let shown_ms = StoredValue::new(None::<i64>);
         // A run that finished after what is shown brings the new transcript or summary (the
@@ -83,7 +86,10 @@ impl TranscriptData {
                 (
                     slug.get(),
                     id.get(),
-                    cancel.version().get() + again.version().get() + summarise.version().get(),
+                    cancel.version().get()
+                        + again.version().get()
+                        + summarise.version().get()
+                        + restore.version().get(),
                     finished.get(),
                 )
             },
@@ -104,6 +110,7 @@ impl TranscriptData {
             cancel,
             again,
             summarise,
+            restore,
             live,
             shown_ms,
             mounted,
@@ -118,11 +125,12 @@ pub fn TranscriptPanel(slug: String, id: String, data: TranscriptData) -> impl I
         cancel,
         again,
         summarise,
+        restore,
         live,
         shown_ms,
         mounted,
     } = data;
-    let (notice, error) = latest_outcome(&[cancel.value(), again.value(), summarise.value()]);
+    let (notice, error) = latest_outcome(&[cancel.value(), again.value(), summarise.value(), restore.value()]);
     view! {
         <section class="space-y-6" aria-labelledby="transcript-heading" data-testid="transcript-panel">
             <FormNotice message=notice />
@@ -136,7 +144,7 @@ pub fn TranscriptPanel(slug: String, id: String, data: TranscriptData) -> impl I
                             Ok(data) => {
                                 shown_ms.set_value(data.state.as_ref().map(|s| s.updated_ms));
                                 mounted.mark();
-                                view! { <TranscriptBodyView data slug id live cancel again summarise /> }.into_any()
+                                view! { <TranscriptBodyView data slug id live cancel again summarise restore /> }.into_any()
                             }
                         }
                     })
@@ -155,6 +163,7 @@ fn TranscriptBodyView(
     cancel: ServerAction<CancelTranscription>,
     again: ServerAction<TranscribeAgain>,
     summarise: ServerAction<SummariseAgain>,
+    restore: ServerAction<RestoreVersion>,
 ) -> impl IntoView {
     let loaded = data.state.clone();
     // Whichever is newer: what the page loaded, or what was pushed since.
@@ -229,9 +238,14 @@ fn TranscriptBodyView(
             let restyle = can_run.then(|| (s3.clone(), i3.clone(), summarise));
             view! { <SummaryCard summary restyle /> }
         })}
-        {data.transcript.clone().map(|transcript| view! {
-            <TranscriptText transcript />
-            <ExportCard slug=slug_of() id=id_of() has_summary=data.summary.is_some() />
+        {data.transcript.clone().map(|transcript| {
+            let version = transcript.version;
+            let editing = can_run.then(|| Editing::new(slug_of(), id_of(), version));
+            view! {
+                <TranscriptText transcript editing=editing />
+                <super::history::VersionHistory slug=slug_of() id=id_of() version restore=can_run.then_some(restore) />
+                <ExportCard slug=slug_of() id=id_of() has_summary=data.summary.is_some() />
+            }
         })}
     }
 }
@@ -328,7 +342,12 @@ pub fn SummaryCard(
 
 /// The transcript to read along with the player (see `reader`).
 #[component]
-pub fn TranscriptText(transcript: super::TranscriptBody) -> impl IntoView {
+pub fn TranscriptText(
+    transcript: super::TranscriptBody,
+    /// Present when the viewer may edit lines.
+    #[prop(default = None)]
+    editing: Option<Editing>,
+) -> impl IntoView {
     let mut meta = format!(
         "{} words · version {} · {}",
         transcript.word_count,
@@ -338,7 +357,7 @@ pub fn TranscriptText(transcript: super::TranscriptBody) -> impl IntoView {
     if let Some(language) = &transcript.language {
         meta.push_str(&format!(" · language: {language}"));
     }
-    view! { <super::reader::TranscriptReader transcript meta /> }
+    view! { <super::reader::TranscriptReader transcript meta editing /> }
 }
 
 /// "local:tiny.en" → "Whisper tiny.en on this server"; "openai:whisper-1" → "whisper-1".

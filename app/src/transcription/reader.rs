@@ -8,7 +8,10 @@
 
 use leptos::prelude::*;
 
-use super::{clock, TranscriptBody};
+use super::{
+    line_editor::{Editing, TranscriptLine},
+    SegmentView, TranscriptBody,
+};
 #[cfg(feature = "hydrate")]
 use crate::ui::dom::{listen, player};
 #[cfg(feature = "hydrate")]
@@ -19,34 +22,48 @@ use wasm_bindgen::JsCast;
 const STEP_SECONDS: f64 = 5.0;
 const SPEEDS: [&str; 6] = ["0.5", "0.75", "1", "1.25", "1.5", "2"];
 
-/// The words in reading order: start, end, and the segment each belongs to.
+/// The words in reading order: start, end, the line each belongs to and its place there.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Timeline {
-    words: Vec<(i64, i64, usize)>,
+    words: Vec<(i64, i64, usize, usize)>,
     /// Lower-cased text of all words joined by single spaces, and where each word starts in it.
     text: String,
     offsets: Vec<usize>,
 }
 
+/// The element id of word `k` of line `j`.
+pub fn word_id(j: usize, k: usize) -> String {
+    format!("w{j}-{k}")
+}
+
 impl Timeline {
     pub fn of(body: &TranscriptBody) -> Self {
+        Self::of_lines(&body.segments)
+    }
+
+    pub fn of_lines(lines: &[SegmentView]) -> Self {
         let mut timeline = Self::default();
-        for (j, segment) in body.segments.iter().enumerate() {
-            for (start, end, text) in reading_words(segment) {
+        for (j, segment) in lines.iter().enumerate() {
+            for (k, (start, end, text)) in reading_words(segment).into_iter().enumerate() {
                 if !timeline.text.is_empty() {
                     timeline.text.push(' ');
                 }
                 timeline.offsets.push(timeline.text.len());
                 timeline.text.push_str(&text.to_lowercase());
-                timeline.words.push((start, end, j));
+                timeline.words.push((start, end, j, k));
             }
         }
         timeline
     }
 
+    /// The element id of word `i` in reading order.
+    pub fn id_of(&self, i: usize) -> Option<String> {
+        self.words.get(i).map(|w| word_id(w.2, w.3))
+    }
+
     /// The word being spoken at `ms`: the last one started by then.
     pub fn word_at(&self, ms: i64) -> Option<usize> {
-        let after = self.words.partition_point(|(start, _, _)| *start <= ms);
+        let after = self.words.partition_point(|(start, _, _, _)| *start <= ms);
         after.checked_sub(1)
     }
 
@@ -75,7 +92,7 @@ impl Timeline {
 }
 
 /// A segment's words as shown: with their timings, or its whole text at its start.
-fn reading_words(segment: &super::SegmentView) -> Vec<(i64, i64, String)> {
+pub fn reading_words(segment: &SegmentView) -> Vec<(i64, i64, String)> {
     if segment.words.is_empty() {
         vec![(segment.start_ms, segment.end_ms, segment.text.trim().to_owned())]
     } else {
@@ -115,13 +132,36 @@ fn scroll_into_view(id: &str) {
 
 /// The transcript with its reading tools.
 #[component]
-pub fn TranscriptReader(transcript: TranscriptBody, #[prop(into)] meta: String) -> impl IntoView {
+pub fn TranscriptReader(
+    transcript: TranscriptBody,
+    #[prop(into)] meta: String,
+    /// Present when the viewer may edit lines.
+    editing: Option<Editing>,
+) -> impl IntoView {
     let timeline = StoredValue::new(Timeline::of(&transcript));
+    let lines = StoredValue::new(
+        transcript
+            .segments
+            .iter()
+            .cloned()
+            .map(RwSignal::new)
+            .collect::<Vec<_>>(),
+    );
+    // Bumped when a line's words change, so find and the highlight use the new timeline.
+    let revision = RwSignal::new(0_u32);
+    let on_saved = Callback::new(move |()| {
+        let now: Vec<SegmentView> = lines.with_value(|l| l.iter().map(|line| line.get_untracked()).collect());
+        timeline.set_value(Timeline::of_lines(&now));
+        revision.update(|r| *r += 1);
+    });
     let follow = RwSignal::new(true);
     let query = RwSignal::new(String::new());
     let current_match = RwSignal::new(0_usize);
     let help = RwSignal::new(false);
-    let matches = Memo::new(move |_| timeline.with_value(|t| t.find(&query.get())));
+    let matches = Memo::new(move |_| {
+        revision.track();
+        timeline.with_value(|t| t.find(&query.get()))
+    });
     let match_count = move || matches.with(Vec::len);
 
     #[cfg(feature = "hydrate")]
@@ -139,7 +179,8 @@ pub fn TranscriptReader(transcript: TranscriptBody, #[prop(into)] meta: String) 
                 if word == previous_word {
                     return;
                 }
-                mark("is-current", &word.map(|w| vec![format!("w{w}")]).unwrap_or_default());
+                let id = word.and_then(|w| timeline.with_value(|t| t.id_of(w)));
+                mark("is-current", &id.into_iter().collect::<Vec<_>>());
                 let segment = word.and_then(|w| timeline.with_value(|t| t.segment_of(w)));
                 if follow.get_untracked() && segment.is_some() && segment != previous_segment && !media.paused() {
                     scroll_into_view(&format!("seg{}", segment.unwrap_or(0)));
@@ -154,7 +195,24 @@ pub fn TranscriptReader(transcript: TranscriptBody, #[prop(into)] meta: String) 
                     .is_some_and(|t| {
                         matches!(t.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT") || t.is_content_editable()
                     });
-                if typing || e.ctrl_key() || e.meta_key() || e.alt_key() {
+                if typing {
+                    return;
+                }
+                // Ctrl/Cmd+Z undoes the last edit; with Shift, or Ctrl+Y, redoes it.
+                if let (Some(editing), true) = (editing, e.ctrl_key() || e.meta_key()) {
+                    match e.key().as_str() {
+                        "z" | "Z" => {
+                            e.prevent_default();
+                            editing.step(!e.shift_key(), lines, on_saved);
+                        }
+                        "y" | "Y" => {
+                            e.prevent_default();
+                            editing.step(false, lines, on_saved);
+                        }
+                        _ => {}
+                    }
+                }
+                if e.ctrl_key() || e.meta_key() || e.alt_key() {
                     return;
                 }
                 let Some(audio) = player() else { return };
@@ -162,7 +220,7 @@ pub fn TranscriptReader(transcript: TranscriptBody, #[prop(into)] meta: String) 
                     " " | "k" | "K" => {
                         e.prevent_default();
                         if audio.paused() {
-                            let _ = audio.play();
+                            crate::ui::dom::play(&audio);
                         } else {
                             let _ = audio.pause();
                         }
@@ -184,15 +242,17 @@ pub fn TranscriptReader(transcript: TranscriptBody, #[prop(into)] meta: String) 
         // Matches are marked, the current one in view.
         Effect::new(move |_| {
             let found = matches.get();
-            let ids: Vec<String> = found
-                .iter()
-                .flat_map(|(first, last)| (*first..=*last).map(|w| format!("w{w}")))
-                .collect();
+            let ids: Vec<String> = timeline.with_value(|t| {
+                found
+                    .iter()
+                    .flat_map(|(first, last)| (*first..=*last).filter_map(|w| t.id_of(w)))
+                    .collect()
+            });
             mark("is-match", &ids);
             let current = current_match.get().min(found.len().saturating_sub(1));
             let here: Vec<String> = found
                 .get(current)
-                .map(|(first, last)| (*first..=*last).map(|w| format!("w{w}")).collect())
+                .map(|(first, last)| timeline.with_value(|t| (*first..=*last).filter_map(|w| t.id_of(w)).collect()))
                 .unwrap_or_default();
             mark("is-match-current", &here);
             if let Some(first) = here.first() {
@@ -222,33 +282,12 @@ pub fn TranscriptReader(transcript: TranscriptBody, #[prop(into)] meta: String) 
         #[cfg(not(feature = "hydrate"))]
         let _ = e;
     };
-    let mut word_index = 0_usize;
-    let segments = transcript
-        .segments
-        .iter()
-        .enumerate()
-        .map(|(j, s)| {
-            let words: Vec<_> = reading_words(s)
-                .into_iter()
-                .map(|(start, _, text)| {
-                    let i = word_index;
-                    word_index += 1;
-                    view! { <span id=format!("w{i}") data-ms=start.to_string() class="word cursor-pointer rounded px-0.5 hover:bg-indigo-100 dark:hover:bg-indigo-900">{text}</span>" " }
-                })
-                .collect();
-            let ms = s.start_ms;
-            view! {
-                <li id=format!("seg{j}") class="flex scroll-mt-24 gap-3 text-sm leading-7">
-                    <button type="button" data-ms=ms.to_string() aria-label=format!("Play from {}", clock(ms))
-                        class="shrink-0 self-start pt-0.5 font-mono text-xs text-indigo-700 hover:underline dark:text-indigo-300">{clock(ms)}</button>
-                    <p>
-                        {s.speaker.clone().map(|sp| view! { <span class="mr-1 font-semibold">{sp} ":"</span> })}
-                        {words}
-                    </p>
-                </li>
-            }
-        })
-        .collect_view();
+    let segments = lines.with_value(|l| {
+        l.iter()
+            .enumerate()
+            .map(|(j, line)| view! { <TranscriptLine j line=*line editing on_saved /> })
+            .collect_view()
+    });
     let empty = transcript.segments.is_empty();
     let input_class =
         "rounded-lg border border-slate-300 bg-white px-3 py-1.5 text-sm dark:border-slate-700 dark:bg-slate-950";
@@ -293,10 +332,31 @@ pub fn TranscriptReader(transcript: TranscriptBody, #[prop(into)] meta: String) 
                             class="h-4 w-4 rounded border-slate-300 text-indigo-600 dark:border-slate-700" />
                         "Follow along"
                     </label>
+                    {editing.map(|editing| view! {
+                        <div class="flex gap-1 pb-0.5">
+                            <button type="button" on:click=move |_| editing.step(true, lines, on_saved) disabled=move || editing.undo.with(Vec::is_empty)
+                                title="Undo the last edit (Ctrl+Z)"
+                                class="rounded-lg border border-slate-300 px-2.5 py-1 text-sm disabled:opacity-40 dark:border-slate-700">"Undo"</button>
+                            <button type="button" on:click=move |_| editing.step(false, lines, on_saved) disabled=move || editing.redo.with(Vec::is_empty)
+                                title="Redo (Ctrl+Shift+Z)"
+                                class="rounded-lg border border-slate-300 px-2.5 py-1 text-sm disabled:opacity-40 dark:border-slate-700">"Redo"</button>
+                        </div>
+                    })}
                     <button type="button" on:click=move |_| help.set(true) class="ml-auto pb-1.5 text-sm text-indigo-700 hover:underline dark:text-indigo-300">
                         "Keyboard shortcuts"
                     </button>
                 </div>
+            })}
+            {editing.map(|editing| view! {
+                {move || editing.notice.get().map(|n| view! {
+                    <p role="status" class="mt-2 rounded-lg bg-amber-50 px-3 py-2 text-sm text-amber-900 dark:bg-amber-950 dark:text-amber-100">{n}</p>
+                })}
+                <Show when=move || editing.others_changed.get()>
+                    <p role="status" data-testid="others-changed" class="mt-2 flex flex-wrap items-center gap-2 rounded-lg bg-sky-50 px-3 py-2 text-sm text-sky-900 dark:bg-sky-950 dark:text-sky-100">
+                        "Someone else has changed other lines since you opened this transcript. Yours and theirs are both saved."
+                        <a href="" class="font-semibold underline">"Reload to see theirs"</a>
+                    </p>
+                </Show>
             })}
             {if empty {
                 view! { <p class="mt-2 text-sm text-slate-600 dark:text-slate-400">"No speech was found in this recording."</p> }.into_any()
@@ -319,6 +379,11 @@ pub fn TranscriptReader(transcript: TranscriptBody, #[prop(into)] meta: String) 
                             <dt class="font-mono">"→ or L"</dt><dd>"Forward 5 seconds"</dd>
                             <dt class="font-mono">"Click a word"</dt><dd>"Play from that word"</dd>
                             <dt class="font-mono">"Enter in Find"</dt><dd>"Next match (Shift: previous)"</dd>
+                            {editing.is_some().then(|| view! {
+                                <dt class="font-mono">"Ctrl+Z"</dt><dd>"Undo the last edit"</dd>
+                                <dt class="font-mono">"Ctrl+Shift+Z"</dt><dd>"Redo"</dd>
+                                <dt class="font-mono">"Enter / Esc"</dt><dd>"In a line: save / cancel"</dd>
+                            })}
                             <dt class="font-mono">"?"</dt><dd>"Show or hide this list"</dd>
                         </dl>
                         <button type="button" on:click=move |_| help.set(false)
@@ -333,7 +398,6 @@ pub fn TranscriptReader(transcript: TranscriptBody, #[prop(into)] meta: String) 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::transcription::SegmentView;
 
     fn body() -> TranscriptBody {
         let seg = |start: i64, words: &[(&str, i64)]| SegmentView {

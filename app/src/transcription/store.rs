@@ -149,3 +149,82 @@ pub async fn document(
         summary: summary_of(conn, t.id).await?,
     }))
 }
+
+/// Replaces the transcript's lines and their words; `speakers[i]` (when given) speaks line `i`.
+pub async fn replace_segments(
+    conn: &mut PgConnection,
+    workspace: Uuid,
+    transcript_id: Uuid,
+    segments: &[SegmentDraft],
+    speakers: &[Option<Uuid>],
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "delete from transcript_segments where transcript_id = $1",
+        transcript_id
+    )
+    .execute(&mut *conn)
+    .await?;
+    let positions: Vec<i32> = (0..segments.len() as i32).collect();
+    let speakers: Vec<Option<Uuid>> = (0..segments.len())
+        .map(|i| speakers.get(i).copied().flatten())
+        .collect();
+    let segment_ids = sqlx::query_scalar!(
+        "insert into transcript_segments (workspace_id, transcript_id, position, start_ms, end_ms, text, confidence, speaker_id)
+         select $1, $2, * from unnest($3::int[], $4::bigint[], $5::bigint[], $6::text[], $7::real[], $8::uuid[])
+         returning id",
+        workspace,
+        transcript_id,
+        &positions,
+        &segments.iter().map(|s| s.start_ms).collect::<Vec<_>>(),
+        &segments.iter().map(|s| s.end_ms.max(s.start_ms)).collect::<Vec<_>>(),
+        &segments.iter().map(|s| s.text.clone()).collect::<Vec<_>>(),
+        &segments.iter().map(|s| s.confidence.map(|c| c.clamp(0.0, 1.0))).collect::<Vec<_>>() as &[Option<f32>],
+        &speakers as &[Option<Uuid>]
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    // `returning` keeps the order of the rows inserted, which is the order of `positions`.
+    let words: Vec<&[WordDraft]> = segments.iter().map(|s| s.words.as_slice()).collect();
+    insert_words(conn, workspace, &segment_ids, &words).await
+}
+
+/// Writes each line's words: `words[i]` belong to the segment `segment_ids[i]`.
+pub async fn insert_words(
+    conn: &mut PgConnection,
+    workspace: Uuid,
+    segment_ids: &[i64],
+    words: &[&[WordDraft]],
+) -> Result<(), sqlx::Error> {
+    let (mut seg, mut pos, mut start, mut end, mut text, mut confidence) = (
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::<Option<f32>>::new(),
+    );
+    for (segment_id, line) in segment_ids.iter().zip(words) {
+        for (i, word) in line.iter().enumerate() {
+            seg.push(*segment_id);
+            pos.push(i as i32);
+            start.push(word.start_ms.max(0));
+            end.push(word.end_ms.max(word.start_ms.max(0)));
+            text.push(word.text.clone());
+            confidence.push(word.confidence.map(|c| c.clamp(0.0, 1.0)));
+        }
+    }
+    sqlx::query!(
+        "insert into transcript_words (workspace_id, segment_id, position, start_ms, end_ms, text, confidence)
+         select $1, * from unnest($2::bigint[], $3::int[], $4::bigint[], $5::bigint[], $6::text[], $7::real[])",
+        workspace,
+        &seg,
+        &pos,
+        &start,
+        &end,
+        &text,
+        &confidence as &[Option<f32>]
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}

@@ -17,7 +17,20 @@ pub fn player() -> Option<web_sys::HtmlMediaElement> {
 pub fn play_from(ms: i64) {
     if let Some(audio) = player() {
         audio.set_current_time(ms as f64 / 1000.0);
-        let _ = audio.play();
+        play(&audio);
+    }
+}
+
+thread_local! {
+    static IGNORE: Closure<dyn FnMut(wasm_bindgen::JsValue)> = Closure::new(|_| {});
+}
+
+/// Plays `audio`. A play the listener interrupts (pausing, seeking again) is not an error.
+pub fn play(audio: &web_sys::HtmlMediaElement) {
+    if let Ok(started) = audio.play() {
+        IGNORE.with(|ignore| {
+            let _ = started.catch(ignore);
+        });
     }
 }
 

@@ -218,6 +218,12 @@ fn describe(action: &str, metadata: &serde_json::Value, names: &HashMap<Uuid, St
             ),
             _ => format!("transcribed and summarised \u{201c}{}\u{201d}", text("title")),
         },
+        "transcript.edited" => format!("edited the transcript of \u{201c}{}\u{201d}", text("title")),
+        "transcript.restored" => format!(
+            "brought back version {} of the transcript of \u{201c}{}\u{201d}",
+            text("restored"),
+            text("title")
+        ),
         "recording.renamed" => format!(
             "renamed \u{201c}{}\u{201d} to \u{201c}{}\u{201d}",
             text("from"),

@@ -355,6 +355,8 @@ pub const ACTIVITY_KINDS: &[(&str, &str)] = &[
     ("transcription.requested", "Transcriptions requested"),
     ("transcription.cancelled", "Transcriptions cancelled"),
     ("transcription.finished", "Transcriptions finished"),
+    ("transcript.edited", "Transcripts edited"),
+    ("transcript.restored", "Transcript versions restored"),
 ];
 
 /// Transcription languages offered in settings: ISO 639-1 code and name.

@@ -96,6 +96,18 @@ pub const SERVER_FNS: &[(&str, Rule)] = &[
         Rule::Workspace(Need::Resource(Permission::TranscriptsEdit)),
     ),
     (
+        "/api/transcripts/edit",
+        Rule::Workspace(Need::Resource(Permission::TranscriptsEdit)),
+    ),
+    (
+        "/api/transcripts/versions",
+        Rule::Workspace(Need::Resource(Permission::TranscriptsRead)),
+    ),
+    (
+        "/api/transcripts/restore",
+        Rule::Workspace(Need::Resource(Permission::TranscriptsEdit)),
+    ),
+    (
         "/api/recordings/trash",
         Rule::Workspace(Need::Permission(Permission::TranscriptsDelete)),
     ),

@@ -6,6 +6,7 @@ mod api_keys;
 mod audit;
 mod backups;
 mod database;
+mod editing;
 mod email;
 mod http;
 mod jobs;

@@ -23,6 +23,7 @@ use uuid::Uuid;
 use super::{
     chat::ChatSummariser,
     openai::{OpenAiEngine, MAX_UPLOAD_BYTES},
+    store,
     summary::SummaryStyle,
     EngineChoice, EngineError, TranscriptDraft,
 };
@@ -311,60 +312,8 @@ async fn store_transcript(
     )
     .fetch_one(&mut *conn)
     .await?;
-    sqlx::query!(
-        "delete from transcript_segments where transcript_id = $1",
-        transcript_id
-    )
-    .execute(&mut *conn)
-    .await?;
-    let positions: Vec<i32> = (0..draft.segments.len() as i32).collect();
-    let segment_ids =
-        sqlx::query_scalar!(
-        "insert into transcript_segments (workspace_id, transcript_id, position, start_ms, end_ms, text, confidence)
-         select $1, $2, * from unnest($3::int[], $4::bigint[], $5::bigint[], $6::text[], $7::real[])
-         returning id",
-        p.workspace_id,
-        transcript_id,
-        &positions,
-        &draft.segments.iter().map(|s| s.start_ms).collect::<Vec<_>>(),
-        &draft.segments.iter().map(|s| s.end_ms.max(s.start_ms)).collect::<Vec<_>>(),
-        &draft.segments.iter().map(|s| s.text.clone()).collect::<Vec<_>>(),
-        &draft.segments.iter().map(|s| s.confidence.map(|c| c.clamp(0.0, 1.0))).collect::<Vec<_>>() as &[Option<f32>]
-    )
-        .fetch_all(&mut *conn)
-        .await?;
-    // `returning` keeps the order of the rows inserted, which is the order of `positions`.
-    let (mut seg, mut pos, mut start, mut end, mut text, mut confidence) = (
-        Vec::new(),
-        Vec::new(),
-        Vec::new(),
-        Vec::new(),
-        Vec::new(),
-        Vec::<Option<f32>>::new(),
-    );
-    for (segment_id, segment) in segment_ids.iter().zip(&draft.segments) {
-        for (i, word) in segment.words.iter().enumerate() {
-            seg.push(*segment_id);
-            pos.push(i as i32);
-            start.push(word.start_ms.max(0));
-            end.push(word.end_ms.max(word.start_ms.max(0)));
-            text.push(word.text.clone());
-            confidence.push(word.confidence.map(|c| c.clamp(0.0, 1.0)));
-        }
-    }
-    sqlx::query!(
-        "insert into transcript_words (workspace_id, segment_id, position, start_ms, end_ms, text, confidence)
-         select $1, * from unnest($2::bigint[], $3::int[], $4::bigint[], $5::bigint[], $6::text[], $7::real[])",
-        p.workspace_id,
-        &seg,
-        &pos,
-        &start,
-        &end,
-        &text,
-        &confidence as &[Option<f32>]
-    )
-    .execute(&mut *conn)
-    .await?;
+    store::replace_segments(&mut *conn, p.workspace_id, transcript_id, &draft.segments, &[]).await?;
+    crate::transcription::editing::keep_version(&mut *conn, transcript_id, "transcribed", None).await?;
     Ok(())
 }
 
