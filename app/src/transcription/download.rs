@@ -73,7 +73,7 @@ async fn answer(
     request: axum::extract::Request,
 ) -> Result<Response, AppError> {
     let format = Format::from_key(&query.format)
-        .ok_or_else(|| AppError::invalid_field("format", "Choose TXT, JSON, SRT or VTT."))?;
+        .ok_or_else(|| AppError::invalid_field("format", "Choose TXT, JSON, DOCX, SRT or VTT."))?;
     let on = |v: &Option<String>| v.as_deref().is_some_and(|v| matches!(v, "1" | "true" | "on"));
     let options = Options {
         speakers: on(&query.speakers),

@@ -1,5 +1,5 @@
-//! Transcript exports: plain text, JSON, and subtitles (SRT, WebVTT) whose cues follow the word
-//! timings, at most two lines of at most 42 characters each.
+//! Transcript exports: plain text, JSON, Word (DOCX), and subtitles (SRT, WebVTT) whose cues
+//! follow the word timings, at most two lines of at most 42 characters each.
 
 use serde::Serialize;
 
@@ -19,6 +19,7 @@ pub enum Format {
     Json,
     Srt,
     Vtt,
+    Docx,
 }
 
 impl Format {
@@ -28,6 +29,7 @@ impl Format {
             "json" => Self::Json,
             "srt" => Self::Srt,
             "vtt" => Self::Vtt,
+            "docx" => Self::Docx,
             _ => return None,
         })
     }
@@ -38,6 +40,7 @@ impl Format {
             Self::Json => "json",
             Self::Srt => "srt",
             Self::Vtt => "vtt",
+            Self::Docx => "docx",
         }
     }
 
@@ -47,6 +50,7 @@ impl Format {
             Self::Json => "application/json",
             Self::Srt => "application/x-subrip; charset=utf-8",
             Self::Vtt => "text/vtt; charset=utf-8",
+            Self::Docx => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         }
     }
 }
@@ -67,13 +71,51 @@ pub struct Document {
     pub summary: Option<SummaryView>,
 }
 
-pub fn render(doc: &Document, format: Format, options: Options) -> String {
+pub fn render(doc: &Document, format: Format, options: Options) -> Vec<u8> {
     match format {
-        Format::Txt => txt(doc, options),
-        Format::Json => json(doc, options),
-        Format::Srt => srt(&cues(doc, options)),
-        Format::Vtt => vtt(&cues(doc, options)),
+        Format::Txt => txt(doc, options).into_bytes(),
+        Format::Json => json(doc, options).into_bytes(),
+        Format::Srt => srt(&cues(doc, options)).into_bytes(),
+        Format::Vtt => vtt(&cues(doc, options)).into_bytes(),
+        Format::Docx => docx(doc, options),
     }
+}
+
+/// A Word document: the title, the summary and key moments when chosen, then one paragraph per
+/// line (its time in colour, the speaker in bold, when chosen).
+fn docx(doc: &Document, options: Options) -> Vec<u8> {
+    use docx_rs::{Docx, Paragraph, Run};
+    // Sizes are in half-points.
+    let heading = |text: &str, size: usize| Paragraph::new().add_run(Run::new().add_text(text).bold().size(size));
+    let plain = |text: &str| Paragraph::new().add_run(Run::new().add_text(text));
+    let mut out = Docx::new().add_paragraph(heading(&doc.title, 36));
+    if let Some(summary) = doc.summary.as_ref().filter(|_| options.summary) {
+        out = out.add_paragraph(heading(&format!("Summary ({})", summary.style.label()), 28));
+        for line in summary.text.lines().filter(|l| !l.trim().is_empty()) {
+            out = out.add_paragraph(plain(line));
+        }
+        if !summary.key_moments.is_empty() {
+            out = out.add_paragraph(heading("Key moments", 28));
+            for m in &summary.key_moments {
+                out = out.add_paragraph(plain(&format!("{} {}", clock(m.ms), m.title)));
+            }
+        }
+        out = out.add_paragraph(heading("Transcript", 28));
+    }
+    for (segment, speaker) in &doc.segments {
+        let mut line = Paragraph::new();
+        if options.timestamps {
+            line = line.add_run(Run::new().add_text(format!("[{}] ", clock(segment.start_ms))).color("4F46E5"));
+        }
+        if let Some(name) = speaker.as_ref().filter(|_| options.speakers) {
+            line = line.add_run(Run::new().add_text(format!("{name}: ")).bold());
+        }
+        out = out.add_paragraph(line.add_run(Run::new().add_text(segment.text.trim())));
+    }
+    let mut bytes = std::io::Cursor::new(Vec::new());
+    // Writing a zip into memory fails only on a bug in it.
+    out.build().pack(&mut bytes).expect("a DOCX is written into memory");
+    bytes.into_inner()
 }
 
 fn txt(doc: &Document, options: Options) -> String {
@@ -323,6 +365,10 @@ fn vtt(cues: &[Cue]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn text(doc: &Document, format: Format, options: Options) -> String {
+        String::from_utf8(render(doc, format, options)).unwrap()
+    }
     use crate::transcription::WordDraft;
 
     fn segment(start: i64, words: &[(&str, i64, i64)]) -> SegmentDraft {
@@ -402,14 +448,14 @@ mod tests {
             speakers: true,
             ..Options::default()
         };
-        let s = render(&d, Format::Srt, with);
+        let s = text(&d, Format::Srt, with);
         assert_eq!(s, "1\n01:01:01,000 --> 01:01:03,456\nAda: Hello <there>\n\n");
-        let v = render(&d, Format::Vtt, with);
+        let v = text(&d, Format::Vtt, with);
         assert_eq!(
             v,
             "WEBVTT\n\n01:01:01.000 --> 01:01:03.456\n<v Ada>Hello &lt;there&gt;\n\n"
         );
-        assert!(!render(&d, Format::Vtt, Options::default()).contains("<v "));
+        assert!(!text(&d, Format::Vtt, Options::default()).contains("<v "));
     }
 
     #[test]
@@ -456,15 +502,42 @@ mod tests {
             timestamps: true,
             summary: true,
         };
-        let text = render(&d, Format::Txt, all);
-        assert!(text.starts_with("Standup\n\nSummary (Brief)\nA greeting.\n\nKey moments\n1:05 Hello\n"));
-        assert!(text.ends_with("[1:05] Ada: Hi all.\n"));
-        assert_eq!(render(&d, Format::Txt, Options::default()), "Standup\n\nHi all.\n");
-        let json: serde_json::Value = serde_json::from_str(&render(&d, Format::Json, all)).unwrap();
+        let plain = text(&d, Format::Txt, all);
+        assert!(plain.starts_with("Standup\n\nSummary (Brief)\nA greeting.\n\nKey moments\n1:05 Hello\n"));
+        assert!(plain.ends_with("[1:05] Ada: Hi all.\n"));
+        assert_eq!(text(&d, Format::Txt, Options::default()), "Standup\n\nHi all.\n");
+        let json: serde_json::Value = serde_json::from_str(&text(&d, Format::Json, all)).unwrap();
         assert_eq!(json["segments"][0]["words"][1]["start_ms"], 65_400);
         assert_eq!(json["segments"][0]["speaker"], "Ada");
         assert_eq!(json["summary"]["key_moments"][0]["ms"], 65_000);
-        let bare: serde_json::Value = serde_json::from_str(&render(&d, Format::Json, Options::default())).unwrap();
+        let bare: serde_json::Value = serde_json::from_str(&text(&d, Format::Json, Options::default())).unwrap();
         assert!(bare.get("summary").is_none() && bare["segments"][0].get("speaker").is_none());
+    }
+
+    #[test]
+    fn docx_is_a_word_document_with_the_chosen_parts() {
+        let mut d = doc(vec![segment(65_000, &[("Hi", 65_000, 65_300), ("all.", 65_400, 65_900)])]);
+        d.summary = Some(SummaryView {
+            style: crate::transcription::summary::SummaryStyle::Brief,
+            method: "extractive".into(),
+            text: "A greeting.".into(),
+            key_moments: vec![KeyMoment {
+                ms: 65_000,
+                title: "Hello".into(),
+            }],
+        });
+        let all = Options {
+            speakers: true,
+            timestamps: true,
+            summary: true,
+        };
+        let bytes = render(&d, Format::Docx, all);
+        assert_eq!(&bytes[..2], b"PK", "a DOCX is a zip");
+        let read = docx_rs::read_docx(&bytes).expect("Word can read it back").json();
+        for part in ["Standup", "Summary (Brief)", "A greeting.", "1:05 Hello", "[1:05] ", "Ada: ", "Hi all."] {
+            assert!(read.contains(part), "{part} missing");
+        }
+        let bare = docx_rs::read_docx(&render(&d, Format::Docx, Options::default())).unwrap().json();
+        assert!(bare.contains("Hi all.") && !bare.contains("A greeting.") && !bare.contains("Ada: ") && !bare.contains("[1:05]"));
     }
 }

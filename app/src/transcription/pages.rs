@@ -267,6 +267,7 @@ fn ExportCard(slug: String, id: String, has_summary: bool) -> impl IntoView {
                     <label for="export-format" class="block text-sm font-medium">"Format"</label>
                     <select id="export-format" name="format" class="mt-1 rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm dark:border-slate-700 dark:bg-slate-950">
                         <option value="txt">"Text (.txt)"</option>
+                        <option value="docx">"Word document (.docx)"</option>
                         <option value="srt">"Subtitles (.srt)"</option>
                         <option value="vtt">"Web subtitles (.vtt)"</option>
                         <option value="json">"JSON with word timings (.json)"</option>
