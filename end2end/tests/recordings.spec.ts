@@ -90,7 +90,30 @@ test("an upload in parts survives a failed connection and a reload, then plays; 
   await trashed.getByRole("button", { name: "Restore" }).click();
   await expect(page.getByText("“Interview with Grace” is back in the library.")).toBeVisible();
   await page.getByRole("link", { name: "Library" }).click();
-  await expect(page.getByTestId("recording-row").filter({ hasText: "Interview with Grace" })).toBeVisible();
+  const grace = page.getByTestId("recording-row").filter({ hasText: "Interview with Grace" });
+  await expect(grace).toBeVisible();
+
+  // Tags are set on the recording's page, shown in the library, and filter it, with the status.
+  await grace.getByRole("link", { name: "Interview with Grace" }).click();
+  await expect(page.getByTestId("recording-title")).toHaveText("Interview with Grace");
+  await hydrated(page);
+  await page.getByLabel("Tags").fill("Hiring,  Interviews, hiring");
+  await page.getByRole("button", { name: "Save tags" }).click();
+  await expect(page.getByText("Tagged: hiring, interviews.")).toBeVisible();
+  await page.goto(`/w/${slug}/recordings`);
+  await hydrated(page);
+  await expect(grace.getByTestId("tag")).toHaveText(["hiring", "interviews"]);
+  await grace.getByRole("link", { name: "hiring" }).click();
+  await expect(page).toHaveURL(/tag=hiring/);
+  await expect(page.getByTestId("recording-row")).toHaveCount(1);
+  await expect(page.getByLabel("Tag", { exact: true })).toHaveValue("hiring");
+  await page.getByLabel("Status").selectOption("failed");
+  await page.getByRole("button", { name: "Search", exact: true }).click();
+  await expect(page).toHaveURL(/status=failed/);
+  await expect(page.getByTestId("recordings-empty")).toContainText("No recordings match these filters.");
+  await page.getByRole("link", { name: "Clear filters" }).click();
+  await expect(grace).toBeVisible();
+  await expect(page.getByTestId("recording-row").filter({ hasText: "notes" })).toBeVisible();
 
   expect(problems).toEqual([]);
 });

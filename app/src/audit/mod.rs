@@ -84,6 +84,8 @@ pub enum AuditAction {
     /// The uploaded file's content was checked (`metadata.outcome`: accepted or rejected).
     RecordingChecked,
     RecordingRenamed,
+    /// Its tags were set (`metadata.tags`, comma-separated).
+    RecordingTagged,
     RecordingTrashed,
     RecordingRestored,
     RecordingDeleted,
@@ -160,6 +162,7 @@ impl AuditAction {
             Self::RecordingUploaded => "recording.uploaded",
             Self::RecordingChecked => "recording.checked",
             Self::RecordingRenamed => "recording.renamed",
+            Self::RecordingTagged => "recording.tagged",
             Self::RecordingTrashed => "recording.trashed",
             Self::RecordingRestored => "recording.restored",
             Self::RecordingDeleted => "recording.deleted",

@@ -10,15 +10,40 @@ use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::accounts::session::RequestAuth;
 
+/// One page of the library or the trash, filtered (see `filter::LibraryFilter`; a value left
+/// out is not filtered on).
+#[allow(clippy::too_many_arguments)]
 #[server(endpoint = "recordings/library")]
 pub async fn recording_library(
     workspace: String,
     trash: bool,
     page: u32,
     q: Option<String>,
+    status: Option<String>,
+    tag: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    sort: Option<String>,
 ) -> Result<LibraryView, AppError> {
     let auth = RequestAuth::load().await.map_err(AppError::respond)?;
-    super::library::library(&auth, &workspace, trash, page, q.as_deref().unwrap_or(""))
+    let filter = super::filter::LibraryFilter {
+        q: q.unwrap_or_default().trim().to_owned(),
+        status: status.unwrap_or_default(),
+        tag: tag.unwrap_or_default().trim().to_owned(),
+        from: from.unwrap_or_default(),
+        to: to.unwrap_or_default(),
+        sort: sort.unwrap_or_default(),
+    };
+    super::library::library(&auth, &workspace, trash, page, &filter)
+        .await
+        .map_err(AppError::respond)
+}
+
+/// Sets the recording's tags from a comma-separated list (empty removes them).
+#[server(endpoint = "recordings/tags")]
+pub async fn tag_recording(workspace: String, id: String, tags: String) -> Result<String, AppError> {
+    let auth = RequestAuth::load().await.map_err(AppError::respond)?;
+    super::tags::set_tags(&auth, &workspace, &id, &tags)
         .await
         .map_err(AppError::respond)
 }

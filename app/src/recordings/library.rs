@@ -48,6 +48,7 @@ struct Row {
     transcription_stage: Option<String>,
     transcription_percent: Option<i16>,
     snippet: Option<String>,
+    tags: Vec<String>,
 }
 
 impl From<Row> for RecordingItem {
@@ -73,6 +74,7 @@ impl From<Row> for RecordingItem {
                 .and_then(crate::transcription::Stage::from_key)
                 .map(|stage| (stage, r.transcription_percent.unwrap_or(0))),
             snippet: r.snippet,
+            tags: r.tags,
         }
     }
 }
@@ -84,12 +86,9 @@ pub async fn library(
     slug: &str,
     trash: bool,
     page: u32,
-    search: &str,
+    filter: &super::filter::LibraryFilter,
 ) -> Result<LibraryView, AppError> {
-    let search = search.trim();
-    if search.chars().count() > 200 {
-        return Err(AppError::invalid_field("q", "Search for at most 200 characters."));
-    }
+    let f = filter.check()?;
     // Members whose role cannot read the library see what is shared with them.
     let (access, mut tx) = authorize(auth, slug, Need::Resource(Permission::TranscriptsRead)).await?;
     let everything = access.can(Permission::TranscriptsRead);
@@ -104,7 +103,8 @@ pub async fn library(
                   case when tr.search @@ wanted.q
                        then ts_headline('simple', tr.text, wanted.q,
                                         'MaxWords=24, MinWords=8, MaxFragments=2, StartSel=' || chr(2) || ', StopSel=' || chr(3))
-                  end as "snippet?"
+                  end as "snippet?",
+                  array(select g.tag from recording_tags g where g.recording_id = r.id order by g.tag) as "tags!"
            from recordings r cross join wanted
                 left join users u on u.id = r.created_by
                 left join transcriptions t on t.recording_id = r.id
@@ -114,8 +114,20 @@ pub async fn library(
              and ($5 or exists (select 1 from resource_shares s
                                 where s.resource_type = 'recording' and s.resource_id = r.id and s.user_id = $6))
              and ($7 = '' or strpos(lower(r.title), lower($7)) > 0 or tr.search @@ wanted.q)
-           order by ($7 <> '' and strpos(lower(r.title), lower($7)) > 0) desc,
-                    coalesce(ts_rank(tr.search, wanted.q), 0) desc,
+             and ($8 = ''
+                  or ($8 = 'transcribed' and t.stage = 'done')
+                  or ($8 = 'in_progress' and (r.status = 'checking'
+                                              or t.stage in ('queued', 'preparing', 'transcribing', 'summarising')))
+                  or ($8 = 'failed' and (r.status = 'rejected' or t.stage = 'failed'))
+                  or ($8 = 'untranscribed' and r.status = 'ready' and (t.stage is null or t.stage = 'cancelled')))
+             and ($9 = '' or exists (select 1 from recording_tags g where g.recording_id = r.id and g.tag = $9))
+             and ($10::date is null or (r.created_at at time zone $12)::date >= $10)
+             and ($11::date is null or (r.created_at at time zone $12)::date <= $11)
+           order by case when $13 = 'title' then lower(r.title) end,
+                    case when $13 = 'longest' then r.duration_ms end desc nulls last,
+                    case when $13 = 'oldest' then coalesce(r.deleted_at, r.created_at) end,
+                    case when $13 = 'best' then ($7 <> '' and strpos(lower(r.title), lower($7)) > 0) end desc,
+                    case when $13 = 'best' then coalesce(ts_rank(tr.search, wanted.q), 0) end desc,
                     coalesce(r.deleted_at, r.created_at) desc, r.id desc
            limit $3 offset $4"#,
         access.workspace.id,
@@ -124,7 +136,25 @@ pub async fn library(
         (i64::from(page) - 1) * PAGE_SIZE,
         everything,
         access.user.id,
-        search
+        f.q,
+        f.status,
+        f.tag,
+        f.from,
+        f.to,
+        access.workspace.timezone,
+        f.sort
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    let tags = sqlx::query_scalar!(
+        "select distinct g.tag from recording_tags g join recordings r on r.id = g.recording_id
+         where g.workspace_id = $1
+           and ($2 or exists (select 1 from resource_shares s
+                              where s.resource_type = 'recording' and s.resource_id = r.id and s.user_id = $3))
+         order by g.tag limit 200",
+        access.workspace.id,
+        everything,
+        access.user.id
     )
     .fetch_all(&mut *tx)
     .await?;
@@ -164,6 +194,7 @@ pub async fn library(
         shared_only: !everything,
         max_upload_bytes: config.max_upload_bytes,
         trash_days: config.trash_days,
+        tags,
     })
 }
 
@@ -375,7 +406,8 @@ pub async fn detail(auth: &RequestAuth, slug: &str, id: &str) -> Result<super::R
                   r.sample_rate, r.channels, u.name as "uploaded_by?", r.created_at, r.purge_after,
                   r.object_key, r.content_type,
                   t.stage as "transcription_stage?", t.percent as "transcription_percent?",
-                  null::text as "snippet?"
+                  null::text as "snippet?",
+                  array(select g.tag from recording_tags g where g.recording_id = r.id order by g.tag) as "tags!"
            from recordings r left join users u on u.id = r.created_by
                 left join transcriptions t on t.recording_id = r.id
            where r.id = $1 and r.status <> 'uploading'"#,

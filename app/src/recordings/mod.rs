@@ -2,6 +2,7 @@
 //! by content, lists, plays, downloads, renames and deletes through a trash.
 
 pub mod api;
+pub mod filter;
 #[cfg(feature = "ssr")]
 pub mod housekeeping;
 #[cfg(feature = "ssr")]
@@ -9,6 +10,8 @@ pub mod inspect;
 #[cfg(feature = "ssr")]
 pub mod library;
 pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod tags;
 #[cfg(feature = "hydrate")]
 mod upload_client;
 pub mod uploader;
@@ -72,6 +75,8 @@ pub struct RecordingItem {
     pub purge_after: Option<String>,
     /// Where its transcription stands (stage, percent within it), once queued.
     pub transcription: Option<(crate::transcription::Stage, i16)>,
+    /// Lower case, sorted.
+    pub tags: Vec<String>,
     /// With a search: the transcript around the match, the matched words between the marks
     /// `library::MATCH_START` and `MATCH_END`.
     pub snippet: Option<String>,
@@ -118,6 +123,8 @@ pub struct LibraryView {
     pub shared_only: bool,
     pub max_upload_bytes: u64,
     pub trash_days: u32,
+    /// Every tag in use on recordings the member can see, for the filter.
+    pub tags: Vec<String>,
 }
 
 /// What the browser needs to send a file: how it is cut and which parts the store already has.

@@ -8,7 +8,14 @@ use leptos_router::{
     hooks::{use_navigate, use_params_map, use_query_map},
 };
 
-use super::{api::*, duration_in_words, size_in_words, uploader::Uploader, RecordingItem, RecordingStatus};
+use super::{
+    api::*,
+    duration_in_words,
+    filter::{LibraryFilter, SORTS, STATUSES},
+    size_in_words,
+    uploader::Uploader,
+    RecordingItem, RecordingStatus,
+};
 use crate::{
     accounts::pages::{PageLoading, RequireUser},
     sharing::pages::{ShareActions, SharePanel},
@@ -44,7 +51,7 @@ pub fn RecordingsPage() -> impl IntoView {
             .with(|q| q.get("page").and_then(|p| p.parse::<u32>().ok()))
             .unwrap_or(1)
     });
-    let search = Memo::new(move |_| query.with(|q| q.get("q")).unwrap_or_default());
+    let filter = Memo::new(move |_| query.with(|q| LibraryFilter::from_query(|k| q.get(k))));
     let library_changed = RwSignal::new(0_u32);
     let trash_action = ServerAction::<TrashRecording>::new();
     let restore_action = ServerAction::<RestoreRecording>::new();
@@ -57,10 +64,22 @@ pub fn RecordingsPage() -> impl IntoView {
                 page.get(),
                 library_changed.get(),
                 trash_action.version().get() + restore_action.version().get() + delete_action.version().get(),
-                search.get(),
+                filter.get(),
             )
         },
-        |(slug, trash, page, _, _, q)| recording_library(slug, trash, page, Some(q)),
+        |(slug, trash, page, _, _, f)| {
+            recording_library(
+                slug,
+                trash,
+                page,
+                Some(f.q),
+                Some(f.status),
+                Some(f.tag),
+                Some(f.from),
+                Some(f.to),
+                Some(f.sort),
+            )
+        },
     );
     // Transcription badges follow the workspace's transcriptions live.
     let live = crate::transcription::pages::LiveTranscriptions(RwSignal::new(Default::default()));
@@ -83,7 +102,10 @@ pub fn RecordingsPage() -> impl IntoView {
         Some(current)
     });
     // The upload panel keeps its own state, so it loads once per workspace.
-    let upload_info = Resource::new(move || slug.get(), |slug| recording_library(slug, false, 1, None));
+    let upload_info = Resource::new(
+        move || slug.get(),
+        |slug| recording_library(slug, false, 1, None, None, None, None, None, None),
+    );
     // A file being checked usually takes a second: look again until none is.
     Effect::new(move |_| {
         let checking = library
@@ -154,16 +176,14 @@ pub fn RecordingsPage() -> impl IntoView {
                         {tab(false, "Library")}
                         {tab(true, "Trash")}
                     </nav>
-                    // A plain GET form: the search is in the address, so it can be shared and reloaded.
-                    <form method="get" role="search" class="flex gap-2" action=move || format!("/w/{}/recordings", slug.get())>
-                        {move || trash.get().then(|| view! { <input type="hidden" name="trash" value="1" /> })}
-                        <label for="library-search" class="sr-only">"Search titles and transcripts"</label>
-                        <input id="library-search" type="search" name="q" maxlength="200" placeholder="Search titles and transcripts"
-                            prop:value=move || search.get()
-                            class="w-64 rounded-lg border border-slate-300 bg-white px-3 py-1.5 text-sm dark:border-slate-700 dark:bg-slate-950" />
-                        <button type="submit" class="rounded-lg border border-slate-300 px-3 py-1.5 text-sm font-medium hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800">"Search"</button>
-                    </form>
                 </div>
+                // A plain GET form: the filter is in the address, so it can be shared and reloaded.
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        let tags = upload_info.await.map(|v| v.tags).unwrap_or_default();
+                        view! { <FilterForm slug trash filter tags /> }
+                    })}
+                </Transition>
                 <FormNotice message=notice />
                 <FormAlert error=error />
                 <Transition fallback=|| view! { <PageLoading /> }>
@@ -175,12 +195,22 @@ pub fn RecordingsPage() -> impl IntoView {
                             Ok(v) => {
                                 let in_trash = trash.get_untracked();
                                 let slug = slug.get_untracked();
-                                let searched = search.get_untracked();
-                                if v.recordings.is_empty() && !searched.trim().is_empty() {
+                                let f = filter.get_untracked();
+                                if v.recordings.is_empty() && f.narrows() {
+                                    let clear = format!("/w/{slug}/recordings{}", if in_trash { "?trash=1" } else { "" });
                                     return view! {
                                         <div class="rounded-2xl border border-dashed border-slate-300 p-10 text-center dark:border-slate-700" data-testid="recordings-empty">
-                                            <p class="font-medium">{format!("Nothing matches \u{201c}{}\u{201d}.", searched.trim())}</p>
-                                            <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">"Titles and transcripts are searched; try fewer or other words."</p>
+                                            <p class="font-medium">
+                                                {if f.q.is_empty() {
+                                                    "No recordings match these filters.".to_owned()
+                                                } else {
+                                                    format!("Nothing matches \u{201c}{}\u{201d}.", f.q)
+                                                }}
+                                            </p>
+                                            <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">
+                                                "Titles and transcripts are searched; try fewer words or other filters, or "
+                                                <a href=clear class="font-medium text-indigo-700 hover:underline dark:text-indigo-300">"clear them"</a> "."
+                                            </p>
                                         </div>
                                     }.into_any();
                                 }
@@ -205,7 +235,7 @@ pub fn RecordingsPage() -> impl IntoView {
                                 let keep = format!(
                                     "{}{}",
                                     if in_trash { "trash=1&" } else { "" },
-                                    if searched.is_empty() { String::new() } else { format!("q={}&", crate::ui::url_encode(&searched)) }
+                                    f.query()
                                 );
                                 let older = v.next_page.map(|n| format!("/w/{slug}/recordings?{keep}page={n}"));
                                 let newer = (page.get_untracked() > 1).then(|| format!("/w/{slug}/recordings?{keep}page={}", page.get_untracked() - 1));
@@ -235,6 +265,73 @@ pub fn RecordingsPage() -> impl IntoView {
                 </Transition>
             </section>
         </RequireUser>
+    }
+}
+
+const FILTER_INPUT: &str = "mt-1 block w-full rounded-lg border border-slate-300 bg-white px-3 py-1.5 text-sm dark:border-slate-700 dark:bg-slate-950";
+
+/// Search, status, tag, upload dates and order: a GET form, so the filtered list is an address.
+#[component]
+fn FilterForm(slug: Memo<String>, trash: Memo<bool>, filter: Memo<LibraryFilter>, tags: Vec<String>) -> impl IntoView {
+    let f = move || filter.get();
+    let clear = move || {
+        format!(
+            "/w/{}/recordings{}",
+            slug.get(),
+            if trash.get() { "?trash=1" } else { "" }
+        )
+    };
+    view! {
+        <form method="get" role="search" action=move || format!("/w/{}/recordings", slug.get())
+            class="grid grid-cols-2 items-end gap-3 rounded-2xl border border-slate-200 bg-white p-4 sm:grid-cols-3 lg:grid-cols-7 dark:border-slate-800 dark:bg-slate-900"
+            data-testid="library-filters">
+            {move || trash.get().then(|| view! { <input type="hidden" name="trash" value="1" /> })}
+            <div class="col-span-2 sm:col-span-3 lg:col-span-2">
+                <label for="library-search" class="block text-xs font-medium">"Search titles and transcripts"</label>
+                <input id="library-search" type="search" name="q" maxlength="200" placeholder="Words or a title"
+                    prop:value=move || f().q class=FILTER_INPUT />
+            </div>
+            <div>
+                <label for="library-status" class="block text-xs font-medium">"Status"</label>
+                <select id="library-status" name="status" class=FILTER_INPUT>
+                    {STATUSES.into_iter().map(|(key, label)| view! {
+                        <option value=key selected=move || f().status == key>{label}</option>
+                    }).collect_view()}
+                </select>
+            </div>
+            <div>
+                <label for="library-tag" class="block text-xs font-medium">"Tag"</label>
+                <select id="library-tag" name="tag" class=FILTER_INPUT>
+                    <option value="">"Any tag"</option>
+                    {tags.into_iter().map(|tag| {
+                        let (key, label) = (tag.clone(), tag.clone());
+                        view! { <option value=tag selected=move || f().tag == key>{label}</option> }
+                    }).collect_view()}
+                </select>
+            </div>
+            <div>
+                <label for="library-from" class="block text-xs font-medium">"Uploaded from"</label>
+                <input id="library-from" type="date" name="from" prop:value=move || f().from class=FILTER_INPUT />
+            </div>
+            <div>
+                <label for="library-to" class="block text-xs font-medium">"Uploaded to"</label>
+                <input id="library-to" type="date" name="to" prop:value=move || f().to class=FILTER_INPUT />
+            </div>
+            <div>
+                <label for="library-sort" class="block text-xs font-medium">"Sort"</label>
+                <select id="library-sort" name="sort" class=FILTER_INPUT>
+                    {SORTS.into_iter().map(|(key, label)| view! {
+                        <option value=key selected=move || f().sort == key>{label}</option>
+                    }).collect_view()}
+                </select>
+            </div>
+            <div class="col-span-2 flex items-center gap-3 sm:col-span-3 lg:col-span-7">
+                <button type="submit" class="rounded-lg bg-indigo-600 px-4 py-1.5 text-sm font-semibold text-white hover:bg-indigo-500">"Search"</button>
+                {move || (filter.with(LibraryFilter::narrows) || !f().sort.is_empty()).then(|| view! {
+                    <a href=clear() class="text-sm font-medium text-indigo-700 hover:underline dark:text-indigo-300">"Clear filters"</a>
+                })}
+            </div>
+        </form>
     }
 }
 
@@ -317,6 +414,14 @@ fn RecordingRow(
                 <p class="mt-1 text-xs text-slate-500 dark:text-slate-400">
                     {facts} " · " {r.uploaded_by.clone()} " · " {r.created_at.clone()}
                 </p>
+                {(!r.tags.is_empty()).then(|| view! {
+                    <ul class="mt-1 flex flex-wrap gap-1" aria-label="Tags">
+                        {r.tags.iter().map(|tag| view! {
+                            <li><a href=format!("/w/{slug}/recordings?tag={}", crate::ui::url_encode(tag)) data-testid="tag"
+                                class="rounded-full bg-indigo-50 px-2 py-0.5 text-xs font-medium text-indigo-800 hover:bg-indigo-100 dark:bg-indigo-950 dark:text-indigo-200">{tag.clone()}</a></li>
+                        }).collect_view()}
+                    </ul>
+                })}
                 {r.snippet.clone().map(|snippet| view! {
                     <p class="mt-1 text-sm text-slate-700 dark:text-slate-300" data-testid="search-snippet">{highlighted(&snippet)}</p>
                 })}
@@ -371,10 +476,17 @@ pub fn RecordingPage() -> impl IntoView {
     let slug = Memo::new(move |_| params.with(|p| p.get("slug")).unwrap_or_default());
     let id = Memo::new(move |_| params.with(|p| p.get("id")).unwrap_or_default());
     let rename = ServerAction::<RenameRecording>::new();
+    let retag = ServerAction::<TagRecording>::new();
     let trash_action = ServerAction::<TrashRecording>::new();
     let share_actions = ShareActions::new();
     let detail = Resource::new(
-        move || (slug.get(), id.get(), rename.version().get() + share_actions.version()),
+        move || {
+            (
+                slug.get(),
+                id.get(),
+                rename.version().get() + retag.version().get() + share_actions.version(),
+            )
+        },
         |(slug, id, _)| get_recording(slug, id),
     );
     let transcript = crate::transcription::pages::TranscriptData::new(slug, id);
@@ -400,6 +512,8 @@ pub fn RecordingPage() -> impl IntoView {
                             let slug = slug.get_untracked();
                             let (trash_slug, trash_id) = (slug.clone(), r.id.clone());
                             let (rename_slug, rename_id, rename_title) = (slug.clone(), r.id.clone(), r.title.clone());
+                            let tag_list = r.tags.join(", ");
+                            let (tag_slug, tag_id) = (slug.clone(), r.id.clone());
                             let facts: Vec<(&'static str, String)> = [
                                 ("Length", r.duration_ms.map(duration_in_words)),
                                 ("Format", r.format.clone()),
@@ -478,6 +592,18 @@ pub fn RecordingPage() -> impl IntoView {
                                                     move || echoed(rename, "title").get().or_else(|| Some(title.clone()))
                                                 }) />
                                                 <SubmitButton label="Save title" pending=rename.pending() />
+                                            </ActionForm>
+                                            <h2 class="mt-6 text-lg font-semibold">"Tags"</h2>
+                                            <ActionForm action=retag attr:class="mt-3 space-y-3">
+                                                <FormNotice message=action_message(retag) />
+                                                <FormAlert error=action_error(retag) />
+                                                <input type="hidden" name="workspace" value=tag_slug.clone() />
+                                                <input type="hidden" name="id" value=tag_id.clone() />
+                                                <Field label="Tags" name="tags" maxlength=400 hint="Separate them with commas: at most 10, each up to 32 characters." error=field_error(retag, "tags") value=Signal::derive({
+                                                    let tags = tag_list.clone();
+                                                    move || echoed(retag, "tags").get().or_else(|| Some(tags.clone()))
+                                                }) />
+                                                <SubmitButton label="Save tags" pending=retag.pending() />
                                             </ActionForm>
                                         </section>
                                     })}

@@ -105,7 +105,11 @@ fn docx(doc: &Document, options: Options) -> Vec<u8> {
     for (segment, speaker) in &doc.segments {
         let mut line = Paragraph::new();
         if options.timestamps {
-            line = line.add_run(Run::new().add_text(format!("[{}] ", clock(segment.start_ms))).color("4F46E5"));
+            line = line.add_run(
+                Run::new()
+                    .add_text(format!("[{}] ", clock(segment.start_ms)))
+                    .color("4F46E5"),
+            );
         }
         if let Some(name) = speaker.as_ref().filter(|_| options.speakers) {
             line = line.add_run(Run::new().add_text(format!("{name}: ")).bold());
@@ -516,7 +520,10 @@ mod tests {
 
     #[test]
     fn docx_is_a_word_document_with_the_chosen_parts() {
-        let mut d = doc(vec![segment(65_000, &[("Hi", 65_000, 65_300), ("all.", 65_400, 65_900)])]);
+        let mut d = doc(vec![segment(
+            65_000,
+            &[("Hi", 65_000, 65_300), ("all.", 65_400, 65_900)],
+        )]);
         d.summary = Some(SummaryView {
             style: crate::transcription::summary::SummaryStyle::Brief,
             method: "extractive".into(),
@@ -534,10 +541,25 @@ mod tests {
         let bytes = render(&d, Format::Docx, all);
         assert_eq!(&bytes[..2], b"PK", "a DOCX is a zip");
         let read = docx_rs::read_docx(&bytes).expect("Word can read it back").json();
-        for part in ["Standup", "Summary (Brief)", "A greeting.", "1:05 Hello", "[1:05] ", "Ada: ", "Hi all."] {
+        for part in [
+            "Standup",
+            "Summary (Brief)",
+            "A greeting.",
+            "1:05 Hello",
+            "[1:05] ",
+            "Ada: ",
+            "Hi all.",
+        ] {
             assert!(read.contains(part), "{part} missing");
         }
-        let bare = docx_rs::read_docx(&render(&d, Format::Docx, Options::default())).unwrap().json();
-        assert!(bare.contains("Hi all.") && !bare.contains("A greeting.") && !bare.contains("Ada: ") && !bare.contains("[1:05]"));
+        let bare = docx_rs::read_docx(&render(&d, Format::Docx, Options::default()))
+            .unwrap()
+            .json();
+        assert!(
+            bare.contains("Hi all.")
+                && !bare.contains("A greeting.")
+                && !bare.contains("Ada: ")
+                && !bare.contains("[1:05]")
+        );
     }
 }

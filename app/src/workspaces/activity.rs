@@ -229,6 +229,10 @@ fn describe(action: &str, metadata: &serde_json::Value, names: &HashMap<Uuid, St
             text("from"),
             text("to")
         ),
+        "recording.tagged" => match text("tags").as_str() {
+            "" => format!("removed the tags of \u{201c}{}\u{201d}", text("title")),
+            tags => format!("tagged \u{201c}{}\u{201d}: {tags}", text("title")),
+        },
         "recording.trashed" => format!("moved \u{201c}{}\u{201d} to the trash", text("title")),
         "recording.restored" => format!("restored \u{201c}{}\u{201d} from the trash", text("title")),
         "recording.deleted" => format!("deleted \u{201c}{}\u{201d} for good", text("title")),

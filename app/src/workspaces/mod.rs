@@ -344,6 +344,7 @@ pub const ACTIVITY_KINDS: &[(&str, &str)] = &[
     ("recording.uploaded", "Uploads"),
     ("recording.checked", "Uploads checked"),
     ("recording.renamed", "Recordings renamed"),
+    ("recording.tagged", "Recordings tagged"),
     ("recording.trashed", "Recordings moved to the trash"),
     ("recording.restored", "Recordings restored"),
     ("recording.deleted", "Recordings deleted for good"),

@@ -80,6 +80,10 @@ pub const SERVER_FNS: &[(&str, Rule)] = &[
         Rule::Workspace(Need::Resource(Permission::TranscriptsEdit)),
     ),
     (
+        "/api/recordings/tags",
+        Rule::Workspace(Need::Resource(Permission::TranscriptsEdit)),
+    ),
+    (
         "/api/transcripts/view",
         Rule::Workspace(Need::Resource(Permission::TranscriptsRead)),
     ),

@@ -10,6 +10,7 @@ mod editing;
 mod email;
 mod http;
 mod jobs;
+mod library;
 mod logos;
 mod notifications;
 mod pipeline;
