@@ -99,6 +99,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("w/:slug/roles") view=workspaces::roles_page::RolesPage ssr=SsrMode::Async />
                         <Route path=path!("w/:slug/recordings") view=recordings::pages::RecordingsPage ssr=SsrMode::Async />
                         <Route path=path!("w/:slug/recordings/:id") view=recordings::pages::RecordingPage ssr=SsrMode::Async />
+                        <Route path=path!("w/:slug/import") view=recordings::import_page::ImportPage />
                         <Route path=path!("w/:slug/storage") view=storage::pages::StoragePage ssr=SsrMode::Async />
                         <Route path=path!("w/:slug/api-keys") view=providers::pages::ApiKeysPage ssr=SsrMode::Async />
                         <Route path=path!("invite") view=workspaces::members_pages::InvitationPage ssr=SsrMode::Async />

@@ -86,6 +86,8 @@ pub enum AuditAction {
     RecordingRenamed,
     /// Its tags were set (`metadata.tags`, comma-separated).
     RecordingTagged,
+    /// Made from an entry of the first AudioTricks' history.
+    RecordingImported,
     RecordingTrashed,
     RecordingRestored,
     RecordingDeleted,
@@ -163,6 +165,7 @@ impl AuditAction {
             Self::RecordingChecked => "recording.checked",
             Self::RecordingRenamed => "recording.renamed",
             Self::RecordingTagged => "recording.tagged",
+            Self::RecordingImported => "recording.imported",
             Self::RecordingTrashed => "recording.trashed",
             Self::RecordingRestored => "recording.restored",
             Self::RecordingDeleted => "recording.deleted",

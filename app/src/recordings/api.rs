@@ -39,6 +39,15 @@ pub async fn recording_library(
         .map_err(AppError::respond)
 }
 
+/// Imports the first AudioTricks' history (its JSON, pasted or from a file).
+#[server(endpoint = "recordings/import")]
+pub async fn import_history(workspace: String, history: String) -> Result<super::ImportReport, AppError> {
+    let auth = RequestAuth::load().await.map_err(AppError::respond)?;
+    super::import::import(&auth, &workspace, &history)
+        .await
+        .map_err(AppError::respond)
+}
+
 /// Sets the recording's tags from a comma-separated list (empty removes them).
 #[server(endpoint = "recordings/tags")]
 pub async fn tag_recording(workspace: String, id: String, tags: String) -> Result<String, AppError> {

@@ -6,6 +6,9 @@ pub mod filter;
 #[cfg(feature = "ssr")]
 pub mod housekeeping;
 #[cfg(feature = "ssr")]
+pub mod import;
+pub mod import_page;
+#[cfg(feature = "ssr")]
 pub mod inspect;
 #[cfg(feature = "ssr")]
 pub mod library;
@@ -26,6 +29,8 @@ pub enum RecordingStatus {
     Checking,
     Ready,
     Rejected,
+    /// From the first AudioTricks' history: a transcript without audio.
+    Imported,
 }
 
 impl RecordingStatus {
@@ -35,13 +40,20 @@ impl RecordingStatus {
             Self::Checking => "checking",
             Self::Ready => "ready",
             Self::Rejected => "rejected",
+            Self::Imported => "imported",
         }
     }
 
     pub fn from_key(key: &str) -> Option<Self> {
-        [Self::Uploading, Self::Checking, Self::Ready, Self::Rejected]
-            .into_iter()
-            .find(|s| s.key() == key)
+        [
+            Self::Uploading,
+            Self::Checking,
+            Self::Ready,
+            Self::Rejected,
+            Self::Imported,
+        ]
+        .into_iter()
+        .find(|s| s.key() == key)
     }
 
     pub fn label(self) -> &'static str {
@@ -50,8 +62,27 @@ impl RecordingStatus {
             Self::Checking => "Checking",
             Self::Ready => "Ready",
             Self::Rejected => "Rejected",
+            Self::Imported => "Imported",
         }
     }
+}
+
+/// What importing the old app's history came to.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportReport {
+    pub imported: Vec<ImportedItem>,
+    /// Titles of entries imported before.
+    pub skipped: Vec<String>,
+    /// Entries not imported, each with why.
+    pub problems: Vec<String>,
+    /// Imported, with something left out.
+    pub notes: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportedItem {
+    pub id: String,
+    pub title: String,
 }
 
 /// One recording as the library lists it.

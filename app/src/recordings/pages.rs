@@ -32,6 +32,7 @@ fn status_badge(status: RecordingStatus) -> impl IntoView {
             "bg-amber-100 text-amber-800 dark:bg-amber-950 dark:text-amber-200"
         }
         RecordingStatus::Rejected => "bg-rose-100 text-rose-800 dark:bg-rose-950 dark:text-rose-200",
+        RecordingStatus::Imported => "bg-slate-100 text-slate-700 dark:bg-slate-800 dark:text-slate-300",
     };
     view! {
         <span class=format!("inline-flex items-center rounded-full px-2 py-0.5 text-xs font-medium {class}") data-testid="recording-status">
@@ -166,6 +167,10 @@ pub fn RecordingsPage() -> impl IntoView {
                         match upload_info.await {
                             Ok(v) if v.can_upload => Some(view! {
                                 <Uploader workspace=slug.get_untracked() max_upload_bytes=v.max_upload_bytes unfinished=v.unfinished library_changed />
+                                <p class="text-sm text-slate-600 dark:text-slate-400">
+                                    "Used the first AudioTricks? "
+                                    <A href=format!("/w/{}/import", slug.get_untracked()) attr:class="font-medium text-indigo-700 hover:underline dark:text-indigo-300">"Import its history"</A>
+                                </p>
                             }.into_any()),
                             _ => None,
                         }
@@ -555,7 +560,7 @@ pub fn RecordingPage() -> impl IntoView {
                                             <audio controls preload="metadata" src=src class="w-full" data-testid="player" aria-label=format!("Play {}", r.title)></audio>
                                         </div>
                                     })}
-                                    {(r.status == RecordingStatus::Ready).then(|| view! {
+                                    {matches!(r.status, RecordingStatus::Ready | RecordingStatus::Imported).then(|| view! {
                                         <crate::transcription::pages::TranscriptPanel slug=slug.clone() id=r.id.clone() data=transcript />
                                     })}
                                     <div class="flex flex-wrap gap-3">

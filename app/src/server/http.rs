@@ -122,6 +122,12 @@ async fn limit_body(limit: usize, request: Request, next: Next) -> Response {
         .and_then(|v| v.parse::<usize>().ok());
     // A logo form answers an oversized file itself (with a redirect that says so).
     let logo_form = request.uri().path().starts_with("/w/") && request.uri().path().ends_with("/logo");
+    // An old app's history arrives whole, and form-encoded.
+    let limit = if request.uri().path() == "/api/recordings/import" {
+        limit.max(crate::recordings::import::IMPORT_BODY_LIMIT)
+    } else {
+        limit
+    };
     if declared.is_some_and(|n| n > limit) && !logo_form {
         return (StatusCode::PAYLOAD_TOO_LARGE, "The request is too large.").into_response();
     }

@@ -234,6 +234,8 @@ pub struct TranscriptView {
     pub can_run: bool,
     /// An OpenAI key is there (the workspace's or the platform's), so that engine may be chosen.
     pub openai_available: bool,
+    /// There is audio to transcribe again (an imported transcript has none).
+    pub has_audio: bool,
 }
 
 /// What saving an edited line came to.

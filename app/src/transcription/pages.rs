@@ -204,7 +204,7 @@ fn TranscriptBodyView(
                     }.into_any()
                 }
             }}
-            {can_run.then(move || {
+            {(can_run && data.has_audio).then(move || {
                 view! {
                     <div class="mt-3 flex flex-wrap items-end gap-3">
                         <Show when=move || state.get().is_some_and(|s| s.stage.is_active())>
@@ -365,6 +365,7 @@ pub fn TranscriptText(
 fn engine_label(engine: &str) -> String {
     match engine.split_once(':') {
         Some(("local", model)) => format!("Whisper {model} on this server"),
+        Some(("import", _)) => "imported from the first AudioTricks (line times are estimates)".to_owned(),
         Some(("openai", model)) | Some(("model", model)) => model.to_owned(),
         _ => engine.to_owned(),
     }

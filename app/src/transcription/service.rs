@@ -34,12 +34,13 @@ pub async fn view(auth: &RequestAuth, slug: &str, id: &str) -> Result<Transcript
     let id = recording_id(id)?;
     let (access, share, mut tx) =
         authorize_resource(auth, slug, Resource::Recording(id), Permission::TranscriptsRead).await?;
-    let exists = sqlx::query_scalar!("select exists (select 1 from recordings where id = $1) as \"e!\"", id)
-        .fetch_one(&mut *tx)
-        .await?;
-    if !exists {
-        return Err(AppError::NotFound("That recording".into()));
-    }
+    let has_audio = sqlx::query_scalar!(
+        "select status <> 'imported' as \"a!\" from recordings where id = $1",
+        id
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or_else(|| AppError::NotFound("That recording".into()))?;
     let state = store::state(&mut tx, id).await?;
     let (transcript, summary) = store::transcript(&mut tx, id).await?;
     let can_run =
@@ -52,19 +53,24 @@ pub async fn view(auth: &RequestAuth, slug: &str, id: &str) -> Result<Transcript
         summary,
         can_run,
         openai_available,
+        has_audio,
     })
 }
 
 struct Current {
     title: String,
+    /// Checked (or imported), outside the trash.
     ready: bool,
+    /// There is audio to transcribe (an imported transcript has none).
+    has_audio: bool,
     stage: Option<String>,
     job_id: Option<Uuid>,
 }
 
 async fn current(conn: &mut PgConnection, id: Uuid) -> Result<Current, AppError> {
     let row = sqlx::query!(
-        "select r.title, r.status = 'ready' and r.deleted_at is null as \"ready!\", t.stage as \"stage?\", t.job_id
+        "select r.title, r.status in ('ready', 'imported') and r.deleted_at is null as \"ready!\",
+                r.status = 'ready' as \"has_audio!\", t.stage as \"stage?\", t.job_id
          from recordings r left join transcriptions t on t.recording_id = r.id
          where r.id = $1 for update of r",
         id
@@ -75,6 +81,7 @@ async fn current(conn: &mut PgConnection, id: Uuid) -> Result<Current, AppError>
     Ok(Current {
         title: row.title,
         ready: row.ready,
+        has_audio: row.has_audio,
         stage: row.stage,
         job_id: row.job_id,
     })
@@ -122,9 +129,14 @@ pub async fn transcribe_again(auth: &RequestAuth, slug: &str, id: &str, engine: 
     let (access, _, mut tx) =
         authorize_resource(auth, slug, Resource::Recording(id), Permission::TranscriptsEdit).await?;
     let now = current(&mut tx, id).await?;
-    if !now.ready {
+    if !now.ready || !now.has_audio {
         return Err(AppError::Conflict(
-            "Only a checked recording that is not in the trash can be transcribed.".into(),
+            if now.ready {
+                "This transcript was imported without its audio, so there is nothing to transcribe again."
+            } else {
+                "Only a checked recording that is not in the trash can be transcribed."
+            }
+            .into(),
         ));
     }
     if is_active(now.stage.as_deref()) {

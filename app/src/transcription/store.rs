@@ -228,3 +228,53 @@ pub async fn insert_words(
     .await?;
     Ok(())
 }
+
+/// Stores an imported transcript (see `recordings::import`): finished, with its lines, summary
+/// and key moments, and kept as its first version.
+pub async fn import_transcript(
+    conn: &mut PgConnection,
+    workspace: Uuid,
+    recording: Uuid,
+    language: Option<&str>,
+    lines: &[SegmentDraft],
+    summary: Option<&str>,
+    key_moments: &[KeyMoment],
+) -> Result<(), sqlx::Error> {
+    let engine = crate::recordings::import::IMPORT_ENGINE;
+    sqlx::query!(
+        "insert into transcriptions (recording_id, workspace_id, stage, percent, engine, started_at, finished_at)
+         values ($1, $2, 'done', 100, $3, now(), now())",
+        recording,
+        workspace,
+        engine
+    )
+    .execute(&mut *conn)
+    .await?;
+    let text = lines.iter().map(|l| l.text.as_str()).collect::<Vec<_>>().join(" ");
+    let transcript = sqlx::query_scalar!(
+        "insert into transcripts (id, workspace_id, recording_id, language, engine, text)
+         values ($1, $2, $3, $4, $5, $6) returning id",
+        Uuid::new_v4(),
+        workspace,
+        recording,
+        language,
+        engine,
+        text
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    replace_segments(conn, workspace, transcript, lines, &[]).await?;
+    if let Some(summary) = summary {
+        sqlx::query!(
+            "insert into summaries (transcript_id, workspace_id, style, method, text, key_moments)
+             values ($1, $2, 'brief', 'imported', $3, $4)",
+            transcript,
+            workspace,
+            summary,
+            serde_json::to_value(key_moments).expect("key moments serialize")
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
+    super::editing::keep_version(conn, transcript, "transcribed", None).await
+}

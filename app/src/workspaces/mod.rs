@@ -345,6 +345,7 @@ pub const ACTIVITY_KINDS: &[(&str, &str)] = &[
     ("recording.checked", "Uploads checked"),
     ("recording.renamed", "Recordings renamed"),
     ("recording.tagged", "Recordings tagged"),
+    ("recording.imported", "Imported from the first AudioTricks"),
     ("recording.trashed", "Recordings moved to the trash"),
     ("recording.restored", "Recordings restored"),
     ("recording.deleted", "Recordings deleted for good"),

@@ -80,6 +80,10 @@ pub const SERVER_FNS: &[(&str, Rule)] = &[
         Rule::Workspace(Need::Resource(Permission::TranscriptsEdit)),
     ),
     (
+        "/api/recordings/import",
+        Rule::Workspace(Need::Permission(Permission::TranscriptsCreate)),
+    ),
+    (
         "/api/recordings/tags",
         Rule::Workspace(Need::Resource(Permission::TranscriptsEdit)),
     ),

@@ -40,7 +40,7 @@ async fn recordings_are_tagged_then_filtered_by_status_tag_and_date_and_sorted()
     let site = site(&objects, &[]).await;
     let mut ada = owner_of_acme(&site).await;
     let budget = upload_and_check(&site, &objects, &mut ada, "Budget review.wav", &wav(5, 8_000, 1)).await;
-    let standup = upload_and_check(&site, &objects, &mut ada, "Team standup.wav", &wav(9, 8_000, 1)).await;
+    upload_and_check(&site, &objects, &mut ada, "Team standup.wav", &wav(9, 8_000, 1)).await;
     let call = upload_and_check(&site, &objects, &mut ada, "Customer call.wav", &wav(7, 8_000, 1)).await;
     // Where their transcriptions stand: done, queued (as accepted), failed.
     let acme = acme_id(&site).await;

@@ -9,6 +9,7 @@ mod database;
 mod editing;
 mod email;
 mod http;
+mod import;
 mod jobs;
 mod library;
 mod logos;

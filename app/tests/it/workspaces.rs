@@ -613,6 +613,18 @@ fn matrix_fields(path: &str, slug: &str) -> Vec<(String, String)> {
             f(&[("workspace", slug), ("id", &unknown)])
         }
         "/api/recordings/rename" => f(&[("workspace", slug), ("id", &unknown), ("title", "New title")]),
+        "/api/recordings/tags" => f(&[("workspace", slug), ("id", &unknown), ("tags", "a, b")]),
+        "/api/recordings/import" => f(&[("workspace", slug), ("history", "[]")]),
+        "/api/transcripts/edit" => f(&[
+            ("workspace", slug),
+            ("id", &unknown),
+            ("base_version", "1"),
+            ("line", "0"),
+            ("original", "a"),
+            ("text", "b"),
+        ]),
+        "/api/transcripts/versions" => f(&[("workspace", slug), ("id", &unknown)]),
+        "/api/transcripts/restore" => f(&[("workspace", slug), ("id", &unknown), ("version", "1")]),
         "/api/transcripts/view" | "/api/transcripts/cancel" => f(&[("workspace", slug), ("id", &unknown)]),
         "/api/transcripts/transcribe" => f(&[("workspace", slug), ("id", &unknown), ("engine", "local")]),
         "/api/transcripts/summarise" => f(&[("workspace", slug), ("id", &unknown), ("style", "brief")]),
