@@ -287,7 +287,7 @@ pub fn TranscriptLine(
                 .into_iter()
                 .enumerate()
                 .map(|(k, (ms, _, text))| {
-                    view! { <span id=word_id(j, k) data-ms=ms.to_string() class="word cursor-pointer rounded px-0.5 hover:bg-indigo-100 dark:hover:bg-indigo-900">{text}</span>" " }
+                    view! { <span id=word_id(j, k) data-ms=ms.to_string() class="word">{text}</span>" " }
                 })
                 .collect();
             view! {
@@ -311,7 +311,7 @@ pub fn TranscriptLine(
             {editing.map(|editing| view! {
                 <button type="button" on:click=move |_| editing.open.set(Some(j)) hidden=move || is_open.get()
                     aria-label=format!("Edit the line at {}", clock(start))
-                    class="shrink-0 self-start rounded px-1.5 text-xs font-medium text-slate-500 hover:bg-slate-100 hover:text-slate-900 focus:opacity-100 sm:opacity-0 sm:group-hover:opacity-100 dark:text-slate-400 dark:hover:bg-slate-800 dark:hover:text-white">
+                    class="line-edit">
                     "Edit"
                 </button>
             })}

@@ -106,29 +106,38 @@ async fn open(
 ) -> Result<Sse<impl Stream<Item = Result<Event, std::convert::Infallible>>>, AppError> {
     let (parts, _) = request.into_parts();
     let auth = RequestAuth::signed_in(&state, session, &parts).await?;
-    let (workspace, recording) = match &query.recording {
+    // The page may have loaded just before a change, so a stream starts with the states it may
+    // have missed: its recording's, or the workspace's recent and unfinished ones.
+    let receiver = state.live.subscribe(&state.db).await?;
+    let (workspace, recording, first) = match &query.recording {
         Some(id) => {
             let id: Uuid = id.parse().map_err(|_| AppError::NotFound("That recording".into()))?;
             let (access, _, tx) =
                 authorize_resource(&auth, &slug, Resource::Recording(id), Permission::TranscriptsRead).await?;
             tx.commit().await?;
-            (access.workspace.id, Some(id))
+            (access.workspace.id, Some(id), vec![(access.workspace.id, id)])
         }
         None => {
-            let (access, tx) = authorize(&auth, &slug, Permission::TranscriptsRead).await?;
+            let (access, mut tx) = authorize(&auth, &slug, Permission::TranscriptsRead).await?;
+            let recent = sqlx::query_scalar!(
+                "select recording_id from transcriptions
+                 where stage in ('queued', 'preparing', 'transcribing', 'summarising')
+                    or updated_at > now() - interval '5 minutes'
+                 order by updated_at desc limit 100"
+            )
+            .fetch_all(&mut *tx)
+            .await?;
             tx.commit().await?;
-            (access.workspace.id, None)
+            let w = access.workspace.id;
+            (w, None, recent.into_iter().map(|r| (w, r)).collect())
         }
     };
-    let receiver = state.live.subscribe(&state.db).await?;
-    // The page may have loaded just before a change: a recording's stream starts with its state.
-    let first = recording.map(|r| (workspace, r));
     let deadline = tokio::time::Instant::now() + STREAM_LIFETIME;
     let pool = state.db.clone();
-    let events = stream::unfold((receiver, first), move |(mut receiver, first)| {
+    let events = stream::unfold((receiver, first), move |(mut receiver, mut first)| {
         let pool = pool.clone();
         async move {
-            let (w, r) = match first {
+            let (w, r) = match first.pop() {
                 Some(pair) => pair,
                 None => loop {
                     let next = tokio::time::timeout_at(deadline, receiver.recv()).await.ok()?;
@@ -148,7 +157,7 @@ async fn open(
                 }
             };
             let event = event.unwrap_or_else(|| Event::default().comment("nothing new"));
-            Some((Ok(event), (receiver, None)))
+            Some((Ok(event), (receiver, first)))
         }
     });
     Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))

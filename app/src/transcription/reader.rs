@@ -130,7 +130,8 @@ fn scroll_into_view(id: &str) {
     }
 }
 
-/// The transcript with its reading tools.
+/// The transcript with its reading tools. Words are styled from the list (one rule, not a class
+/// list on each of an hour's 10,000 words).
 #[component]
 pub fn TranscriptReader(
     transcript: TranscriptBody,
@@ -363,7 +364,7 @@ pub fn TranscriptReader(
             } else {
                 view! {
                     <ol on:click=on_click data-testid="transcript-segments"
-                        class="mt-3 space-y-2 [&_.is-current]:bg-amber-200 [&_.is-match]:bg-sky-100 [&_.is-match-current]:bg-sky-300 dark:[&_.is-current]:bg-amber-700 dark:[&_.is-match]:bg-sky-900 dark:[&_.is-match-current]:bg-sky-700">
+                        class="mt-3 space-y-2 [&_.line-edit]:shrink-0 [&_.line-edit]:self-start [&_.line-edit]:rounded [&_.line-edit]:px-1.5 [&_.line-edit]:text-xs [&_.line-edit]:font-medium [&_.line-edit]:text-slate-500 [&_.line-edit:hover]:bg-slate-100 [&_.line-edit:hover]:text-slate-900 dark:[&_.line-edit]:text-slate-400 dark:[&_.line-edit:hover]:bg-slate-800 dark:[&_.line-edit:hover]:text-white sm:[&_.line-edit]:opacity-0 sm:[&_li:hover_.line-edit]:opacity-100 [&_.line-edit:focus]:opacity-100 [&_.word]:cursor-pointer [&_.word]:rounded [&_.word]:px-0.5 [&_.word:hover]:bg-indigo-100 dark:[&_.word:hover]:bg-indigo-900 [&_.is-current]:bg-amber-200 [&_.is-match]:bg-sky-100 [&_.is-match-current]:bg-sky-300 dark:[&_.is-current]:bg-amber-700 dark:[&_.is-match]:bg-sky-900 dark:[&_.is-match-current]:bg-sky-700">
                         {segments}
                     </ol>
                 }.into_any()
