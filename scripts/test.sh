@@ -60,7 +60,10 @@ await_service s3-cors-proxy "$s3_proxy_pid" "$LOGS/s3-proxy.log" "$S3_PROXY_PORT
 await_service redis-server "$redis_pid" "$LOGS/redis.log" "$REDIS_TEST_PORT"
 
 echo "== unit and integration tests"
-RUSTFLAGS="$TEST_RUSTFLAGS" cargo test --workspace --features ssr
+# One test at a time: each test has its own tokio runtime, and two runtimes rendering pages at
+# once can leave a render waiting forever (Leptos' server rendering keeps process-wide state; one
+# server process has one runtime, so only tests meet this). Seen as a hang of the whole run.
+RUSTFLAGS="$TEST_RUSTFLAGS" RUST_TEST_THREADS=1 cargo test --workspace --features ssr
 
 echo "== browser end-to-end tests"
 cargo leptos build

@@ -128,6 +128,19 @@ test("a transcript line is edited in place, keeps its timings across a reload, u
   await expect(edit.getByTestId("line-editor")).toHaveCount(0);
   await expect(edit).toContainText("study");
 
+  // Who speaks: said on a line, then renamed on every line from the Speakers card.
+  await edit.getByRole("button", { name: /^Edit the line at / }).click();
+  await edit.getByLabel("Speaker").fill("Eddie");
+  await edit.getByRole("button", { name: "Set speaker" }).click();
+  await expect(edit.getByTestId("speaker-status")).toHaveText("Eddie speaks this line.");
+  await edit.getByRole("button", { name: "Done" }).click();
+  await expect(edit).toContainText("Eddie:");
+  const speakers = page.getByTestId("speakers");
+  await speakers.getByLabel("Rename Eddie (1 line)").fill("Edward");
+  await speakers.getByRole("button", { name: "Rename" }).click();
+  await expect(page.getByTestId("transcript-panel")).toContainText("“Eddie” is now Edward on every line.");
+  await expect(page.getByTestId("transcript-line").nth(index)).toContainText("Edward:");
+
   // The version history lists the transcription and the edits; restoring the first brings the
   // original words back with their times.
   const history = page.getByTestId("version-history");

@@ -276,6 +276,8 @@ pub fn RecordingsPage() -> impl IntoView {
 const FILTER_INPUT: &str = "mt-1 block w-full rounded-lg border border-slate-300 bg-white px-3 py-1.5 text-sm dark:border-slate-700 dark:bg-slate-950";
 
 /// Search, status, tag, upload dates and order: a GET form, so the filtered list is an address.
+/// Inputs take `value` (the attribute), not `prop:value`: what someone types before the page has
+/// hydrated is kept.
 #[component]
 fn FilterForm(slug: Memo<String>, trash: Memo<bool>, filter: Memo<LibraryFilter>, tags: Vec<String>) -> impl IntoView {
     let f = move || filter.get();
@@ -294,7 +296,7 @@ fn FilterForm(slug: Memo<String>, trash: Memo<bool>, filter: Memo<LibraryFilter>
             <div class="col-span-2 sm:col-span-3 lg:col-span-2">
                 <label for="library-search" class="block text-xs font-medium">"Search titles and transcripts"</label>
                 <input id="library-search" type="search" name="q" maxlength="200" placeholder="Words or a title"
-                    prop:value=move || f().q class=FILTER_INPUT />
+                    value=move || f().q class=FILTER_INPUT />
             </div>
             <div>
                 <label for="library-status" class="block text-xs font-medium">"Status"</label>
@@ -316,11 +318,11 @@ fn FilterForm(slug: Memo<String>, trash: Memo<bool>, filter: Memo<LibraryFilter>
             </div>
             <div>
                 <label for="library-from" class="block text-xs font-medium">"Uploaded from"</label>
-                <input id="library-from" type="date" name="from" prop:value=move || f().from class=FILTER_INPUT />
+                <input id="library-from" type="date" name="from" value=move || f().from class=FILTER_INPUT />
             </div>
             <div>
                 <label for="library-to" class="block text-xs font-medium">"Uploaded to"</label>
-                <input id="library-to" type="date" name="to" prop:value=move || f().to class=FILTER_INPUT />
+                <input id="library-to" type="date" name="to" value=move || f().to class=FILTER_INPUT />
             </div>
             <div>
                 <label for="library-sort" class="block text-xs font-medium">"Sort"</label>

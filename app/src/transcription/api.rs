@@ -79,3 +79,27 @@ pub async fn restore_version(workspace: String, id: String, version: i32) -> Res
         .await
         .map_err(AppError::respond)
 }
+
+/// Says who speaks a line (`speaker` empty: nobody in particular).
+#[server(endpoint = "transcripts/speaker")]
+pub async fn set_line_speaker(
+    workspace: String,
+    id: String,
+    base_version: i32,
+    line: i32,
+    speaker: String,
+) -> Result<EditOutcome, AppError> {
+    let auth = RequestAuth::load().await.map_err(AppError::respond)?;
+    super::speakers::set_line_speaker(&auth, &workspace, &id, base_version, line, &speaker)
+        .await
+        .map_err(AppError::respond)
+}
+
+/// Renames a speaker on every line (to another speaker's name: merges them).
+#[server(endpoint = "transcripts/rename-speaker")]
+pub async fn rename_speaker(workspace: String, id: String, from: String, to: String) -> Result<String, AppError> {
+    let auth = RequestAuth::load().await.map_err(AppError::respond)?;
+    super::speakers::rename_speaker(&auth, &workspace, &id, &from, &to)
+        .await
+        .map_err(AppError::respond)
+}

@@ -34,7 +34,7 @@ pub struct LineEdit {
     pub text: String,
 }
 
-fn recording_id(id: &str) -> Result<Uuid, AppError> {
+pub(super) fn recording_id(id: &str) -> Result<Uuid, AppError> {
     id.parse().map_err(|_| AppError::NotFound("That recording".into()))
 }
 
@@ -42,15 +42,15 @@ fn same_words(a: &str, b: &str) -> bool {
     align::words_of(a) == align::words_of(b)
 }
 
-struct Editable {
-    transcript_id: Uuid,
-    version: i32,
-    title: String,
+pub(super) struct Editable {
+    pub transcript_id: Uuid,
+    pub version: i32,
+    pub title: String,
 }
 
 /// The recording's transcript, locked for a change; refused while it is being transcribed again
 /// (that would replace the change) or in the trash.
-async fn lock_transcript(conn: &mut PgConnection, recording: Uuid) -> Result<Editable, AppError> {
+pub(super) async fn lock_transcript(conn: &mut PgConnection, recording: Uuid) -> Result<Editable, AppError> {
     let row = sqlx::query!(
         "select t.id, t.version, r.title, r.deleted_at is not null as \"trashed!\", tr.stage as \"stage?\"
          from transcripts t
@@ -153,7 +153,7 @@ pub async fn keep_version(
 }
 
 /// Transcripts made before versions were kept get their first entry before their first change.
-async fn keep_first_version(conn: &mut PgConnection, transcript_id: Uuid) -> Result<(), sqlx::Error> {
+pub(super) async fn keep_first_version(conn: &mut PgConnection, transcript_id: Uuid) -> Result<(), sqlx::Error> {
     let any = sqlx::query_scalar!(
         "select exists (select 1 from transcript_versions where transcript_id = $1) as \"e!\"",
         transcript_id
@@ -167,7 +167,7 @@ async fn keep_first_version(conn: &mut PgConnection, transcript_id: Uuid) -> Res
 }
 
 /// Bumps the version and recomputes the searchable text after lines changed.
-async fn touch(conn: &mut PgConnection, transcript_id: Uuid) -> Result<i32, sqlx::Error> {
+pub(super) async fn touch(conn: &mut PgConnection, transcript_id: Uuid) -> Result<i32, sqlx::Error> {
     sqlx::query_scalar!(
         "update transcripts set version = version + 1,
              text = coalesce((select string_agg(text, ' ' order by position) from transcript_segments
@@ -179,12 +179,16 @@ async fn touch(conn: &mut PgConnection, transcript_id: Uuid) -> Result<i32, sqlx
     .await
 }
 
-struct Line {
-    id: i64,
-    view: SegmentView,
+pub(super) struct Line {
+    pub id: i64,
+    pub view: SegmentView,
 }
 
-async fn line(conn: &mut PgConnection, transcript_id: Uuid, position: i32) -> Result<Option<Line>, sqlx::Error> {
+pub(super) async fn line(
+    conn: &mut PgConnection,
+    transcript_id: Uuid,
+    position: i32,
+) -> Result<Option<Line>, sqlx::Error> {
     let row = sqlx::query!(
         "select s.id, s.start_ms, s.end_ms, s.text, coalesce(sp.display_name, sp.label) as speaker,
                 coalesce(array_agg(w.text order by w.position) filter (where w.id is not null), '{}') as \"word_texts!\",

@@ -5,7 +5,12 @@
 
 use leptos::{prelude::*, task::spawn_local};
 
-use super::{api::edit_line, clock, reader::word_id, EditOutcome, SegmentView};
+use super::{
+    api::{edit_line, set_line_speaker},
+    clock,
+    reader::word_id,
+    EditOutcome, SegmentView,
+};
 use crate::error::AppError;
 
 /// Milliseconds after the last keystroke before a line saves itself.
@@ -34,10 +39,21 @@ pub struct Editing {
     pub others_changed: RwSignal<bool>,
     /// What the last undo or redo came to, when it needs saying.
     pub notice: RwSignal<Option<String>>,
+    /// Who speaks, and how many lines each, as the lines now say.
+    pub speakers: RwSignal<Vec<(String, usize)>>,
+}
+
+/// Each speaker's name and line count, by name.
+pub fn speaker_counts(lines: &[SegmentView]) -> Vec<(String, usize)> {
+    let mut counts = std::collections::BTreeMap::<String, usize>::new();
+    for name in lines.iter().filter_map(|l| l.speaker.clone()) {
+        *counts.entry(name).or_default() += 1;
+    }
+    counts.into_iter().collect()
 }
 
 impl Editing {
-    pub fn new(slug: String, id: String, version: i32) -> Self {
+    pub fn new(slug: String, id: String, version: i32, lines: &[SegmentView]) -> Self {
         Self {
             ids: StoredValue::new((slug, id)),
             version: RwSignal::new(version),
@@ -46,12 +62,49 @@ impl Editing {
             redo: RwSignal::new(Vec::new()),
             others_changed: RwSignal::new(false),
             notice: RwSignal::new(None),
+            speakers: RwSignal::new(speaker_counts(lines)),
         }
     }
 
     async fn save(self, line: usize, original: String, text: String) -> Result<EditOutcome, AppError> {
         let (slug, id) = self.ids.get_value();
         edit_line(slug, id, self.version.get_untracked(), line as i32, original, text).await
+    }
+
+    /// Says who speaks line `line`; the line comes back as saved.
+    fn set_speaker(
+        self,
+        line: RwSignal<SegmentView>,
+        j: usize,
+        name: String,
+        status: RwSignal<Option<String>>,
+        on_saved: Callback<()>,
+    ) {
+        let (slug, id) = self.ids.get_value();
+        status.set(Some("Saving…".into()));
+        spawn_local(async move {
+            match set_line_speaker(slug, id, self.version.get_untracked(), j as i32, name).await {
+                Ok(EditOutcome::Saved {
+                    version,
+                    line: saved,
+                    others_changed,
+                }) => {
+                    self.saved(version, others_changed);
+                    let who = saved.speaker.clone();
+                    if line.try_set(saved).is_none() {
+                        on_saved.run(());
+                    }
+                    status.try_set(Some(match who {
+                        Some(who) => format!("{who} speaks this line."),
+                        None => "No speaker named for this line.".into(),
+                    }));
+                }
+                Ok(EditOutcome::Conflict { .. }) => {}
+                Err(e) => {
+                    status.try_set(Some(e.to_string()));
+                }
+            }
+        });
     }
 
     fn saved(self, version: i32, others_changed: bool) {
@@ -335,6 +388,8 @@ fn LineEditor(j: usize, line: RwSignal<SegmentView>, editing: Editing, on_saved:
         again: StoredValue::new(None),
         typed: StoredValue::new(0),
     };
+    let speaker = RwSignal::new(line.with_untracked(|l| l.speaker.clone().unwrap_or_default()));
+    let speaker_status = RwSignal::new(None::<String>);
     let field = NodeRef::<leptos::html::Textarea>::new();
     Effect::new(move |_| {
         if let Some(field) = field.get() {
@@ -369,6 +424,22 @@ fn LineEditor(j: usize, line: RwSignal<SegmentView>, editing: Editing, on_saved:
                         Status::Failed(_) | Status::Conflict { .. } => String::new(),
                     }}
                 </span>
+            </div>
+            <div class="flex flex-wrap items-end gap-2">
+                <div>
+                    <label for=format!("line-speaker-{j}") class="block text-xs font-medium">"Speaker"</label>
+                    <input id=format!("line-speaker-{j}") type="text" maxlength="50" placeholder="Who speaks this line"
+                        class="mt-1 rounded-lg border border-slate-300 bg-white px-2.5 py-1 text-sm dark:border-slate-700 dark:bg-slate-950"
+                        prop:value=move || speaker.get()
+                        on:input=move |e| speaker.set(event_target_value(&e))
+                        on:keydown=move |e: leptos::ev::KeyboardEvent| if e.key() == "Enter" {
+                            e.prevent_default();
+                            editing.set_speaker(line, j, speaker.get_untracked(), speaker_status, on_saved);
+                        } />
+                </div>
+                <button type="button" class=BUTTON on:mousedown=|e| e.prevent_default()
+                    on:click=move |_| editing.set_speaker(line, j, speaker.get_untracked(), speaker_status, on_saved)>"Set speaker"</button>
+                <span class="text-xs text-slate-500 dark:text-slate-400" aria-live="polite" data-testid="speaker-status">{move || speaker_status.get()}</span>
             </div>
             {move || match status.get() {
                 Status::Failed(why) => Some(view! {

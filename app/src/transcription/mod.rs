@@ -36,6 +36,8 @@ pub mod reader;
 #[cfg(feature = "ssr")]
 pub mod service;
 #[cfg(feature = "ssr")]
+pub mod speakers;
+#[cfg(feature = "ssr")]
 pub mod store;
 pub mod summary;
 

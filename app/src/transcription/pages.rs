@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use super::{
-    api::{get_transcript, CancelTranscription, RestoreVersion, SummariseAgain, TranscribeAgain},
+    api::{get_transcript, CancelTranscription, RenameSpeaker, RestoreVersion, SummariseAgain, TranscribeAgain},
     clock,
     line_editor::Editing,
     summary::SummaryStyle,
@@ -59,6 +59,7 @@ pub struct TranscriptData {
     again: ServerAction<TranscribeAgain>,
     summarise: ServerAction<SummariseAgain>,
     restore: ServerAction<RestoreVersion>,
+    rename: ServerAction<RenameSpeaker>,
     live: RwSignal<Option<TranscriptionState>>,
     /// When the shown transcript's state last changed.
     shown_ms: StoredValue<Option<i64>>,
@@ -71,6 +72,7 @@ impl TranscriptData {
         let again = ServerAction::<TranscribeAgain>::new();
         let summarise = ServerAction::<SummariseAgain>::new();
         let restore = ServerAction::<RestoreVersion>::new();
+        let rename = ServerAction::<RenameSpeaker>::new();
         let live = RwSignal::new(None::<TranscriptionState>);
         let shown_ms = StoredValue::new(None::<i64>);
         // A run that finished after what is shown brings the new transcript or summary (the
@@ -89,7 +91,8 @@ impl TranscriptData {
                     cancel.version().get()
                         + again.version().get()
                         + summarise.version().get()
-                        + restore.version().get(),
+                        + restore.version().get()
+                        + rename.version().get(),
                     finished.get(),
                 )
             },
@@ -111,6 +114,7 @@ impl TranscriptData {
             again,
             summarise,
             restore,
+            rename,
             live,
             shown_ms,
             mounted,
@@ -126,11 +130,18 @@ pub fn TranscriptPanel(slug: String, id: String, data: TranscriptData) -> impl I
         again,
         summarise,
         restore,
+        rename,
         live,
         shown_ms,
         mounted,
     } = data;
-    let (notice, error) = latest_outcome(&[cancel.value(), again.value(), summarise.value(), restore.value()]);
+    let (notice, error) = latest_outcome(&[
+        cancel.value(),
+        again.value(),
+        summarise.value(),
+        restore.value(),
+        rename.value(),
+    ]);
     view! {
         <section class="space-y-6" aria-labelledby="transcript-heading" data-testid="transcript-panel">
             <FormNotice message=notice />
@@ -144,7 +155,7 @@ pub fn TranscriptPanel(slug: String, id: String, data: TranscriptData) -> impl I
                             Ok(data) => {
                                 shown_ms.set_value(data.state.as_ref().map(|s| s.updated_ms));
                                 mounted.mark();
-                                view! { <TranscriptBodyView data slug id live cancel again summarise restore /> }.into_any()
+                                view! { <TranscriptBodyView data slug id live cancel again summarise restore rename /> }.into_any()
                             }
                         }
                     })
@@ -164,6 +175,7 @@ fn TranscriptBodyView(
     again: ServerAction<TranscribeAgain>,
     summarise: ServerAction<SummariseAgain>,
     restore: ServerAction<RestoreVersion>,
+    rename: ServerAction<RenameSpeaker>,
 ) -> impl IntoView {
     let loaded = data.state.clone();
     // Whichever is newer: what the page loaded, or what was pushed since.
@@ -240,9 +252,10 @@ fn TranscriptBodyView(
         })}
         {data.transcript.clone().map(|transcript| {
             let version = transcript.version;
-            let editing = can_run.then(|| Editing::new(slug_of(), id_of(), version));
+            let editing = can_run.then(|| Editing::new(slug_of(), id_of(), version, &transcript.segments));
             view! {
-                <TranscriptText transcript editing=editing />
+                <TranscriptText transcript=transcript.clone() editing=editing />
+                {editing.map(|editing| view! { <SpeakersCard editing slug=slug_of() id=id_of() rename /> })}
                 <super::history::VersionHistory slug=slug_of() id=id_of() version restore=can_run.then_some(restore) />
                 <ExportCard slug=slug_of() id=id_of() has_summary=data.summary.is_some() />
             }
@@ -368,5 +381,52 @@ fn engine_label(engine: &str) -> String {
         Some(("import", _)) => "imported from the first AudioTricks (line times are estimates)".to_owned(),
         Some(("openai", model)) | Some(("model", model)) => model.to_owned(),
         _ => engine.to_owned(),
+    }
+}
+
+/// The transcript's speakers, each renamed on every line at once (to another's name: merged).
+#[component]
+fn SpeakersCard(editing: Editing, slug: String, id: String, rename: ServerAction<RenameSpeaker>) -> impl IntoView {
+    let ids = StoredValue::new((slug, id));
+    view! {
+        <div class="rounded-2xl border border-slate-200 bg-white p-4 shadow-sm dark:border-slate-800 dark:bg-slate-900" data-testid="speakers">
+            <h2 class="text-lg font-semibold">"Speakers"</h2>
+            {move || {
+                let counted = editing.speakers.get();
+                if counted.is_empty() {
+                    return view! {
+                        <p class="mt-1 text-sm text-slate-600 dark:text-slate-400">
+                            "Nobody is named yet. Edit a line to say who speaks it; then rename a speaker here to change every line at once."
+                        </p>
+                    }.into_any();
+                }
+                let (slug, id) = ids.get_value();
+                view! {
+                    <ul class="mt-3 space-y-3">
+                        {counted.into_iter().enumerate().map(|(i, (name, lines))| {
+                            let field = format!("speaker-rename-{i}");
+                            let (slug, id) = (slug.clone(), id.clone());
+                            view! {
+                                <li>
+                                    <ActionForm action=rename attr:class="flex flex-wrap items-end gap-2">
+                                        <input type="hidden" name="workspace" value=slug.clone() />
+                                        <input type="hidden" name="id" value=id.clone() />
+                                        <input type="hidden" name="from" value=name.clone() />
+                                        <div>
+                                            <label for=field.clone() class="block text-sm font-medium">
+                                                {format!("Rename {name} ({lines} line{})", if lines == 1 { "" } else { "s" })}
+                                            </label>
+                                            <input id=field name="to" value=name.clone() maxlength="50" required
+                                                class="mt-1 rounded-lg border border-slate-300 bg-white px-3 py-1.5 text-sm dark:border-slate-700 dark:bg-slate-950" />
+                                        </div>
+                                        <SubmitButton label="Rename" pending=rename.pending() />
+                                    </ActionForm>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+        </div>
     }
 }

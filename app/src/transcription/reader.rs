@@ -154,6 +154,9 @@ pub fn TranscriptReader(
         let now: Vec<SegmentView> = lines.with_value(|l| l.iter().map(|line| line.get_untracked()).collect());
         timeline.set_value(Timeline::of_lines(&now));
         revision.update(|r| *r += 1);
+        if let Some(editing) = editing {
+            editing.speakers.set(super::line_editor::speaker_counts(&now));
+        }
     });
     let follow = RwSignal::new(true);
     let query = RwSignal::new(String::new());

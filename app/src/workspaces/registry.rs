@@ -108,6 +108,14 @@ pub const SERVER_FNS: &[(&str, Rule)] = &[
         Rule::Workspace(Need::Resource(Permission::TranscriptsEdit)),
     ),
     (
+        "/api/transcripts/speaker",
+        Rule::Workspace(Need::Resource(Permission::TranscriptsEdit)),
+    ),
+    (
+        "/api/transcripts/rename-speaker",
+        Rule::Workspace(Need::Resource(Permission::TranscriptsEdit)),
+    ),
+    (
         "/api/transcripts/versions",
         Rule::Workspace(Need::Resource(Permission::TranscriptsRead)),
     ),

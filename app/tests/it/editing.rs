@@ -112,6 +112,21 @@ async fn edit(
         .await
 }
 
+async fn set_speaker(browser: &mut Browser, id: &str, line: &str, name: &str, base: &str) -> crate::accounts::Reply {
+    browser
+        .post(
+            "/api/transcripts/speaker",
+            &[
+                ("workspace", "acme"),
+                ("id", id),
+                ("base_version", base),
+                ("line", line),
+                ("speaker", name),
+            ],
+        )
+        .await
+}
+
 async fn saved(browser: &mut Browser, id: &str, base: i32, line: i32, original: &str, text: &str) -> Value {
     let reply = edit(browser, id, base, line, original, text).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
@@ -330,4 +345,91 @@ async fn bad_edits_are_refused_with_a_reason_and_change_nothing() {
             .await,
         0
     );
+}
+
+#[tokio::test]
+async fn speakers_are_named_per_line_and_renamed_or_merged_everywhere() {
+    let objects = Objects::new();
+    let site = site(&objects, &[]).await;
+    let mut ada = owner_of_acme(&site).await;
+    let id = upload_and_check(&site, &objects, &mut ada, "Standup.wav", &wav(6, 16_000, 1)).await;
+    seed_transcript(&site, &id).await;
+    for (line, name, base) in [("0", "Ada", "1"), ("1", " ada ", "2")] {
+        let reply = set_speaker(&mut ada, &id, line, name, base).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        assert_eq!(
+            reply.json()["Saved"]["line"]["speaker"],
+            "Ada",
+            "the same speaker, whatever the case"
+        );
+    }
+    // One rename changes every line; the export says so.
+    let renamed = ada
+        .post(
+            "/api/transcripts/rename-speaker",
+            &[
+                ("workspace", "acme"),
+                ("id", &id),
+                ("from", "ada"),
+                ("to", "Ada Lovelace"),
+            ],
+        )
+        .await;
+    assert_eq!(renamed.status, StatusCode::OK, "{}", renamed.body);
+    let (_, now) = lines(&mut ada, &id).await;
+    assert!(now.iter().all(|l| l["speaker"] == "Ada Lovelace"), "{now:?}");
+    let txt = ada
+        .get(&format!("/w/acme/recordings/{id}/export?format=txt&speakers=1"))
+        .await;
+    assert!(
+        txt.body.contains("Ada Lovelace: jumps over the lazy dog"),
+        "{}",
+        txt.body
+    );
+
+    // A second speaker renamed to the first's name is merged into them.
+    assert_eq!(set_speaker(&mut ada, &id, "1", "Bob", "4").await.status, StatusCode::OK);
+    let merged = ada
+        .post(
+            "/api/transcripts/rename-speaker",
+            &[
+                ("workspace", "acme"),
+                ("id", &id),
+                ("from", "Bob"),
+                ("to", "ada lovelace"),
+            ],
+        )
+        .await;
+    assert!(merged.json().as_str().unwrap().contains("are now"), "{}", merged.body);
+    let (_, now) = lines(&mut ada, &id).await;
+    assert!(now.iter().all(|l| l["speaker"] == "Ada Lovelace"), "{now:?}");
+
+    // No name clears a line's speaker; a name too long, or nobody by that name, is refused.
+    let cleared = set_speaker(&mut ada, &id, "0", "", "6").await;
+    assert_eq!(
+        cleared.json()["Saved"]["line"]["speaker"],
+        Value::Null,
+        "{}",
+        cleared.body
+    );
+    let long = "x".repeat(51);
+    let too_long = ada
+        .post(
+            "/api/transcripts/rename-speaker",
+            &[
+                ("workspace", "acme"),
+                ("id", &id),
+                ("from", "Ada Lovelace"),
+                ("to", &long),
+            ],
+        )
+        .await;
+    assert_eq!(too_long.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", too_long.body);
+    let nobody = ada
+        .post(
+            "/api/transcripts/rename-speaker",
+            &[("workspace", "acme"), ("id", &id), ("from", "Zed"), ("to", "Zoe")],
+        )
+        .await;
+    assert_eq!(nobody.status, StatusCode::CONFLICT, "{}", nobody.body);
 }
