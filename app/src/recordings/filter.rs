@@ -1,5 +1,5 @@
 //! The library's filters and order, as they travel in the address
-//! (`?q=&status=&tag=&from=&to=&sort=`), so a filtered list can be linked, reloaded and paged.
+//! (`?q=&status=&tag=&speaker=&from=&to=&sort=`), so a filtered list can be linked, reloaded and paged.
 
 use serde::{Deserialize, Serialize};
 
@@ -26,6 +26,8 @@ pub struct LibraryFilter {
     pub q: String,
     pub status: String,
     pub tag: String,
+    /// Someone named as speaking a line of the transcript.
+    pub speaker: String,
     /// Uploaded on or after (YYYY-MM-DD, the workspace's time zone).
     pub from: String,
     /// Uploaded on or before.
@@ -41,6 +43,7 @@ impl LibraryFilter {
             q: value("q"),
             status: value("status"),
             tag: value("tag"),
+            speaker: value("speaker"),
             from: value("from"),
             to: value("to"),
             sort: value("sort"),
@@ -52,6 +55,7 @@ impl LibraryFilter {
         !(self.q.is_empty()
             && self.status.is_empty()
             && self.tag.is_empty()
+            && self.speaker.is_empty()
             && self.from.is_empty()
             && self.to.is_empty())
     }
@@ -62,6 +66,7 @@ impl LibraryFilter {
             ("q", &self.q),
             ("status", &self.status),
             ("tag", &self.tag),
+            ("speaker", &self.speaker),
             ("from", &self.from),
             ("to", &self.to),
             ("sort", &self.sort),
@@ -79,6 +84,7 @@ pub struct Checked {
     pub q: String,
     pub status: String,
     pub tag: String,
+    pub speaker: String,
     pub from: Option<time::Date>,
     pub to: Option<time::Date>,
     /// "best", "newest", "oldest", "title" or "longest".
@@ -101,6 +107,9 @@ impl LibraryFilter {
         }
         if self.tag.chars().count() > 32 {
             errors.add("tag", "Tags have at most 32 characters.");
+        }
+        if self.speaker.chars().count() > 50 {
+            errors.add("speaker", "Speakers' names have at most 50 characters.");
         }
         let mut date = |field: &'static str, value: &str| {
             if value.is_empty() {
@@ -128,6 +137,7 @@ impl LibraryFilter {
             q: self.q.clone(),
             status: self.status.clone(),
             tag: self.tag.to_lowercase(),
+            speaker: self.speaker.clone(),
             from,
             to,
             sort: sort.to_owned(),

@@ -121,6 +121,10 @@ pub async fn library(
                   or ($8 = 'failed' and (r.status = 'rejected' or t.stage = 'failed'))
                   or ($8 = 'untranscribed' and r.status = 'ready' and (t.stage is null or t.stage = 'cancelled')))
              and ($9 = '' or exists (select 1 from recording_tags g where g.recording_id = r.id and g.tag = $9))
+             and ($14 = '' or exists (
+                    select 1 from transcript_speakers sp join transcripts t2 on t2.id = sp.transcript_id
+                    where t2.recording_id = r.id and lower(coalesce(sp.display_name, sp.label)) = lower($14)
+                      and exists (select 1 from transcript_segments s where s.speaker_id = sp.id)))
              and ($10::date is null or (r.created_at at time zone $12)::date >= $10)
              and ($11::date is null or (r.created_at at time zone $12)::date <= $11)
            order by case when $13 = 'title' then lower(r.title) end,
@@ -142,7 +146,8 @@ pub async fn library(
         f.from,
         f.to,
         access.workspace.timezone,
-        f.sort
+        f.sort,
+        f.speaker
     )
     .fetch_all(&mut *tx)
     .await?;
@@ -152,6 +157,20 @@ pub async fn library(
            and ($2 or exists (select 1 from resource_shares s
                               where s.resource_type = 'recording' and s.resource_id = r.id and s.user_id = $3))
          order by g.tag limit 200",
+        access.workspace.id,
+        everything,
+        access.user.id
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    let speakers = sqlx::query_scalar!(
+        r#"select distinct coalesce(sp.display_name, sp.label) as "name!"
+           from transcript_speakers sp join transcripts t on t.id = sp.transcript_id
+                join recordings r on r.id = t.recording_id
+           where sp.workspace_id = $1 and exists (select 1 from transcript_segments s where s.speaker_id = sp.id)
+             and ($2 or exists (select 1 from resource_shares s
+                                where s.resource_type = 'recording' and s.resource_id = r.id and s.user_id = $3))
+           order by 1 limit 200"#,
         access.workspace.id,
         everything,
         access.user.id
@@ -195,6 +214,7 @@ pub async fn library(
         max_upload_bytes: config.max_upload_bytes,
         trash_days: config.trash_days,
         tags,
+        speakers,
     })
 }
 

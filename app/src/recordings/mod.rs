@@ -156,6 +156,8 @@ pub struct LibraryView {
     pub trash_days: u32,
     /// Every tag in use on recordings the member can see, for the filter.
     pub tags: Vec<String>,
+    /// Everyone named as a speaker in transcripts the member can see, for the filter.
+    pub speakers: Vec<String>,
 }
 
 /// What the browser needs to send a file: how it is cut and which parts the store already has.

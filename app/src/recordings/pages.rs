@@ -76,6 +76,7 @@ pub fn RecordingsPage() -> impl IntoView {
                 Some(f.q),
                 Some(f.status),
                 Some(f.tag),
+                Some(f.speaker),
                 Some(f.from),
                 Some(f.to),
                 Some(f.sort),
@@ -105,7 +106,7 @@ pub fn RecordingsPage() -> impl IntoView {
     // The upload panel keeps its own state, so it loads once per workspace.
     let upload_info = Resource::new(
         move || slug.get(),
-        |slug| recording_library(slug, false, 1, None, None, None, None, None, None),
+        |slug| recording_library(slug, false, 1, None, None, None, None, None, None, None),
     );
     // A file being checked usually takes a second: look again until none is.
     Effect::new(move |_| {
@@ -185,8 +186,8 @@ pub fn RecordingsPage() -> impl IntoView {
                 // A plain GET form: the filter is in the address, so it can be shared and reloaded.
                 <Transition fallback=|| ()>
                     {move || Suspend::new(async move {
-                        let tags = upload_info.await.map(|v| v.tags).unwrap_or_default();
-                        view! { <FilterForm slug trash filter tags /> }
+                        let (tags, speakers) = upload_info.await.map(|v| (v.tags, v.speakers)).unwrap_or_default();
+                        view! { <FilterForm slug trash filter tags speakers /> }
                     })}
                 </Transition>
                 <FormNotice message=notice />
@@ -279,7 +280,13 @@ const FILTER_INPUT: &str = "mt-1 block w-full rounded-lg border border-slate-300
 /// Inputs take `value` (the attribute), not `prop:value`: what someone types before the page has
 /// hydrated is kept.
 #[component]
-fn FilterForm(slug: Memo<String>, trash: Memo<bool>, filter: Memo<LibraryFilter>, tags: Vec<String>) -> impl IntoView {
+fn FilterForm(
+    slug: Memo<String>,
+    trash: Memo<bool>,
+    filter: Memo<LibraryFilter>,
+    tags: Vec<String>,
+    speakers: Vec<String>,
+) -> impl IntoView {
     let f = move || filter.get();
     let clear = move || {
         format!(
@@ -290,7 +297,7 @@ fn FilterForm(slug: Memo<String>, trash: Memo<bool>, filter: Memo<LibraryFilter>
     };
     view! {
         <form method="get" role="search" action=move || format!("/w/{}/recordings", slug.get())
-            class="grid grid-cols-2 items-end gap-3 rounded-2xl border border-slate-200 bg-white p-4 sm:grid-cols-3 lg:grid-cols-7 dark:border-slate-800 dark:bg-slate-900"
+            class="grid grid-cols-2 items-end gap-3 rounded-2xl border border-slate-200 bg-white p-4 sm:grid-cols-3 lg:grid-cols-8 dark:border-slate-800 dark:bg-slate-900"
             data-testid="library-filters">
             {move || trash.get().then(|| view! { <input type="hidden" name="trash" value="1" /> })}
             <div class="col-span-2 sm:col-span-3 lg:col-span-2">
@@ -317,6 +324,16 @@ fn FilterForm(slug: Memo<String>, trash: Memo<bool>, filter: Memo<LibraryFilter>
                 </select>
             </div>
             <div>
+                <label for="library-speaker" class="block text-xs font-medium">"Speaker"</label>
+                <select id="library-speaker" name="speaker" class=FILTER_INPUT>
+                    <option value="">"Anyone"</option>
+                    {speakers.into_iter().map(|name| {
+                        let (key, label) = (name.clone(), name.clone());
+                        view! { <option value=name selected=move || f().speaker == key>{label}</option> }
+                    }).collect_view()}
+                </select>
+            </div>
+            <div>
                 <label for="library-from" class="block text-xs font-medium">"Uploaded from"</label>
                 <input id="library-from" type="date" name="from" value=move || f().from class=FILTER_INPUT />
             </div>
@@ -332,7 +349,7 @@ fn FilterForm(slug: Memo<String>, trash: Memo<bool>, filter: Memo<LibraryFilter>
                     }).collect_view()}
                 </select>
             </div>
-            <div class="col-span-2 flex items-center gap-3 sm:col-span-3 lg:col-span-7">
+            <div class="col-span-2 flex items-center gap-3 sm:col-span-3 lg:col-span-8">
                 <button type="submit" class="rounded-lg bg-indigo-600 px-4 py-1.5 text-sm font-semibold text-white hover:bg-indigo-500">"Search"</button>
                 {move || (filter.with(LibraryFilter::narrows) || !f().sort.is_empty()).then(|| view! {
                     <a href=clear() class="text-sm font-medium text-indigo-700 hover:underline dark:text-indigo-300">"Clear filters"</a>

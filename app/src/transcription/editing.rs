@@ -14,7 +14,7 @@ use crate::{
     audit::{self, Actor, AuditAction, AuditEvent},
     error::AppError,
     sharing::service::{authorize_resource, Resource},
-    workspaces::Permission,
+    workspaces::{service::Access, Permission},
 };
 
 /// The longest a line may be, in characters.
@@ -179,6 +179,35 @@ pub(super) async fn touch(conn: &mut PgConnection, transcript_id: Uuid) -> Resul
     .await
 }
 
+/// After lines changed: the next version, kept in the history (`reason`), and audited as
+/// `action` with the transcript's title and new version added to `metadata`. Returns the version.
+#[allow(clippy::too_many_arguments)]
+pub(super) async fn record_change(
+    conn: &mut PgConnection,
+    access: &Access,
+    auth: &RequestAuth,
+    recording: Uuid,
+    transcript: &Editable,
+    reason: &str,
+    action: AuditAction,
+    mut metadata: serde_json::Value,
+) -> Result<i32, AppError> {
+    let version = touch(conn, transcript.transcript_id).await?;
+    keep_version(conn, transcript.transcript_id, reason, Some(access.user.id)).await?;
+    metadata["title"] = serde_json::json!(transcript.title);
+    metadata["version"] = serde_json::json!(version);
+    audit::service::record(
+        conn,
+        AuditEvent::new(Actor::User(access.user.id), action)
+            .target("recording", recording.to_string())
+            .workspace(access.workspace.id)
+            .origin(auth.meta.ip, Some(&auth.meta.user_agent))
+            .metadata(metadata),
+    )
+    .await?;
+    Ok(version)
+}
+
 pub(super) struct Line {
     pub id: i64,
     pub view: SegmentView,
@@ -297,15 +326,15 @@ pub async fn edit_line(auth: &RequestAuth, slug: &str, id: &str, edit: LineEdit)
         .await?;
     let drafts: Vec<WordDraft> = words.iter().map(word_draft).collect();
     super::store::insert_words(&mut tx, access.workspace.id, &[current.id], &[&drafts]).await?;
-    let version = touch(&mut tx, transcript.transcript_id).await?;
-    keep_version(&mut tx, transcript.transcript_id, "edited", Some(access.user.id)).await?;
-    audit::service::record(
+    let version = record_change(
         &mut tx,
-        AuditEvent::new(Actor::User(access.user.id), AuditAction::TranscriptEdited)
-            .target("recording", id.to_string())
-            .workspace(access.workspace.id)
-            .origin(auth.meta.ip, Some(&auth.meta.user_agent))
-            .metadata(serde_json::json!({ "title": transcript.title, "line": edit.line, "version": version })),
+        &access,
+        auth,
+        id,
+        &transcript,
+        "edited",
+        AuditAction::TranscriptEdited,
+        serde_json::json!({ "line": edit.line }),
     )
     .await?;
     tx.commit().await?;
@@ -410,19 +439,15 @@ pub async fn restore(auth: &RequestAuth, slug: &str, id: &str, version: i32) -> 
         &speakers,
     )
     .await?;
-    let now = touch(&mut tx, transcript.transcript_id).await?;
-    keep_version(&mut tx, transcript.transcript_id, "restored", Some(access.user.id)).await?;
-    audit::service::record(
+    let now = record_change(
         &mut tx,
-        AuditEvent::new(Actor::User(access.user.id), AuditAction::TranscriptRestored)
-            .target("recording", id.to_string())
-            .workspace(access.workspace.id)
-            .origin(auth.meta.ip, Some(&auth.meta.user_agent))
-            .metadata(serde_json::json!({
-                "title": transcript.title,
-                "restored": version.to_string(),
-                "version": now,
-            })),
+        &access,
+        auth,
+        id,
+        &transcript,
+        "restored",
+        AuditAction::TranscriptRestored,
+        serde_json::json!({ "restored": version.to_string() }),
     )
     .await?;
     tx.commit().await?;

@@ -370,6 +370,24 @@ fn vtt(cues: &[Cue]) -> String {
 mod tests {
     use super::*;
 
+    /// Gives `d` a summary with a key moment; returns the options that export everything.
+    fn summarised(d: &mut Document) -> Options {
+        d.summary = Some(SummaryView {
+            style: crate::transcription::summary::SummaryStyle::Brief,
+            method: "extractive".into(),
+            text: "A greeting.".into(),
+            key_moments: vec![KeyMoment {
+                ms: 65_000,
+                title: "Hello".into(),
+            }],
+        });
+        Options {
+            speakers: true,
+            timestamps: true,
+            summary: true,
+        }
+    }
+
     fn text(doc: &Document, format: Format, options: Options) -> String {
         String::from_utf8(render(doc, format, options)).unwrap()
     }
@@ -492,20 +510,7 @@ mod tests {
             65_000,
             &[("Hi", 65_000, 65_300), ("all.", 65_400, 65_900)],
         )]);
-        d.summary = Some(SummaryView {
-            style: crate::transcription::summary::SummaryStyle::Brief,
-            method: "extractive".into(),
-            text: "A greeting.".into(),
-            key_moments: vec![KeyMoment {
-                ms: 65_000,
-                title: "Hello".into(),
-            }],
-        });
-        let all = Options {
-            speakers: true,
-            timestamps: true,
-            summary: true,
-        };
+        let all = summarised(&mut d);
         let plain = text(&d, Format::Txt, all);
         assert!(plain.starts_with("Standup\n\nSummary (Brief)\nA greeting.\n\nKey moments\n1:05 Hello\n"));
         assert!(plain.ends_with("[1:05] Ada: Hi all.\n"));
@@ -524,20 +529,7 @@ mod tests {
             65_000,
             &[("Hi", 65_000, 65_300), ("all.", 65_400, 65_900)],
         )]);
-        d.summary = Some(SummaryView {
-            style: crate::transcription::summary::SummaryStyle::Brief,
-            method: "extractive".into(),
-            text: "A greeting.".into(),
-            key_moments: vec![KeyMoment {
-                ms: 65_000,
-                title: "Hello".into(),
-            }],
-        });
-        let all = Options {
-            speakers: true,
-            timestamps: true,
-            summary: true,
-        };
+        let all = summarised(&mut d);
         let bytes = render(&d, Format::Docx, all);
         assert_eq!(&bytes[..2], b"PK", "a DOCX is a zip");
         let read = docx_rs::read_docx(&bytes).expect("Word can read it back").json();

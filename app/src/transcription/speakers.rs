@@ -5,15 +5,15 @@
 use uuid::Uuid;
 
 use super::{
-    editing::{keep_first_version, keep_version, line, lock_transcript, recording_id, touch},
+    editing::{keep_first_version, line, lock_transcript, record_change, recording_id},
     EditOutcome,
 };
 use crate::{
     accounts::session::RequestAuth,
-    audit::{self, Actor, AuditAction, AuditEvent},
+    audit::AuditAction,
     error::AppError,
     sharing::service::{authorize_resource, Resource},
-    workspaces::{service::Access, Permission},
+    workspaces::Permission,
 };
 
 pub const MAX_SPEAKER_CHARS: usize = 50;
@@ -45,14 +45,6 @@ async fn speaker_named(
     )
     .fetch_optional(&mut *conn)
     .await
-}
-
-fn audited(access: &Access, auth: &RequestAuth, recording: Uuid, metadata: serde_json::Value) -> AuditEvent {
-    AuditEvent::new(Actor::User(access.user.id), AuditAction::TranscriptEdited)
-        .target("recording", recording.to_string())
-        .workspace(access.workspace.id)
-        .origin(auth.meta.ip, Some(&auth.meta.user_agent))
-        .metadata(metadata)
 }
 
 /// Says who speaks line `line` (an empty name: nobody in particular).
@@ -101,16 +93,15 @@ pub async fn set_line_speaker(
     )
     .execute(&mut *tx)
     .await?;
-    let version = touch(&mut tx, transcript.transcript_id).await?;
-    keep_version(&mut tx, transcript.transcript_id, "edited", Some(access.user.id)).await?;
-    audit::service::record(
+    let version = record_change(
         &mut tx,
-        audited(
-            &access,
-            auth,
-            id,
-            serde_json::json!({ "title": transcript.title, "line": position, "speaker": name, "version": version }),
-        ),
+        &access,
+        auth,
+        id,
+        &transcript,
+        "edited",
+        AuditAction::TranscriptEdited,
+        serde_json::json!({ "line": position, "speaker": name }),
     )
     .await?;
     let saved = line(&mut tx, transcript.transcript_id, position)
@@ -172,16 +163,15 @@ pub async fn rename_speaker(
             false
         }
     };
-    let version = touch(&mut tx, transcript.transcript_id).await?;
-    keep_version(&mut tx, transcript.transcript_id, "edited", Some(access.user.id)).await?;
-    audit::service::record(
+    record_change(
         &mut tx,
-        audited(
-            &access,
-            auth,
-            id,
-            serde_json::json!({ "title": transcript.title, "speaker": from.trim(), "renamed_to": to, "version": version }),
-        ),
+        &access,
+        auth,
+        id,
+        &transcript,
+        "edited",
+        AuditAction::TranscriptEdited,
+        serde_json::json!({ "speaker": from.trim(), "renamed_to": to }),
     )
     .await?;
     tx.commit().await?;

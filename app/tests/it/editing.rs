@@ -386,6 +386,23 @@ async fn speakers_are_named_per_line_and_renamed_or_merged_everywhere() {
         "{}",
         txt.body
     );
+    // The library offers them as a filter, and filters by them in any case.
+    let library = |speaker: &'static str| {
+        [
+            ("workspace", "acme"),
+            ("trash", "false"),
+            ("page", "1"),
+            ("speaker", speaker),
+        ]
+    };
+    let by = ada
+        .post("/api/recordings/library", &library("ada lovelace"))
+        .await
+        .json();
+    assert_eq!(by["recordings"].as_array().unwrap().len(), 1, "{by}");
+    assert_eq!(by["speakers"], serde_json::json!(["Ada Lovelace"]));
+    let nobody = ada.post("/api/recordings/library", &library("Nobody")).await.json();
+    assert!(nobody["recordings"].as_array().unwrap().is_empty(), "{nobody}");
 
     // A second speaker renamed to the first's name is merged into them.
     assert_eq!(set_speaker(&mut ada, &id, "1", "Bob", "4").await.status, StatusCode::OK);
