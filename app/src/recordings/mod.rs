@@ -12,6 +12,7 @@ pub mod import_page;
 pub mod inspect;
 #[cfg(feature = "ssr")]
 pub mod library;
+mod library_parts;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod tags;
