@@ -78,17 +78,13 @@ impl LibraryFilter {
     }
 }
 
-/// A filter the server checked: dates parsed, the order settled.
+/// What checking a filter settles: its dates parsed and its order (the rest is used as typed).
 #[cfg(feature = "ssr")]
 pub struct Checked {
-    pub q: String,
-    pub status: String,
-    pub tag: String,
-    pub speaker: String,
     pub from: Option<time::Date>,
     pub to: Option<time::Date>,
     /// "best", "newest", "oldest", "title" or "longest".
-    pub sort: String,
+    pub sort: &'static str,
 }
 
 #[cfg(feature = "ssr")]
@@ -131,17 +127,9 @@ impl LibraryFilter {
         let sort = match self.sort.as_str() {
             "" if self.q.is_empty() => "newest",
             "" => "best",
-            other => other,
+            other => SORTS.iter().map(|(k, _)| *k).find(|k| *k == other).unwrap_or("newest"),
         };
-        Ok(Checked {
-            q: self.q.clone(),
-            status: self.status.clone(),
-            tag: self.tag.to_lowercase(),
-            speaker: self.speaker.clone(),
-            from,
-            to,
-            sort: sort.to_owned(),
-        })
+        Ok(Checked { from, to, sort })
     }
 }
 

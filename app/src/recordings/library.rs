@@ -88,7 +88,7 @@ pub async fn library(
     page: u32,
     filter: &super::filter::LibraryFilter,
 ) -> Result<LibraryView, AppError> {
-    let f = filter.check()?;
+    let checked = filter.check()?;
     // Members whose role cannot read the library see what is shared with them.
     let (access, mut tx) = authorize(auth, slug, Need::Resource(Permission::TranscriptsRead)).await?;
     let everything = access.can(Permission::TranscriptsRead);
@@ -120,7 +120,7 @@ pub async fn library(
                                               or t.stage in ('queued', 'preparing', 'transcribing', 'summarising')))
                   or ($8 = 'failed' and (r.status = 'rejected' or t.stage = 'failed'))
                   or ($8 = 'untranscribed' and r.status = 'ready' and (t.stage is null or t.stage = 'cancelled')))
-             and ($9 = '' or exists (select 1 from recording_tags g where g.recording_id = r.id and g.tag = $9))
+             and ($9 = '' or exists (select 1 from recording_tags g where g.recording_id = r.id and g.tag = lower($9)))
              and ($14 = '' or exists (
                     select 1 from transcript_speakers sp join transcripts t2 on t2.id = sp.transcript_id
                     where t2.recording_id = r.id and lower(coalesce(sp.display_name, sp.label)) = lower($14)
@@ -140,14 +140,14 @@ pub async fn library(
         (i64::from(page) - 1) * PAGE_SIZE,
         everything,
         access.user.id,
-        f.q,
-        f.status,
-        f.tag,
-        f.from,
-        f.to,
+        filter.q,
+        filter.status,
+        filter.tag,
+        checked.from,
+        checked.to,
         access.workspace.timezone,
-        f.sort,
-        f.speaker
+        checked.sort,
+        filter.speaker
     )
     .fetch_all(&mut *tx)
     .await?;

@@ -109,29 +109,46 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Caps request bodies at `BODY_LIMIT_BYTES`, except upload parts: their signed URL carries
-/// their own cap, which the handler enforces while streaming them to disk.
-async fn limit_body(limit: usize, request: Request, next: Next) -> Response {
-    if request.uri().path() == storage::local::PART_PATH {
-        return next.run(request).await;
+/// What a route's request body may be: the default cap, or a route's own.
+enum BodyCap {
+    /// Upload parts: their signed URL carries their cap, enforced while they stream to disk.
+    Own,
+    /// Refused above this, by the declared length and while reading.
+    Bytes(usize),
+    /// A logo form answers an oversized file itself (with a redirect that says so): only the
+    /// read is capped.
+    ReadOnly(usize),
+}
+
+fn body_cap(path: &str, limit: usize) -> BodyCap {
+    if path == storage::local::PART_PATH {
+        BodyCap::Own
+    } else if path == "/api/recordings/import" {
+        // An old app's history arrives whole, and form-encoded.
+        BodyCap::Bytes(limit.max(crate::recordings::import::IMPORT_BODY_LIMIT))
+    } else if path.starts_with("/w/") && path.ends_with("/logo") {
+        BodyCap::ReadOnly(limit)
+    } else {
+        BodyCap::Bytes(limit)
     }
+}
+
+/// Caps request bodies at `BODY_LIMIT_BYTES`, or at the route's own cap (see `body_cap`).
+async fn limit_body(limit: usize, request: Request, next: Next) -> Response {
+    let (cap, refuse_declared) = match body_cap(request.uri().path(), limit) {
+        BodyCap::Own => return next.run(request).await,
+        BodyCap::Bytes(cap) => (cap, true),
+        BodyCap::ReadOnly(cap) => (cap, false),
+    };
     let declared = request
         .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
-    // A logo form answers an oversized file itself (with a redirect that says so).
-    let logo_form = request.uri().path().starts_with("/w/") && request.uri().path().ends_with("/logo");
-    // An old app's history arrives whole, and form-encoded.
-    let limit = if request.uri().path() == "/api/recordings/import" {
-        limit.max(crate::recordings::import::IMPORT_BODY_LIMIT)
-    } else {
-        limit
-    };
-    if declared.is_some_and(|n| n > limit) && !logo_form {
+    if refuse_declared && declared.is_some_and(|n| n > cap) {
         return (StatusCode::PAYLOAD_TOO_LARGE, "The request is too large.").into_response();
     }
-    next.run(request.map(|body| Body::new(http_body_util::Limited::new(body, limit))))
+    next.run(request.map(|body| Body::new(http_body_util::Limited::new(body, cap))))
         .await
 }
 

@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use super::{
     align::{self, TimedWord, MAX_LINE_WORDS},
+    line_editor::same_words,
     EditOutcome, SegmentDraft, SegmentView, VersionItem, WordDraft,
 };
 use crate::{
@@ -36,10 +37,6 @@ pub struct LineEdit {
 
 pub(super) fn recording_id(id: &str) -> Result<Uuid, AppError> {
     id.parse().map_err(|_| AppError::NotFound("That recording".into()))
-}
-
-fn same_words(a: &str, b: &str) -> bool {
-    align::words_of(a) == align::words_of(b)
 }
 
 pub(super) struct Editable {
@@ -218,37 +215,13 @@ pub(super) async fn line(
     transcript_id: Uuid,
     position: i32,
 ) -> Result<Option<Line>, sqlx::Error> {
-    let row = sqlx::query!(
-        "select s.id, s.start_ms, s.end_ms, s.text, coalesce(sp.display_name, sp.label) as speaker,
-                coalesce(array_agg(w.text order by w.position) filter (where w.id is not null), '{}') as \"word_texts!\",
-                coalesce(array_agg(w.start_ms order by w.position) filter (where w.id is not null), '{}') as \"word_starts!\",
-                coalesce(array_agg(w.end_ms order by w.position) filter (where w.id is not null), '{}') as \"word_ends!\"
-         from transcript_segments s
-         left join transcript_speakers sp on sp.id = s.speaker_id
-         left join transcript_words w on w.segment_id = s.id
-         where s.transcript_id = $1 and s.position = $2
-         group by s.id, sp.display_name, sp.label",
-        transcript_id,
-        position
-    )
-    .fetch_optional(&mut *conn)
-    .await?;
-    Ok(row.map(|r| Line {
-        id: r.id,
-        view: SegmentView {
-            start_ms: r.start_ms,
-            end_ms: r.end_ms,
-            text: r.text,
-            speaker: r.speaker,
-            words: r
-                .word_starts
-                .into_iter()
-                .zip(r.word_ends)
-                .zip(r.word_texts)
-                .map(|((s, e), t)| (s, e, t))
-                .collect(),
-        },
-    }))
+    Ok(super::store::lines(conn, transcript_id, Some(position))
+        .await?
+        .pop()
+        .map(|(id, segment, speaker)| Line {
+            id,
+            view: super::store::view_of(segment, speaker),
+        }))
 }
 
 async fn last_editor(conn: &mut PgConnection, transcript_id: Uuid) -> Result<Option<String>, sqlx::Error> {

@@ -89,11 +89,8 @@ impl Editing {
                     line: saved,
                     others_changed,
                 }) => {
-                    self.saved(version, others_changed);
                     let who = saved.speaker.clone();
-                    if line.try_set(saved).is_none() {
-                        on_saved.run(());
-                    }
+                    self.saved(version, others_changed, line, saved, on_saved);
                     status.try_set(Some(match who {
                         Some(who) => format!("{who} speaks this line."),
                         None => "No speaker named for this line.".into(),
@@ -107,11 +104,25 @@ impl Editing {
         });
     }
 
-    fn saved(self, version: i32, others_changed: bool) {
+    /// Takes in a line the server saved as `version`; false when the line is no longer on the
+    /// page (the transcript loaded again meanwhile).
+    fn saved(
+        self,
+        version: i32,
+        others_changed: bool,
+        line: RwSignal<SegmentView>,
+        saved: SegmentView,
+        on_saved: Callback<()>,
+    ) -> bool {
         self.version.set(version);
         if others_changed {
             self.others_changed.set(true);
         }
+        let shown = line.try_set(saved).is_none();
+        if shown {
+            on_saved.run(());
+        }
+        shown
     }
 
     /// Takes back the last edit (`back`) or does again the last one taken back.
@@ -140,9 +151,7 @@ impl Editing {
                     line: saved,
                     others_changed,
                 }) => {
-                    self.saved(version, others_changed);
-                    if line.try_set(saved).is_none() {
-                        on_saved.run(());
+                    if self.saved(version, others_changed, line, saved, on_saved) {
                         to.update(|c| c.push(change));
                     }
                 }
@@ -172,7 +181,8 @@ enum Status {
     Conflict { theirs: SegmentView, by: Option<String> },
 }
 
-fn same_words(a: &str, b: &str) -> bool {
+/// Whether two texts have the same words (spacing aside): what saving compares.
+pub fn same_words(a: &str, b: &str) -> bool {
     a.split_whitespace().eq(b.split_whitespace())
 }
 
@@ -230,10 +240,9 @@ impl Session {
                     line,
                     others_changed,
                 }) => {
-                    self.editing.saved(version, others_changed);
                     self.saved.set_value(line.text.clone());
-                    self.line.set(line);
-                    self.on_saved.run(());
+                    self.editing
+                        .saved(version, others_changed, self.line, line, self.on_saved);
                     match self.again.get_value() {
                         Some(close_after) => {
                             self.again.set_value(None);

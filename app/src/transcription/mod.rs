@@ -14,6 +14,8 @@ pub mod audio;
 #[cfg(feature = "ssr")]
 pub mod chat;
 #[cfg(feature = "ssr")]
+pub mod docx;
+#[cfg(feature = "ssr")]
 pub mod download;
 #[cfg(feature = "ssr")]
 pub mod editing;

@@ -9,11 +9,13 @@ use super::{
     EngineChoice, SegmentDraft, SegmentView, Stage, SummaryView, TranscriptBody, TranscriptionState, WordDraft,
 };
 
-/// The transcript's segments with their words and who speaks each, in order: one query.
-pub async fn segments(
+/// The transcript's lines (all, or the one at `position`) with their ids, words and who speaks
+/// each, in order: one query.
+pub async fn lines(
     conn: &mut PgConnection,
     transcript_id: Uuid,
-) -> Result<Vec<(SegmentDraft, Option<String>)>, sqlx::Error> {
+    position: Option<i32>,
+) -> Result<Vec<(i64, SegmentDraft, Option<String>)>, sqlx::Error> {
     let rows = sqlx::query!(
         "select s.id, s.start_ms, s.end_ms, s.text, s.confidence,
                 min(coalesce(sp.display_name, sp.label)) as speaker,
@@ -23,10 +25,11 @@ pub async fn segments(
          from transcript_segments s
          left join transcript_speakers sp on sp.id = s.speaker_id
          left join transcript_words w on w.segment_id = s.id
-         where s.transcript_id = $1
+         where s.transcript_id = $1 and ($2::int is null or s.position = $2)
          group by s.id
          order by s.position",
-        transcript_id
+        transcript_id,
+        position
     )
     .fetch_all(&mut *conn)
     .await?;
@@ -51,9 +54,36 @@ pub async fn segments(
                     })
                     .collect(),
             };
-            (segment, r.speaker)
+            (r.id, segment, r.speaker)
         })
         .collect())
+}
+
+/// Every line of the transcript with its words and who speaks it, in order.
+pub async fn segments(
+    conn: &mut PgConnection,
+    transcript_id: Uuid,
+) -> Result<Vec<(SegmentDraft, Option<String>)>, sqlx::Error> {
+    Ok(lines(conn, transcript_id, None)
+        .await?
+        .into_iter()
+        .map(|(_, segment, speaker)| (segment, speaker))
+        .collect())
+}
+
+/// A line as pages show it.
+pub fn view_of(segment: SegmentDraft, speaker: Option<String>) -> SegmentView {
+    SegmentView {
+        start_ms: segment.start_ms,
+        end_ms: segment.end_ms,
+        text: segment.text,
+        speaker,
+        words: segment
+            .words
+            .into_iter()
+            .map(|w| (w.start_ms, w.end_ms, w.text))
+            .collect(),
+    }
 }
 
 async fn summary_of(conn: &mut PgConnection, transcript_id: Uuid) -> Result<Option<SummaryView>, sqlx::Error> {
@@ -112,16 +142,7 @@ pub async fn transcript(
         version: t.version,
         language: t.language,
         engine: t.engine,
-        segments: segments
-            .into_iter()
-            .map(|(s, speaker)| SegmentView {
-                start_ms: s.start_ms,
-                end_ms: s.end_ms,
-                text: s.text,
-                speaker,
-                words: s.words.into_iter().map(|w| (w.start_ms, w.end_ms, w.text)).collect(),
-            })
-            .collect(),
+        segments: segments.into_iter().map(|(s, speaker)| view_of(s, speaker)).collect(),
         word_count,
     };
     Ok((Some(body), summary))

@@ -6,7 +6,8 @@ use axum::http::StatusCode;
 use serde_json::{json, Value};
 
 use crate::accounts::{Browser, Site, PASSWORD};
-use crate::recordings::{acme_id, site, Objects};
+use crate::pipeline::in_acme;
+use crate::recordings::{site, Objects};
 use crate::workspaces::{add_member, owner_of_acme};
 
 fn history() -> Value {
@@ -37,18 +38,10 @@ fn history() -> Value {
     ])
 }
 
-/// Acme's storage usage events of `kind` (usage rows are tenant data, under Row-Level Security).
+/// How many of Acme's usage events are of `kind`.
 async fn storage_events(site: &Site, kind: &str) -> i64 {
-    let acme = acme_id(site).await;
-    let mut tx = site.db.owner.begin().await.unwrap();
-    app::workspaces::tenant::as_system(&mut tx, acme).await.unwrap();
-    let n = sqlx::query_scalar("select count(*) from usage_events where kind = $1")
-        .bind(kind)
-        .fetch_one(&mut *tx)
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
-    n
+    let counted: Vec<(i64,)> = in_acme(site, "select count(*) from usage_events where kind = $1", kind).await;
+    counted[0].0
 }
 
 async fn import(browser: &mut Browser, history: &str) -> crate::accounts::Reply {

@@ -100,7 +100,7 @@ async fn transcript(browser: &mut Browser, id: &str) -> serde_json::Value {
 }
 
 /// Runs `sql` inside Acme's tenant context (Row-Level Security applies to the owner role too).
-async fn in_acme<T>(site: &Site, sql: &str, bind: &str) -> Vec<T>
+pub(crate) async fn in_acme<T>(site: &Site, sql: &str, bind: &str) -> Vec<T>
 where
     T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
 {
