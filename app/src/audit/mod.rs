@@ -88,6 +88,8 @@ pub enum AuditAction {
     RecordingTagged,
     /// Made from an entry of the first AudioTricks' history.
     RecordingImported,
+    /// Passages were cut to make a new version (`metadata.source`, `passages`, `removed_ms`).
+    RecordingCut,
     RecordingTrashed,
     RecordingRestored,
     RecordingDeleted,
@@ -166,6 +168,7 @@ impl AuditAction {
             Self::RecordingRenamed => "recording.renamed",
             Self::RecordingTagged => "recording.tagged",
             Self::RecordingImported => "recording.imported",
+            Self::RecordingCut => "recording.cut",
             Self::RecordingTrashed => "recording.trashed",
             Self::RecordingRestored => "recording.restored",
             Self::RecordingDeleted => "recording.deleted",

@@ -59,6 +59,16 @@ pub async fn tag_recording(workspace: String, id: String, tags: String) -> Resul
         .map_err(AppError::respond)
 }
 
+/// Renders a new version of the recording without the passages in `cuts` ("start-end,…" in
+/// milliseconds); answers the new version's id.
+#[server(endpoint = "recordings/cut")]
+pub async fn cut_recording(workspace: String, id: String, cuts: String) -> Result<String, AppError> {
+    let auth = RequestAuth::load().await.map_err(AppError::respond)?;
+    super::edits::cut(&auth, &workspace, &id, &cuts)
+        .await
+        .map_err(AppError::respond)
+}
+
 #[server(endpoint = "recordings/detail")]
 pub async fn get_recording(workspace: String, id: String) -> Result<RecordingDetail, AppError> {
     let auth = RequestAuth::load().await.map_err(AppError::respond)?;

@@ -290,6 +290,11 @@ pub async fn trash(auth: &RequestAuth, slug: &str, id: &str) -> Result<String, A
                 "It is still being checked; try again in a moment.".into(),
             ))
         }
+        RecordingStatus::Rendering => {
+            return Err(AppError::Conflict(
+                "Its audio is still being made; cancel that first, or wait for it.".into(),
+            ))
+        }
         RecordingStatus::Rejected => {
             sqlx::query!("delete from recordings where id = $1", id)
                 .execute(&mut *tx)
@@ -442,6 +447,7 @@ pub async fn detail(auth: &RequestAuth, slug: &str, id: &str) -> Result<super::R
     } else {
         None
     };
+    let versions = super::edits::versions(&mut tx, id).await?;
     tx.commit().await?;
     // Links only for a ready recording outside the trash.
     let key =
@@ -474,5 +480,6 @@ pub async fn detail(auth: &RequestAuth, slug: &str, id: &str) -> Result<super::R
             ShareAccess::Edit => !access.can(Permission::TranscriptsEdit),
         }),
         sharing,
+        versions,
     })
 }

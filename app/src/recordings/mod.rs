@@ -2,6 +2,9 @@
 //! by content, lists, plays, downloads, renames and deletes through a trash.
 
 pub mod api;
+pub mod cuts;
+#[cfg(feature = "ssr")]
+pub mod edits;
 pub mod filter;
 #[cfg(feature = "ssr")]
 pub mod housekeeping;
@@ -32,6 +35,8 @@ pub enum RecordingStatus {
     Rejected,
     /// From the first AudioTricks' history: a transcript without audio.
     Imported,
+    /// An edited version whose audio is being made (see `edits`).
+    Rendering,
 }
 
 impl RecordingStatus {
@@ -42,6 +47,7 @@ impl RecordingStatus {
             Self::Ready => "ready",
             Self::Rejected => "rejected",
             Self::Imported => "imported",
+            Self::Rendering => "rendering",
         }
     }
 
@@ -52,6 +58,7 @@ impl RecordingStatus {
             Self::Ready,
             Self::Rejected,
             Self::Imported,
+            Self::Rendering,
         ]
         .into_iter()
         .find(|s| s.key() == key)
@@ -64,6 +71,7 @@ impl RecordingStatus {
             Self::Ready => "Ready",
             Self::Rejected => "Rejected",
             Self::Imported => "Imported",
+            Self::Rendering => "Rendering edit",
         }
     }
 }
@@ -128,6 +136,22 @@ pub struct RecordingDetail {
     pub shared_with_me: Option<crate::sharing::ShareAccess>,
     /// Shares and public links, for those who may share it.
     pub sharing: Option<crate::sharing::SharingOverview>,
+    /// The versions of its original (itself included), when it has been cut.
+    pub versions: Vec<RecordingVersion>,
+}
+
+/// One version of a recording: the original (1) or an edit with passages cut out.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordingVersion {
+    pub id: String,
+    pub title: String,
+    pub version: i32,
+    /// The one on this page.
+    pub current: bool,
+    pub rendering: bool,
+    pub duration_ms: Option<i64>,
+    pub removed_ms: Option<i64>,
+    pub passages: Option<i32>,
 }
 
 /// An upload left unfinished (say, by a reload): pick the same file to carry on.

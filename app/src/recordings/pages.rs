@@ -27,7 +27,7 @@ use crate::{
 pub(super) fn status_badge(status: RecordingStatus) -> impl IntoView {
     let class = match status {
         RecordingStatus::Ready => "bg-emerald-100 text-emerald-800 dark:bg-emerald-950 dark:text-emerald-200",
-        RecordingStatus::Checking | RecordingStatus::Uploading => {
+        RecordingStatus::Checking | RecordingStatus::Uploading | RecordingStatus::Rendering => {
             "bg-amber-100 text-amber-800 dark:bg-amber-950 dark:text-amber-200"
         }
         RecordingStatus::Rejected => "bg-rose-100 text-rose-800 dark:bg-rose-950 dark:text-rose-200",

@@ -47,6 +47,10 @@ fn worker_options(config: &Config) -> jobs::WorkerOptions {
     options
         .queue_concurrency
         .insert(crate::transcription::pipeline::LOCAL_QUEUE.to_owned(), 1);
+    // Each render runs two ffmpeg processes.
+    options
+        .queue_concurrency
+        .insert(crate::transcription::pipeline::RENDER_QUEUE.to_owned(), 1);
     options
 }
 

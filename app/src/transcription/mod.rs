@@ -240,6 +240,8 @@ pub struct TranscriptView {
     pub openai_available: bool,
     /// There is audio to transcribe again (an imported transcript has none).
     pub has_audio: bool,
+    /// May cut passages out to make an edited version (the audio is there, outside the trash).
+    pub can_cut: bool,
 }
 
 /// What saving an edited line came to.

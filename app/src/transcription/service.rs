@@ -34,13 +34,15 @@ pub async fn view(auth: &RequestAuth, slug: &str, id: &str) -> Result<Transcript
     let id = recording_id(id)?;
     let (access, share, mut tx) =
         authorize_resource(auth, slug, Resource::Recording(id), Permission::TranscriptsRead).await?;
-    let has_audio = sqlx::query_scalar!(
-        "select status <> 'imported' as \"a!\" from recordings where id = $1",
+    let recording = sqlx::query!(
+        "select status, deleted_at is not null as \"in_trash!\" from recordings where id = $1",
         id
     )
     .fetch_optional(&mut *tx)
     .await?
     .ok_or_else(|| AppError::NotFound("That recording".into()))?;
+    let has_audio = recording.status != "imported";
+    let can_cut = recording.status == "ready" && !recording.in_trash && access.can(Permission::TranscriptsCreate);
     let state = store::state(&mut tx, id).await?;
     let (transcript, summary) = store::transcript(&mut tx, id).await?;
     let can_run =
@@ -54,6 +56,7 @@ pub async fn view(auth: &RequestAuth, slug: &str, id: &str) -> Result<Transcript
         can_run,
         openai_available,
         has_audio,
+        can_cut,
     })
 }
 
@@ -108,6 +111,14 @@ pub async fn cancel(auth: &RequestAuth, slug: &str, id: &str) -> Result<String, 
     }
     sqlx::query!(
         "update transcriptions set stage = 'cancelled', error = null, finished_at = now() where recording_id = $1",
+        id
+    )
+    .execute(&mut *tx)
+    .await?;
+    // An edit cancelled before its audio was made stays listed, saying so, like a refused upload.
+    sqlx::query!(
+        "update recordings set status = 'rejected', rejection = 'This edit was cancelled before its audio was made.'
+         where id = $1 and status = 'rendering'",
         id
     )
     .execute(&mut *tx)

@@ -346,6 +346,7 @@ pub const ACTIVITY_KINDS: &[(&str, &str)] = &[
     ("recording.renamed", "Recordings renamed"),
     ("recording.tagged", "Recordings tagged"),
     ("recording.imported", "Imported from the first AudioTricks"),
+    ("recording.cut", "Edited versions made"),
     ("recording.trashed", "Recordings moved to the trash"),
     ("recording.restored", "Recordings restored"),
     ("recording.deleted", "Recordings deleted for good"),

@@ -84,6 +84,10 @@ pub const SERVER_FNS: &[(&str, Rule)] = &[
         Rule::Workspace(Need::Permission(Permission::TranscriptsCreate)),
     ),
     (
+        "/api/recordings/cut",
+        Rule::Workspace(Need::Permission(Permission::TranscriptsCreate)),
+    ),
+    (
         "/api/recordings/tags",
         Rule::Workspace(Need::Resource(Permission::TranscriptsEdit)),
     ),

@@ -12,7 +12,7 @@ use crate::workspaces::{add_member, owner_of_acme};
 
 /// Puts a two-line transcript with word timings on the recording `id`, as a finished
 /// transcription would.
-async fn seed_transcript(site: &Site, id: &str) {
+pub(crate) async fn seed_transcript(site: &Site, id: &str) {
     let acme = acme_id(site).await;
     let recording: uuid::Uuid = id.parse().unwrap();
     let mut tx = site.db.owner.begin().await.unwrap();

@@ -7,6 +7,7 @@ mod audit;
 mod backups;
 mod database;
 mod editing;
+mod edits;
 mod email;
 mod http;
 mod import;

@@ -39,7 +39,7 @@ fn speech() -> Vec<u8> {
     std::fs::read(&file).unwrap()
 }
 
-fn settings(objects: &Objects) -> Vec<(&'static str, String)> {
+pub(crate) fn settings(objects: &Objects) -> Vec<(&'static str, String)> {
     let model = whisper_model();
     vec![
         ("STORAGE_DIR", objects.0.display().to_string()),
@@ -48,11 +48,11 @@ fn settings(objects: &Objects) -> Vec<(&'static str, String)> {
     ]
 }
 
-fn pairs<'a>(settings: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+pub(crate) fn pairs<'a>(settings: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
     settings.iter().map(|(k, v)| (*k, v.as_str())).collect()
 }
 
-fn registry(config: &Config) -> Registry {
+pub(crate) fn registry(config: &Config) -> Registry {
     let secrets = config
         .master_key
         .as_ref()
@@ -62,11 +62,14 @@ fn registry(config: &Config) -> Registry {
 }
 
 /// Runs the pipeline's jobs until none is left to do.
-async fn run_pipeline(site: &Site, registry: Registry) {
+pub(crate) async fn run_pipeline(site: &Site, registry: Registry) {
     let workers = Workers::start(&site.db.app, registry, fast_options());
     eventually(TRANSCRIBE_WAIT, "the transcription jobs to finish", || async {
         let left = site
-            .count("select count(*) from jobs where kind like 'transcription.%' and state in ('queued', 'running')")
+            .count(
+                "select count(*) from jobs where (kind like 'transcription.%' or kind = 'recording.render_edit')
+                 and state in ('queued', 'running')",
+            )
             .await;
         (left == 0).then_some(())
     })
@@ -75,7 +78,7 @@ async fn run_pipeline(site: &Site, registry: Registry) {
 }
 
 /// Calls `/api/transcripts/{what}` for the recording `id` in Acme, with `extra` fields.
-async fn act(browser: &mut Browser, what: &str, id: &str, extra: &[(&str, &str)]) -> crate::accounts::Reply {
+pub(crate) async fn act(browser: &mut Browser, what: &str, id: &str, extra: &[(&str, &str)]) -> crate::accounts::Reply {
     let mut fields = vec![("workspace", "acme"), ("id", id)];
     fields.extend_from_slice(extra);
     browser.post(&format!("/api/transcripts/{what}"), &fields).await
@@ -93,7 +96,7 @@ async fn search(browser: &mut Browser, q: &str) -> Vec<serde_json::Value> {
     reply.json()["recordings"].as_array().unwrap().clone()
 }
 
-async fn transcript(browser: &mut Browser, id: &str) -> serde_json::Value {
+pub(crate) async fn transcript(browser: &mut Browser, id: &str) -> serde_json::Value {
     let reply = act(browser, "view", id, &[]).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     reply.json()

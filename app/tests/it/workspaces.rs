@@ -615,6 +615,7 @@ fn matrix_fields(path: &str, slug: &str) -> Vec<(String, String)> {
         "/api/recordings/rename" => f(&[("workspace", slug), ("id", &unknown), ("title", "New title")]),
         "/api/recordings/tags" => f(&[("workspace", slug), ("id", &unknown), ("tags", "a, b")]),
         "/api/recordings/import" => f(&[("workspace", slug), ("history", "[]")]),
+        "/api/recordings/cut" => f(&[("workspace", slug), ("id", &unknown), ("cuts", "0-1000")]),
         "/api/transcripts/edit" => f(&[
             ("workspace", slug),
             ("id", &unknown),

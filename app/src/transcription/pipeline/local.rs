@@ -1,16 +1,13 @@
 //! Local transcription with whisper.cpp.
 
-use std::{
-    sync::{
-        atomic::{AtomicBool, Ordering},
-        Arc,
-    },
-    time::{Duration, Instant},
+use std::sync::{
+    atomic::{AtomicBool, Ordering},
+    Arc,
 };
 
 use tokio::sync::OnceCell;
 
-use super::{begin, engine_error, finish, set_stage, settle, TranscriptionPayload, LOCAL_QUEUE};
+use super::{begin, engine_error, finish, follow_progress, set_stage, settle, TranscriptionPayload, LOCAL_QUEUE};
 use crate::{
     server::{
         config::TranscriptionConfig,
@@ -103,36 +100,11 @@ impl TranscribeLocally {
                 )
             })
         };
-        let draft = follow_progress(ctx, p, run, &mut progress_rx).await?;
+        let draft = follow_progress(ctx, p, "transcribing", run, &mut progress_rx).await?;
         if cancelled.load(Ordering::Relaxed) {
             return Err(JobError::Cancelled);
         }
         let draft = draft.map_err(engine_error)?;
         finish(ctx, p, draft, &engine.name(), work.style).await
-    }
-}
-
-/// Writes the engine's percent to the transcription at most once a second until the run ends.
-async fn follow_progress<T: Send + 'static>(
-    ctx: &JobContext,
-    p: &TranscriptionPayload,
-    mut run: tokio::task::JoinHandle<T>,
-    progress: &mut tokio::sync::watch::Receiver<i32>,
-) -> Result<T, JobError> {
-    let mut written = (0, Instant::now());
-    loop {
-        tokio::select! {
-            done = &mut run => return done.map_err(JobError::retryable),
-            changed = progress.changed() => {
-                if changed.is_err() {
-                    return (&mut run).await.map_err(JobError::retryable);
-                }
-                let percent = (*progress.borrow_and_update()).clamp(0, 100);
-                if percent != written.0 && written.1.elapsed() >= Duration::from_secs(1) {
-                    set_stage(&ctx.pool, p, ctx.id, "transcribing", percent as i16).await?;
-                    written = (percent, Instant::now());
-                }
-            }
-        }
     }
 }

@@ -7,13 +7,18 @@
 
 mod local;
 mod remote;
+mod render;
 mod summarise;
 
 pub use local::TranscribeLocally;
 pub use remote::{TranscribeRemotely, PIECE_SECONDS};
+pub use render::{RenderEdit, RENDER_QUEUE};
 pub use summarise::Summarise;
 
-use std::sync::Arc;
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use serde::{Deserialize, Serialize};
 use sqlx::{PgConnection, PgPool};
@@ -146,6 +151,32 @@ async fn set_stage(
         == 1;
     tx.commit().await?;
     Ok(updated)
+}
+
+/// Writes a run's percent to the transcription's `stage` at most once a second until it ends.
+async fn follow_progress<T: Send + 'static>(
+    ctx: &JobContext,
+    p: &TranscriptionPayload,
+    stage: &str,
+    mut run: tokio::task::JoinHandle<T>,
+    progress: &mut tokio::sync::watch::Receiver<i32>,
+) -> Result<T, JobError> {
+    let mut written = (0, Instant::now());
+    loop {
+        tokio::select! {
+            done = &mut run => return done.map_err(JobError::retryable),
+            changed = progress.changed() => {
+                if changed.is_err() {
+                    return (&mut run).await.map_err(JobError::retryable);
+                }
+                let percent = (*progress.borrow_and_update()).clamp(0, 100);
+                if percent != written.0 && written.1.elapsed() >= Duration::from_secs(1) {
+                    set_stage(&ctx.pool, p, ctx.id, stage, percent as i16).await?;
+                    written = (percent, Instant::now());
+                }
+            }
+        }
+    }
 }
 
 /// Ends this job's transcription as failed with `reason` (in words for the uploader).
@@ -333,6 +364,7 @@ pub fn register(
         Some(model) => Some(Arc::new(ChatSummariser::new(&providers.openai_base_url, model)?)),
         None => None,
     };
+    let render_store = store.clone();
     Ok(registry
         .register(TranscribeLocally {
             store: store.clone(),
@@ -351,5 +383,6 @@ pub fn register(
             providers,
             secrets,
             chat,
-        }))
+        })
+        .register(RenderEdit { store: render_store }))
 }

@@ -1,0 +1,445 @@
+//! Rendering an edited version of a recording (see `recordings::edits`): ffmpeg decodes the
+//! source to raw samples, our splicer drops the cut passages and crossfades each join, and ffmpeg
+//! encodes the result as MP3. Audio streams through pipes, so memory stays at one buffer whatever
+//! the length. Then the new recording gets its audio, the source's transcript moved to the new
+//! timeline, and a summary job.
+
+use std::{
+    io::{Read, Write},
+    path::{Path, PathBuf},
+    process::{Command, Stdio},
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc,
+    },
+};
+
+use uuid::Uuid;
+
+use super::{follow_progress, set_failed, set_stage, TranscriptionPayload};
+use crate::{
+    recordings::{cuts, inspect},
+    server::jobs::{self, Job, JobContext, JobError, NewJob},
+    storage::{
+        keys::ObjectKey,
+        usage::{self, StorageChange},
+        Store,
+    },
+    transcription::{store, summary::SummaryStyle},
+    workspaces::tenant,
+};
+
+/// Renders run one at a time: decoding and encoding take a core each.
+pub const RENDER_QUEUE: &str = "audio_render";
+/// Rates the MP3 encoder takes; anything else is resampled to 44.1 kHz.
+const MP3_RATES: [u32; 9] = [8_000, 11_025, 12_000, 16_000, 22_050, 24_000, 32_000, 44_100, 48_000];
+
+pub struct RenderEdit {
+    pub store: Arc<Store>,
+}
+
+impl Job for RenderEdit {
+    const KIND: &'static str = "recording.render_edit";
+    const QUEUE: &'static str = RENDER_QUEUE;
+    const MAX_ATTEMPTS: i32 = 3;
+    type Payload = TranscriptionPayload;
+
+    async fn run(&self, ctx: JobContext, p: TranscriptionPayload) -> Result<(), JobError> {
+        let outcome = self.render(&ctx, &p).await;
+        let reason = match &outcome {
+            Err(JobError::Permanent(reason)) => Some(reason.clone()),
+            Err(JobError::Retryable(reason)) if ctx.attempt >= Self::MAX_ATTEMPTS => {
+                Some(format!("Rendering kept failing and was given up: {reason}"))
+            }
+            _ => None,
+        };
+        if let Some(reason) = reason {
+            set_failed(&ctx.pool, &p, ctx.id, &reason).await?;
+            refuse(&ctx.pool, &p, &reason).await?;
+        }
+        outcome
+    }
+}
+
+/// An edit that cannot be rendered stays listed with the reason, like a refused upload.
+async fn refuse(pool: &sqlx::PgPool, p: &TranscriptionPayload, reason: &str) -> Result<(), JobError> {
+    let mut tx = pool.begin().await?;
+    tenant::as_system(&mut tx, p.workspace_id).await?;
+    sqlx::query!(
+        "update recordings set status = 'rejected', rejection = $2 where id = $1 and status = 'rendering'",
+        p.recording_id,
+        format!("This edit could not be made: {reason}")
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+struct Source {
+    key: ObjectKey,
+    transcript: Uuid,
+    plan: cuts::Plan,
+    rate: u32,
+    channels: usize,
+    style: SummaryStyle,
+    engine: String,
+    language: Option<String>,
+}
+
+impl RenderEdit {
+    async fn begin(&self, ctx: &JobContext, p: &TranscriptionPayload) -> Result<Option<Source>, JobError> {
+        let mut tx = ctx.pool.begin().await?;
+        tenant::as_system(&mut tx, p.workspace_id).await?;
+        let row = sqlx::query!(
+            r#"select e.cuts, s.object_key as "source_key?", s.duration_ms as source_ms, s.sample_rate,
+                      s.channels, tr.id as "transcript?", tr.engine as "engine?", tr.language, t.summary_style
+               from recording_edits e
+               join recordings r on r.id = e.recording_id
+               join transcriptions t on t.recording_id = r.id
+               left join recordings s on s.id = e.source_id
+               left join transcripts tr on tr.recording_id = s.id
+               where e.recording_id = $1 and r.status = 'rendering' and r.deleted_at is null
+                 and t.job_id = $2 and t.stage not in ('cancelled', 'failed', 'done')"#,
+            p.recording_id,
+            ctx.id
+        )
+        .fetch_optional(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        let Some(row) = row else { return Ok(None) };
+        let (Some(key), Some(transcript)) = (row.source_key, row.transcript) else {
+            return Err(JobError::permanent(
+                "the recording it was cut from was deleted before it could be rendered.",
+            ));
+        };
+        let cut_list: Vec<cuts::Cut> = serde_json::from_value(row.cuts)
+            .map_err(|e| JobError::Permanent(format!("the cut list is unreadable ({e})")))?;
+        let plan = cuts::plan(&cut_list, row.source_ms.unwrap_or(0)).map_err(JobError::Permanent)?;
+        let rate = row
+            .sample_rate
+            .and_then(|r| u32::try_from(r).ok())
+            .filter(|r| MP3_RATES.contains(r))
+            .unwrap_or(44_100);
+        if !set_stage(&ctx.pool, p, ctx.id, "preparing", 0).await? {
+            return Ok(None);
+        }
+        Ok(Some(Source {
+            key: ObjectKey::parse(&key).ok_or_else(|| JobError::permanent("malformed object key"))?,
+            transcript,
+            plan,
+            rate,
+            channels: row.channels.unwrap_or(1).clamp(1, 2) as usize,
+            style: SummaryStyle::from_key(&row.summary_style).unwrap_or(SummaryStyle::Brief),
+            engine: row.engine.unwrap_or_default(),
+            language: row.language,
+        }))
+    }
+
+    async fn render(&self, ctx: &JobContext, p: &TranscriptionPayload) -> Result<(), JobError> {
+        let Some(source) = self.begin(ctx, p).await? else {
+            return Ok(());
+        };
+        let copy = self.store.local_copy(&source.key).await.map_err(JobError::retryable)?;
+        let output = Scratch(std::env::temp_dir().join(format!("audiotricks-edit-{}.mp3", Uuid::new_v4().simple())));
+        let cancelled = Arc::new(AtomicBool::new(false));
+        let _watch_cancel = {
+            let (flag, ctx) = (cancelled.clone(), ctx.clone());
+            tokio_util::task::AbortOnDropHandle::new(tokio::spawn(async move {
+                ctx.cancelled().await;
+                flag.store(true, Ordering::Relaxed);
+            }))
+        };
+        let (progress_tx, mut progress_rx) = tokio::sync::watch::channel(0_i32);
+        let run = {
+            let (input, out, cancelled) = (copy.path.clone(), output.0.clone(), cancelled.clone());
+            let splicer = source.plan.splicer(source.rate, source.channels);
+            let total_frames = (source.plan.duration_ms.max(1) as u64) * u64::from(source.rate) / 1000;
+            let (rate, channels) = (source.rate, source.channels);
+            tokio::task::spawn_blocking(move || {
+                splice_file(
+                    &input,
+                    &out,
+                    rate,
+                    channels,
+                    splicer,
+                    total_frames,
+                    &cancelled,
+                    |percent| {
+                        let _ = progress_tx.send(percent);
+                    },
+                )
+            })
+        };
+        let rendered = follow_progress(ctx, p, "preparing", run, &mut progress_rx).await?;
+        drop(copy);
+        if cancelled.load(Ordering::Relaxed) {
+            return Err(JobError::Cancelled);
+        }
+        rendered.map_err(JobError::Permanent)?;
+        let checked = {
+            let path = output.0.clone();
+            tokio::task::spawn_blocking(move || inspect::examine(&path))
+                .await
+                .map_err(JobError::retryable)?
+                .map_err(JobError::retryable)?
+                .map_err(|why| JobError::Permanent(format!("the rendered audio did not read back ({why})")))?
+        };
+        let size = std::fs::metadata(&output.0).map_err(JobError::retryable)?.len() as i64;
+        let key = ObjectKey::recording(p.workspace_id, p.recording_id);
+        self.store
+            .put_file(&key, &output.0)
+            .await
+            .map_err(JobError::retryable)?;
+        self.finish(ctx, p, &source, &key, size, &checked).await
+    }
+
+    /// The new recording gets its audio and the transcript on its timeline, and its summary is
+    /// queued: one transaction.
+    async fn finish(
+        &self,
+        ctx: &JobContext,
+        p: &TranscriptionPayload,
+        source: &Source,
+        key: &ObjectKey,
+        size: i64,
+        facts: &inspect::AudioFacts,
+    ) -> Result<(), JobError> {
+        let mut tx = ctx.pool.begin().await?;
+        tenant::as_system(&mut tx, p.workspace_id).await?;
+        let current = sqlx::query_scalar!(
+            "select 1 as \"one!\" from transcriptions
+             where recording_id = $1 and job_id = $2 and stage not in ('cancelled', 'failed', 'done') for update",
+            p.recording_id,
+            ctx.id
+        )
+        .fetch_optional(&mut *tx)
+        .await?;
+        if current.is_none() {
+            // Cancelled while the file was being written: it is not kept.
+            tx.rollback().await?;
+            self.store.delete(key).await.map_err(JobError::retryable)?;
+            return Ok(());
+        }
+        sqlx::query!(
+            "update recordings set status = 'ready', size_bytes = $2, object_key = $3, format = $4, content_type = $5,
+                    codec = $6, duration_ms = $7, sample_rate = $8, channels = $9
+             where id = $1",
+            p.recording_id,
+            size,
+            key.as_str(),
+            facts.container.label(),
+            facts.container.content_type(),
+            facts.codec,
+            facts.duration_ms,
+            facts.sample_rate.map(|r| r as i32),
+            facts.channels.map(|c| c as i32)
+        )
+        .execute(&mut *tx)
+        .await?;
+        usage::record(
+            &mut tx,
+            StorageChange {
+                workspace: p.workspace_id,
+                bytes: size,
+                objects: 1,
+                kind: "storage.added",
+                idempotency_key: format!("recording:{}:added", p.recording_id),
+                metadata: serde_json::json!({ "recording": p.recording_id, "edit": true }),
+            },
+        )
+        .await?;
+        let lines = store::segments(&mut tx, source.transcript).await?;
+        let moved = source.plan.shift_lines(&lines);
+        let engine = format!("edit:{}", source.engine.trim_start_matches("edit:"));
+        let text = moved.iter().map(|(l, _)| l.text.as_str()).collect::<Vec<_>>().join(" ");
+        let transcript = sqlx::query_scalar!(
+            "insert into transcripts (id, workspace_id, recording_id, language, engine, text)
+             values ($1, $2, $3, $4, $5, $6) returning id",
+            Uuid::new_v4(),
+            p.workspace_id,
+            p.recording_id,
+            source.language,
+            engine,
+            text
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        let speakers = speakers_for(&mut tx, p.workspace_id, transcript, &moved).await?;
+        let lines: Vec<_> = moved.into_iter().map(|(l, _)| l).collect();
+        store::replace_segments(&mut tx, p.workspace_id, transcript, &lines, &speakers).await?;
+        crate::transcription::editing::keep_version(&mut tx, transcript, "transcribed", None).await?;
+        let summary_job = jobs::enqueue(&mut tx, NewJob::of::<super::Summarise>(p)).await?;
+        sqlx::query!(
+            "update transcriptions set stage = 'summarising', percent = 0, engine = $2, job_id = $3, summary_style = $4
+             where recording_id = $1",
+            p.recording_id,
+            engine,
+            summary_job,
+            source.style.key()
+        )
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// The speakers of the moved lines, made again for the new transcript: one id per line.
+async fn speakers_for(
+    conn: &mut sqlx::PgConnection,
+    workspace: Uuid,
+    transcript: Uuid,
+    lines: &[(crate::transcription::SegmentDraft, Option<String>)],
+) -> Result<Vec<Option<Uuid>>, sqlx::Error> {
+    let mut made: Vec<(String, Uuid)> = Vec::new();
+    let mut ids = Vec::with_capacity(lines.len());
+    for (_, name) in lines {
+        let Some(name) = name else {
+            ids.push(None);
+            continue;
+        };
+        if let Some((_, id)) = made.iter().find(|(n, _)| n == name) {
+            ids.push(Some(*id));
+            continue;
+        }
+        let id = Uuid::new_v4();
+        sqlx::query!(
+            "insert into transcript_speakers (id, workspace_id, transcript_id, label, display_name) values ($1, $2, $3, $4, $5)",
+            id,
+            workspace,
+            transcript,
+            name.chars().take(50).collect::<String>(),
+            name.chars().take(80).collect::<String>()
+        )
+        .execute(&mut *conn)
+        .await?;
+        made.push((name.clone(), id));
+        ids.push(Some(id));
+    }
+    Ok(ids)
+}
+
+/// A file removed when dropped.
+struct Scratch(PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// Decodes `input` with ffmpeg, splices it, and encodes MP3 to `output`; Err in words.
+#[allow(clippy::too_many_arguments)]
+fn splice_file(
+    input: &Path,
+    output: &Path,
+    rate: u32,
+    channels: usize,
+    mut splicer: cuts::Splicer,
+    total_frames: u64,
+    cancelled: &AtomicBool,
+    progress: impl Fn(i32),
+) -> Result<(), String> {
+    let no_ffmpeg = |e: std::io::Error| match e.kind() {
+        std::io::ErrorKind::NotFound => "ffmpeg, which edits audio, is not installed on the server.".to_owned(),
+        _ => format!("ffmpeg could not start ({e})."),
+    };
+    let errors = Scratch(output.with_extension("log"));
+    let log = std::fs::File::create(&errors.0).map_err(|e| e.to_string())?;
+    let (rate_arg, channels_arg) = (rate.to_string(), channels.to_string());
+    let mut decoder = Command::new("ffmpeg")
+        .args(["-nostdin", "-v", "error", "-i"])
+        .arg(input)
+        .args(["-f", "f32le", "-ac", &channels_arg, "-ar", &rate_arg, "pipe:1"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::from(log.try_clone().map_err(|e| e.to_string())?))
+        .spawn()
+        .map_err(no_ffmpeg)?;
+    let mut encoder = Command::new("ffmpeg")
+        .args([
+            "-nostdin",
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "f32le",
+            "-ar",
+            &rate_arg,
+            "-ac",
+            &channels_arg,
+        ])
+        .args(["-i", "pipe:0", "-c:a", "libmp3lame", "-q:a", "4", "-f", "mp3"])
+        .arg(output)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::from(log))
+        .spawn()
+        .map_err(no_ffmpeg)?;
+    let outcome = (|| {
+        let mut from = decoder.stdout.take().ok_or("no decoder output")?;
+        let mut to = encoder.stdin.take().ok_or("no encoder input")?;
+        let frame_bytes = 4 * channels;
+        let mut buf = vec![0_u8; 64 * 1024];
+        let mut filled = 0;
+        let (mut samples, mut spliced, mut bytes) = (Vec::new(), Vec::new(), Vec::new());
+        let mut frames_read = 0_u64;
+        let mut last_percent = -1;
+        loop {
+            if cancelled.load(Ordering::Relaxed) {
+                return Err("cancelled".to_owned());
+            }
+            let n = from.read(&mut buf[filled..]).map_err(|e| e.to_string())?;
+            if n == 0 {
+                break;
+            }
+            filled += n;
+            let whole = filled / frame_bytes * frame_bytes;
+            samples.clear();
+            samples.extend(
+                buf[..whole]
+                    .chunks_exact(4)
+                    .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])),
+            );
+            buf.copy_within(whole..filled, 0);
+            filled -= whole;
+            frames_read += (whole / frame_bytes) as u64;
+            spliced.clear();
+            splicer.push(&samples, &mut spliced);
+            write_samples(&mut to, &spliced, &mut bytes)?;
+            let percent = (frames_read * 100 / total_frames.max(1)).min(99) as i32;
+            if percent != last_percent {
+                progress(percent);
+                last_percent = percent;
+            }
+        }
+        spliced.clear();
+        splicer.finish(&mut spliced);
+        write_samples(&mut to, &spliced, &mut bytes)?;
+        if frames_read == 0 {
+            return Err("no audio could be decoded from the recording.".to_owned());
+        }
+        Ok(())
+    })();
+    if outcome.is_err() {
+        let _ = decoder.kill();
+        let _ = encoder.kill();
+    }
+    let decoded = decoder.wait().map_err(|e| e.to_string())?;
+    let encoded = encoder.wait().map_err(|e| e.to_string())?;
+    outcome?;
+    if !decoded.success() || !encoded.success() {
+        let said = std::fs::read_to_string(&errors.0).unwrap_or_default();
+        let said = said.lines().last().unwrap_or("no reason given").trim().to_owned();
+        return Err(format!("ffmpeg failed: {said}"));
+    }
+    Ok(())
+}
+
+fn write_samples(to: &mut impl Write, samples: &[f32], bytes: &mut Vec<u8>) -> Result<(), String> {
+    bytes.clear();
+    bytes.extend(samples.iter().flat_map(|s| s.to_le_bytes()));
+    to.write_all(bytes)
+        .map_err(|e| format!("the encoder stopped taking audio ({e})"))
+}
