@@ -90,6 +90,9 @@ pub enum AuditAction {
     RecordingImported,
     /// Passages were cut to make a new version (`metadata.source`, `passages`, `removed_ms`).
     RecordingCut,
+    /// Its transcript or summary was spoken aloud into a new recording (`metadata.source`,
+    /// `spoken`, `engine`, `voice`, `characters`).
+    RecordingSpoken,
     RecordingTrashed,
     RecordingRestored,
     RecordingDeleted,
@@ -169,6 +172,7 @@ impl AuditAction {
             Self::RecordingTagged => "recording.tagged",
             Self::RecordingImported => "recording.imported",
             Self::RecordingCut => "recording.cut",
+            Self::RecordingSpoken => "recording.spoken",
             Self::RecordingTrashed => "recording.trashed",
             Self::RecordingRestored => "recording.restored",
             Self::RecordingDeleted => "recording.deleted",

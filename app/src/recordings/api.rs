@@ -69,6 +69,32 @@ pub async fn cut_recording(workspace: String, id: String, cuts: String) -> Resul
         .map_err(AppError::respond)
 }
 
+/// The voices an engine ("local" or "elevenlabs") offers the workspace.
+#[server(endpoint = "recordings/voices")]
+pub async fn list_voices(workspace: String, engine: String) -> Result<Vec<super::speech::Voice>, AppError> {
+    let auth = RequestAuth::load().await.map_err(AppError::respond)?;
+    super::speech::voices(&auth, &workspace, &engine)
+        .await
+        .map_err(AppError::respond)
+}
+
+/// Speaks the recording's transcript or summary (`what`) with `voice` into a new recording;
+/// answers its id.
+#[server(endpoint = "recordings/speak")]
+pub async fn speak_recording(
+    workspace: String,
+    id: String,
+    what: String,
+    engine: String,
+    voice: String,
+    voice_name: String,
+) -> Result<String, AppError> {
+    let auth = RequestAuth::load().await.map_err(AppError::respond)?;
+    super::speech::speak(&auth, &workspace, &id, &what, &engine, &voice, &voice_name)
+        .await
+        .map_err(AppError::respond)
+}
+
 #[server(endpoint = "recordings/detail")]
 pub async fn get_recording(workspace: String, id: String) -> Result<RecordingDetail, AppError> {
     let auth = RequestAuth::load().await.map_err(AppError::respond)?;

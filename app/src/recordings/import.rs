@@ -66,28 +66,6 @@ fn number_at(v: &Value, path: &[&str]) -> Option<f64> {
     at.as_f64().filter(|n| n.is_finite() && *n >= 0.0)
 }
 
-/// "1:02:03", "2:03", "75" or "75s" → milliseconds.
-pub fn moment_ms(stamp: &str) -> Option<i64> {
-    let stamp = stamp
-        .trim()
-        .trim_start_matches('[')
-        .trim_end_matches(']')
-        .trim_end_matches('s');
-    let parts: Vec<&str> = stamp.split(':').collect();
-    if parts.is_empty() || parts.len() > 3 {
-        return None;
-    }
-    let mut seconds = 0.0;
-    for (i, part) in parts.iter().enumerate() {
-        let value: f64 = part.trim().parse().ok().filter(|v: &f64| v.is_finite() && *v >= 0.0)?;
-        if i > 0 && value >= 60.0 {
-            return None;
-        }
-        seconds = seconds * 60.0 + value;
-    }
-    Some((seconds * 1000.0).round() as i64)
-}
-
 /// Reads entry `n` (counting from 1), or says in words why it cannot be imported.
 pub fn read_entry(n: usize, v: &Value) -> Result<Entry, String> {
     if !v.is_object() {
@@ -129,7 +107,10 @@ pub fn read_entry(n: usize, v: &Value) -> Result<Entry, String> {
     if let Some(moments) = v.pointer("/results/summary/key_moments").and_then(Value::as_array) {
         for m in moments {
             let title = text_at(m, &["title"]).or_else(|| text_at(m, &["description"]));
-            match (text_at(m, &["timestamp"]).and_then(moment_ms), title) {
+            match (
+                text_at(m, &["timestamp"]).and_then(crate::transcription::clock_ms),
+                title,
+            ) {
                 (Some(ms), Some(title)) => key_moments.push(KeyMoment {
                     ms,
                     title: title.chars().take(200).collect(),
@@ -410,12 +391,12 @@ mod tests {
 
     #[test]
     fn times_read_in_the_forms_the_old_app_wrote() {
-        assert_eq!(moment_ms("2:03"), Some(123_000));
-        assert_eq!(moment_ms("1:02:03"), Some(3_723_000));
-        assert_eq!(moment_ms("[00:30]"), Some(30_000));
-        assert_eq!(moment_ms("75s"), Some(75_000));
-        assert_eq!(moment_ms("1:75"), None);
-        assert_eq!(moment_ms("soon"), None);
+        assert_eq!(crate::transcription::clock_ms("2:03"), Some(123_000));
+        assert_eq!(crate::transcription::clock_ms("1:02:03"), Some(3_723_000));
+        assert_eq!(crate::transcription::clock_ms("[00:30]"), Some(30_000));
+        assert_eq!(crate::transcription::clock_ms("75s"), Some(75_000));
+        assert_eq!(crate::transcription::clock_ms("1:75"), None);
+        assert_eq!(crate::transcription::clock_ms("soon"), None);
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub mod inspect;
 pub mod library;
 mod library_parts;
 pub mod pages;
+pub mod speech;
 #[cfg(feature = "ssr")]
 pub mod tags;
 #[cfg(feature = "hydrate")]

@@ -282,6 +282,7 @@ pub fn RecordingPage() -> impl IntoView {
     let retag = ServerAction::<TagRecording>::new();
     let trash_action = ServerAction::<TrashRecording>::new();
     let share_actions = ShareActions::new();
+    let transcript = crate::transcription::pages::TranscriptData::new(slug, id);
     let detail = Resource::new(
         move || {
             (
@@ -292,7 +293,18 @@ pub fn RecordingPage() -> impl IntoView {
         },
         |(slug, id, _)| get_recording(slug, id),
     );
-    let transcript = crate::transcription::pages::TranscriptData::new(slug, id);
+    // An edit whose audio is being made: when that ends (made, failed or cancelled), the page
+    // loads again with its player or its reason. A whole load, because a refetch of the detail
+    // just as the page hydrated (a short render ends that soon) never reached the page.
+    let shown_rendering = StoredValue::new(false);
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |before: Option<(usize, Option<i64>)>| {
+        let now = transcript.run_ended();
+        if before.is_some_and(|b| b != now) && shown_rendering.get_value() {
+            let _ = window().location().reload();
+        }
+        now
+    });
     let navigate = use_navigate();
     Effect::new(move |_| {
         if trash_action.value().get().is_some_and(|r| r.is_ok()) {
@@ -312,6 +324,7 @@ pub fn RecordingPage() -> impl IntoView {
                         }.into_any(),
                         Ok(d) => {
                             let r = d.recording.clone();
+                            shown_rendering.set_value(r.status == RecordingStatus::Rendering);
                             let slug = slug.get_untracked();
                             let (trash_slug, trash_id) = (slug.clone(), r.id.clone());
                             let (rename_slug, rename_id, rename_title) = (slug.clone(), r.id.clone(), r.title.clone());
@@ -358,7 +371,8 @@ pub fn RecordingPage() -> impl IntoView {
                                             <audio controls preload="metadata" src=src class="w-full" data-testid="player" aria-label=format!("Play {}", r.title)></audio>
                                         </div>
                                     })}
-                                    {matches!(r.status, RecordingStatus::Ready | RecordingStatus::Imported).then(|| view! {
+                                    {(!d.versions.is_empty()).then(|| view! { <VersionsCard slug=slug.clone() versions=d.versions.clone() /> })}
+                                    {matches!(r.status, RecordingStatus::Ready | RecordingStatus::Imported | RecordingStatus::Rendering).then(|| view! {
                                         <crate::transcription::pages::TranscriptPanel slug=slug.clone() id=r.id.clone() data=transcript />
                                     })}
                                     <div class="flex flex-wrap gap-3">
@@ -418,5 +432,47 @@ pub fn RecordingPage() -> impl IntoView {
                 })}
             </Transition>
         </RequireUser>
+    }
+}
+
+/// The versions of a recording's original: the original and each edit made by cutting passages.
+#[component]
+fn VersionsCard(slug: String, versions: Vec<super::RecordingVersion>) -> impl IntoView {
+    view! {
+        <section class="rounded-2xl border border-slate-200 bg-white p-4 shadow-sm dark:border-slate-800 dark:bg-slate-900" data-testid="recording-versions">
+            <h2 class="text-lg font-semibold">"Versions"</h2>
+            <ol class="mt-2 space-y-1 text-sm">
+                {versions.into_iter().map(|v| {
+                    let what = match (v.removed_ms, v.passages) {
+                        (Some(removed), Some(n)) => format!(
+                            "{n} passage{} cut ({:.1} s)",
+                            if n == 1 { "" } else { "s" },
+                            removed as f64 / 1000.0
+                        ),
+                        _ => "original".to_owned(),
+                    };
+                    let length = if v.rendering {
+                        "being made".to_owned()
+                    } else {
+                        v.duration_ms.map(duration_in_words).unwrap_or_default()
+                    };
+                    let label = format!("Version {}", v.version);
+                    view! {
+                        <li class="flex flex-wrap items-baseline gap-2">
+                            {if v.current {
+                                view! { <span class="font-semibold" aria-current="page">{label}</span> }.into_any()
+                            } else {
+                                view! {
+                                    // A whole page load, so the page follows that recording live.
+                                    <a href=format!("/w/{slug}/recordings/{}", v.id) rel="external" class="font-semibold text-indigo-700 hover:underline dark:text-indigo-300">{label}</a>
+                                }.into_any()
+                            }}
+                            <span class="text-slate-600 dark:text-slate-400">{format!("{what} · {length}")}</span>
+                            {v.current.then(|| view! { <span class="rounded-full bg-indigo-100 px-2 py-0.5 text-xs font-medium text-indigo-800 dark:bg-indigo-950 dark:text-indigo-200">"this page"</span> })}
+                        </li>
+                    }
+                }).collect_view()}
+            </ol>
+        </section>
     }
 }

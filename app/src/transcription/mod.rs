@@ -13,6 +13,7 @@ pub mod api;
 pub mod audio;
 #[cfg(feature = "ssr")]
 pub mod chat;
+pub mod cut_editor;
 #[cfg(feature = "ssr")]
 pub mod docx;
 #[cfg(feature = "ssr")]
@@ -242,6 +243,10 @@ pub struct TranscriptView {
     pub has_audio: bool,
     /// May cut passages out to make an edited version (the audio is there, outside the trash).
     pub can_cut: bool,
+    /// The recording's length, once known.
+    pub duration_ms: Option<i64>,
+    /// An ElevenLabs key is there (the workspace's or the platform's), so its voices may be used.
+    pub elevenlabs_available: bool,
 }
 
 /// What saving an edited line came to.
@@ -275,6 +280,28 @@ pub struct VersionItem {
     pub started_at: Option<String>,
     pub word_count: i32,
     pub current: bool,
+}
+
+/// "1:02:03", "2:03", "75" or "75s" → milliseconds.
+pub fn clock_ms(stamp: &str) -> Option<i64> {
+    let stamp = stamp
+        .trim()
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .trim_end_matches('s');
+    let parts: Vec<&str> = stamp.split(':').collect();
+    if parts.is_empty() || parts.len() > 3 {
+        return None;
+    }
+    let mut seconds = 0.0;
+    for (i, part) in parts.iter().enumerate() {
+        let value: f64 = part.trim().parse().ok().filter(|v: &f64| v.is_finite() && *v >= 0.0)?;
+        if i > 0 && value >= 60.0 {
+            return None;
+        }
+        seconds = seconds * 60.0 + value;
+    }
+    Some((seconds * 1000.0).round() as i64)
 }
 
 /// "1:02:03" or "2:03".

@@ -63,6 +63,8 @@ pub struct TranscriptData {
     live: RwSignal<Option<TranscriptionState>>,
     /// When the shown transcript's state last changed.
     shown_ms: StoredValue<Option<i64>>,
+    /// When a run followed live last finished after what is shown.
+    finished: Memo<Option<i64>>,
     mounted: crate::ui::Mounted,
 }
 
@@ -117,8 +119,15 @@ impl TranscriptData {
             rename,
             live,
             shown_ms,
+            finished,
             mounted,
         }
+    }
+
+    /// Changes when a run ends (finished, failed or cancelled here): what the page shows about
+    /// the recording itself (an edit's player, say) may have changed with it.
+    pub fn run_ended(&self) -> (usize, Option<i64>) {
+        (self.cancel.version().get(), self.finished.get())
     }
 }
 
@@ -134,6 +143,7 @@ pub fn TranscriptPanel(slug: String, id: String, data: TranscriptData) -> impl I
         live,
         shown_ms,
         mounted,
+        ..
     } = data;
     let (notice, error) = latest_outcome(&[
         cancel.value(),
@@ -255,6 +265,10 @@ fn TranscriptBodyView(
             let editing = can_run.then(|| Editing::new(slug_of(), id_of(), version, &transcript.segments));
             view! {
                 <TranscriptText transcript=transcript.clone() editing=editing />
+                {(data.can_cut && data.state.as_ref().is_some_and(|s| s.stage == Stage::Done)).then(|| {
+                    let duration_ms = data.duration_ms.unwrap_or_else(|| transcript.segments.last().map_or(0, |l| l.end_ms));
+                    view! { <super::cut_editor::CutEditor slug=slug_of() id=id_of() lines=transcript.segments.clone() duration_ms /> }
+                })}
                 {editing.map(|editing| view! { <SpeakersCard editing slug=slug_of() id=id_of() rename /> })}
                 <super::history::VersionHistory slug=slug_of() id=id_of() version restore=can_run.then_some(restore) />
                 <ExportCard slug=slug_of() id=id_of() has_summary=data.summary.is_some() />

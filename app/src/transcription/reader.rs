@@ -107,7 +107,7 @@ fn element(id: &str) -> Option<web_sys::Element> {
 
 /// Adds `class` to the elements with these ids, after taking it off the ones that had it.
 #[cfg(feature = "hydrate")]
-fn mark(class: &str, ids: &[String]) {
+pub(super) fn mark(class: &str, ids: &[String]) {
     let marked = document().get_elements_by_class_name(class);
     let old: Vec<web_sys::Element> = (0..marked.length()).filter_map(|i| marked.item(i)).collect();
     for e in old {
@@ -367,7 +367,7 @@ pub fn TranscriptReader(
             } else {
                 view! {
                     <ol on:click=on_click data-testid="transcript-segments"
-                        class="mt-3 space-y-2 [&_.line-edit]:shrink-0 [&_.line-edit]:self-start [&_.line-edit]:rounded [&_.line-edit]:px-1.5 [&_.line-edit]:text-xs [&_.line-edit]:font-medium [&_.line-edit]:text-slate-500 [&_.line-edit:hover]:bg-slate-100 [&_.line-edit:hover]:text-slate-900 dark:[&_.line-edit]:text-slate-400 dark:[&_.line-edit:hover]:bg-slate-800 dark:[&_.line-edit:hover]:text-white sm:[&_.line-edit]:opacity-0 sm:[&_li:hover_.line-edit]:opacity-100 [&_.line-edit:focus]:opacity-100 [&_.word]:cursor-pointer [&_.word]:rounded [&_.word]:px-0.5 [&_.word:hover]:bg-indigo-100 dark:[&_.word:hover]:bg-indigo-900 [&_.is-current]:bg-amber-200 [&_.is-match]:bg-sky-100 [&_.is-match-current]:bg-sky-300 dark:[&_.is-current]:bg-amber-700 dark:[&_.is-match]:bg-sky-900 dark:[&_.is-match-current]:bg-sky-700">
+                        class="mt-3 space-y-2 [&_.line-edit]:shrink-0 [&_.line-edit]:self-start [&_.line-edit]:rounded [&_.line-edit]:px-1.5 [&_.line-edit]:text-xs [&_.line-edit]:font-medium [&_.line-edit]:text-slate-500 [&_.line-edit:hover]:bg-slate-100 [&_.line-edit:hover]:text-slate-900 dark:[&_.line-edit]:text-slate-400 dark:[&_.line-edit:hover]:bg-slate-800 dark:[&_.line-edit:hover]:text-white sm:[&_.line-edit]:opacity-0 sm:[&_li:hover_.line-edit]:opacity-100 [&_.line-edit:focus]:opacity-100 [&_.word]:cursor-pointer [&_.word]:rounded [&_.word]:px-0.5 [&_.word:hover]:bg-indigo-100 dark:[&_.word:hover]:bg-indigo-900 [&_.is-current]:bg-amber-200 [&_.is-cut]:bg-rose-100 [&_.is-cut]:line-through [&_.is-cut]:opacity-60 dark:[&_.is-cut]:bg-rose-950 [&_.is-match]:bg-sky-100 [&_.is-match-current]:bg-sky-300 dark:[&_.is-current]:bg-amber-700 dark:[&_.is-match]:bg-sky-900 dark:[&_.is-match-current]:bg-sky-700">
                         {segments}
                     </ol>
                 }.into_any()

@@ -35,7 +35,7 @@ pub async fn view(auth: &RequestAuth, slug: &str, id: &str) -> Result<Transcript
     let (access, share, mut tx) =
         authorize_resource(auth, slug, Resource::Recording(id), Permission::TranscriptsRead).await?;
     let recording = sqlx::query!(
-        "select status, deleted_at is not null as \"in_trash!\" from recordings where id = $1",
+        "select status, duration_ms, deleted_at is not null as \"in_trash!\" from recordings where id = $1",
         id
     )
     .fetch_optional(&mut *tx)
@@ -48,6 +48,7 @@ pub async fn view(auth: &RequestAuth, slug: &str, id: &str) -> Result<Transcript
     let can_run =
         access.can(Permission::TranscriptsEdit) || share.is_some_and(|s| s.grants(Permission::TranscriptsEdit));
     let openai_available = openai_available(&mut tx, auth).await?;
+    let elevenlabs_available = key_available(&mut tx, &auth.state.config.providers, Provider::ElevenLabs).await?;
     tx.commit().await?;
     Ok(TranscriptView {
         state,
@@ -57,6 +58,8 @@ pub async fn view(auth: &RequestAuth, slug: &str, id: &str) -> Result<Transcript
         openai_available,
         has_audio,
         can_cut,
+        duration_ms: recording.duration_ms,
+        elevenlabs_available,
     })
 }
 

@@ -231,6 +231,7 @@ fn describe(action: &str, metadata: &serde_json::Value, names: &HashMap<Uuid, St
         ),
         "recording.imported" => format!("imported \u{201c}{}\u{201d} from the first AudioTricks", text("title")),
         "recording.cut" => format!("cut passages to make \u{201c}{}\u{201d}", text("title")),
+        "recording.spoken" => format!("had \u{201c}{}\u{201d} spoken by {}", text("title"), text("voice")),
         "recording.tagged" => match text("tags").as_str() {
             "" => format!("removed the tags of \u{201c}{}\u{201d}", text("title")),
             tags => format!("tagged \u{201c}{}\u{201d}: {tags}", text("title")),

@@ -347,6 +347,7 @@ pub const ACTIVITY_KINDS: &[(&str, &str)] = &[
     ("recording.tagged", "Recordings tagged"),
     ("recording.imported", "Imported from the first AudioTricks"),
     ("recording.cut", "Edited versions made"),
+    ("recording.spoken", "Spoken aloud"),
     ("recording.trashed", "Recordings moved to the trash"),
     ("recording.restored", "Recordings restored"),
     ("recording.deleted", "Recordings deleted for good"),

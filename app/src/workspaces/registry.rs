@@ -84,6 +84,14 @@ pub const SERVER_FNS: &[(&str, Rule)] = &[
         Rule::Workspace(Need::Permission(Permission::TranscriptsCreate)),
     ),
     (
+        "/api/recordings/voices",
+        Rule::Workspace(Need::Permission(Permission::TranscriptsCreate)),
+    ),
+    (
+        "/api/recordings/speak",
+        Rule::Workspace(Need::Permission(Permission::TranscriptsCreate)),
+    ),
+    (
         "/api/recordings/cut",
         Rule::Workspace(Need::Permission(Permission::TranscriptsCreate)),
     ),

@@ -616,6 +616,15 @@ fn matrix_fields(path: &str, slug: &str) -> Vec<(String, String)> {
         "/api/recordings/tags" => f(&[("workspace", slug), ("id", &unknown), ("tags", "a, b")]),
         "/api/recordings/import" => f(&[("workspace", slug), ("history", "[]")]),
         "/api/recordings/cut" => f(&[("workspace", slug), ("id", &unknown), ("cuts", "0-1000")]),
+        "/api/recordings/voices" => f(&[("workspace", slug), ("engine", "local")]),
+        "/api/recordings/speak" => f(&[
+            ("workspace", slug),
+            ("id", &unknown),
+            ("what", "summary"),
+            ("engine", "local"),
+            ("voice", "en-us"),
+            ("voice_name", ""),
+        ]),
         "/api/transcripts/edit" => f(&[
             ("workspace", slug),
             ("id", &unknown),

@@ -8,11 +8,13 @@
 mod local;
 mod remote;
 mod render;
+mod speak;
 mod summarise;
 
 pub use local::TranscribeLocally;
 pub use remote::{TranscribeRemotely, PIECE_SECONDS};
 pub use render::{RenderEdit, RENDER_QUEUE};
+pub use speak::Speak;
 pub use summarise::Summarise;
 
 use std::{
@@ -365,6 +367,7 @@ pub fn register(
         None => None,
     };
     let render_store = store.clone();
+    let (providers_for_speech, secrets_for_speech) = (config.providers.clone(), secrets.clone());
     Ok(registry
         .register(TranscribeLocally {
             store: store.clone(),
@@ -384,5 +387,12 @@ pub fn register(
             secrets,
             chat,
         })
-        .register(RenderEdit { store: render_store }))
+        .register(RenderEdit {
+            store: render_store.clone(),
+        })
+        .register(Speak {
+            store: render_store,
+            providers: providers_for_speech,
+            secrets: secrets_for_speech,
+        }))
 }

@@ -62,7 +62,7 @@ impl Job for RenderEdit {
 }
 
 /// An edit that cannot be rendered stays listed with the reason, like a refused upload.
-async fn refuse(pool: &sqlx::PgPool, p: &TranscriptionPayload, reason: &str) -> Result<(), JobError> {
+pub(super) async fn refuse(pool: &sqlx::PgPool, p: &TranscriptionPayload, reason: &str) -> Result<(), JobError> {
     let mut tx = pool.begin().await?;
     tenant::as_system(&mut tx, p.workspace_id).await?;
     sqlx::query!(
@@ -321,7 +321,7 @@ async fn speakers_for(
 }
 
 /// A file removed when dropped.
-struct Scratch(PathBuf);
+pub(super) struct Scratch(pub(super) PathBuf);
 
 impl Drop for Scratch {
     fn drop(&mut self) {

@@ -1,0 +1,273 @@
+//! Speaking a transcript or summary (see `recordings::speech`): espeak-ng on this server, or
+//! ElevenLabs' text-to-speech piece by piece, into one MP3 that is stored as the new recording's
+//! file. The recording then goes through the upload check (which reads its length and queues its
+//! transcription), and the characters spoken are counted.
+
+use std::{io::Write, path::Path, process::Stdio, sync::Arc};
+
+use uuid::Uuid;
+
+use super::{set_failed, set_stage, TranscriptionPayload, RENDER_QUEUE};
+use crate::{
+    providers::{service::key_for, Provider},
+    recordings::{
+        inspect,
+        speech::{pieces, Voicer, SPEECH_MODEL},
+    },
+    server::{
+        config::ProvidersConfig,
+        jobs::{self, Job, JobContext, JobError, NewJob},
+        secrets::SecretBox,
+    },
+    storage::{keys::ObjectKey, Store},
+    usage::{self, UsageEvent},
+    workspaces::tenant,
+};
+
+/// Characters sent to ElevenLabs per request.
+const PIECE_CHARACTERS: usize = 2_500;
+
+pub struct Speak {
+    pub store: Arc<Store>,
+    pub providers: ProvidersConfig,
+    pub secrets: Option<Arc<SecretBox>>,
+}
+
+impl Job for Speak {
+    const KIND: &'static str = "recording.speak";
+    const QUEUE: &'static str = RENDER_QUEUE;
+    const MAX_ATTEMPTS: i32 = 3;
+    type Payload = TranscriptionPayload;
+
+    async fn run(&self, ctx: JobContext, p: TranscriptionPayload) -> Result<(), JobError> {
+        let outcome = self.speak(&ctx, &p).await;
+        let reason = match &outcome {
+            Err(JobError::Permanent(reason)) => Some(reason.clone()),
+            Err(JobError::Retryable(reason)) if ctx.attempt >= Self::MAX_ATTEMPTS => {
+                Some(format!("Speaking kept failing and was given up: {reason}"))
+            }
+            _ => None,
+        };
+        if let Some(reason) = reason {
+            set_failed(&ctx.pool, &p, ctx.id, &reason).await?;
+            super::render::refuse(&ctx.pool, &p, &reason).await?;
+        }
+        outcome
+    }
+}
+
+struct Request {
+    engine: Voicer,
+    voice: String,
+    text: String,
+    characters: i32,
+    key: Option<String>,
+}
+
+impl Speak {
+    async fn begin(&self, ctx: &JobContext, p: &TranscriptionPayload) -> Result<Option<Request>, JobError> {
+        let mut tx = ctx.pool.begin().await?;
+        tenant::as_system(&mut tx, p.workspace_id).await?;
+        let row = sqlx::query!(
+            "select v.engine, v.voice, v.text, v.characters
+             from spoken_versions v
+             join recordings r on r.id = v.recording_id
+             join transcriptions t on t.recording_id = r.id
+             where v.recording_id = $1 and r.status = 'rendering' and r.deleted_at is null
+               and t.job_id = $2 and t.stage not in ('cancelled', 'failed', 'done')",
+            p.recording_id,
+            ctx.id
+        )
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let engine = Voicer::from_key(&row.engine).ok_or_else(|| JobError::permanent("unknown voice engine"))?;
+        let key = match engine {
+            Voicer::Local => None,
+            Voicer::ElevenLabs => Some(
+                key_for(&mut tx, self.secrets.as_deref(), &self.providers, Provider::ElevenLabs)
+                    .await
+                    .map_err(|e| JobError::Permanent(e.to_string()))?
+                    .ok_or_else(|| JobError::permanent("the workspace's ElevenLabs key was removed."))?,
+            ),
+        };
+        tx.commit().await?;
+        if !set_stage(&ctx.pool, p, ctx.id, "preparing", 0).await? {
+            return Ok(None);
+        }
+        Ok(Some(Request {
+            engine,
+            voice: row.voice,
+            text: row.text,
+            characters: row.characters,
+            key,
+        }))
+    }
+
+    async fn speak(&self, ctx: &JobContext, p: &TranscriptionPayload) -> Result<(), JobError> {
+        let Some(request) = self.begin(ctx, p).await? else {
+            return Ok(());
+        };
+        let output = super::render::Scratch(
+            std::env::temp_dir().join(format!("audiotricks-speech-{}.mp3", Uuid::new_v4().simple())),
+        );
+        match request.engine {
+            Voicer::Local => {
+                let (voice, text, out) = (request.voice.clone(), request.text.clone(), output.0.clone());
+                let spoken = tokio::task::spawn_blocking(move || speak_locally(&voice, &text, &out));
+                tokio::select! {
+                    done = spoken => done.map_err(JobError::retryable)?.map_err(JobError::Permanent)?,
+                    _ = ctx.cancelled() => return Err(JobError::Cancelled),
+                }
+            }
+            Voicer::ElevenLabs => {
+                let key = request.key.as_deref().unwrap_or_default();
+                let parts = pieces(&request.text, PIECE_CHARACTERS);
+                let mut file = std::fs::File::create(&output.0).map_err(JobError::retryable)?;
+                for (i, piece) in parts.iter().enumerate() {
+                    let audio = tokio::select! {
+                        audio = self.eleven_labs(key, &request.voice, piece) => audio?,
+                        _ = ctx.cancelled() => return Err(JobError::Cancelled),
+                    };
+                    file.write_all(&audio).map_err(JobError::retryable)?;
+                    let percent = ((i + 1) * 100 / parts.len()).min(99) as i16;
+                    if !set_stage(&ctx.pool, p, ctx.id, "preparing", percent).await? {
+                        return Ok(());
+                    }
+                }
+            }
+        }
+        // What came back must be audio we can read, like any upload.
+        let path = output.0.clone();
+        tokio::task::spawn_blocking(move || inspect::examine(&path))
+            .await
+            .map_err(JobError::retryable)?
+            .map_err(JobError::retryable)?
+            .map_err(|why| JobError::Permanent(format!("the spoken audio did not read back ({why})")))?;
+        let size = std::fs::metadata(&output.0).map_err(JobError::retryable)?.len() as i64;
+        let key = ObjectKey::recording(p.workspace_id, p.recording_id);
+        self.store
+            .put_file(&key, &output.0)
+            .await
+            .map_err(JobError::retryable)?;
+
+        let mut tx = ctx.pool.begin().await?;
+        tenant::as_system(&mut tx, p.workspace_id).await?;
+        let updated = sqlx::query!(
+            "update recordings set status = 'checking', size_bytes = $2
+             where id = $1 and status = 'rendering'
+               and exists (select 1 from transcriptions t where t.recording_id = $1 and t.job_id = $3
+                           and t.stage not in ('cancelled', 'failed', 'done'))",
+            p.recording_id,
+            size,
+            ctx.id
+        )
+        .execute(&mut *tx)
+        .await?;
+        if updated.rows_affected() == 0 {
+            tx.rollback().await?;
+            self.store.delete(&key).await.map_err(JobError::retryable)?;
+            return Ok(());
+        }
+        usage::record(
+            &mut tx,
+            UsageEvent {
+                workspace: p.workspace_id,
+                kind: "speech.characters",
+                quantity: i64::from(request.characters),
+                unit: "characters",
+                idempotency_key: format!("speech:{}", p.recording_id),
+                metadata: serde_json::json!({ "recording": p.recording_id, "engine": request.engine.key() }),
+            },
+        )
+        .await?;
+        sqlx::query!(
+            "update transcriptions set stage = 'queued', percent = 0, job_id = null where recording_id = $1",
+            p.recording_id
+        )
+        .execute(&mut *tx)
+        .await?;
+        let payload = inspect::InspectPayload {
+            workspace_id: p.workspace_id,
+            recording_id: p.recording_id,
+        };
+        jobs::enqueue(
+            &mut tx,
+            NewJob::of::<inspect::InspectRecording>(&payload).idempotency_key(format!("inspect:{}", p.recording_id)),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// One piece through ElevenLabs' text-to-speech: MP3 bytes.
+    async fn eleven_labs(&self, key: &str, voice: &str, text: &str) -> Result<Vec<u8>, JobError> {
+        let client = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(120))
+            .build()
+            .map_err(JobError::retryable)?;
+        let answer = client
+            .post(format!(
+                "{}/v1/text-to-speech/{voice}",
+                self.providers.elevenlabs_base_url
+            ))
+            .header("xi-api-key", key)
+            .header("accept", "audio/mpeg")
+            .json(&serde_json::json!({ "text": text, "model_id": SPEECH_MODEL }))
+            .send()
+            .await
+            .map_err(|e| JobError::Retryable(format!("ElevenLabs could not be reached ({e})")))?;
+        let status = answer.status().as_u16();
+        match status {
+            200 => Ok(answer.bytes().await.map_err(JobError::retryable)?.to_vec()),
+            401 | 403 => Err(JobError::permanent("ElevenLabs refused the workspace's key.")),
+            404 => Err(JobError::permanent("ElevenLabs has no such voice any more.")),
+            429 | 500..=599 => Err(JobError::Retryable(format!("ElevenLabs answered {status}"))),
+            _ => {
+                let said = answer.text().await.unwrap_or_default();
+                Err(JobError::Permanent(format!(
+                    "ElevenLabs did not speak it ({status}: {})",
+                    said.chars().take(200).collect::<String>()
+                )))
+            }
+        }
+    }
+}
+
+/// espeak-ng reads the text (from standard input) into a WAV; ffmpeg makes it an MP3.
+fn speak_locally(voice: &str, text: &str, output: &Path) -> Result<(), String> {
+    let wav = super::render::Scratch(output.with_extension("wav"));
+    let mut espeak = std::process::Command::new("espeak-ng")
+        .args(["-v", voice, "-s", "160", "--stdin", "-w"])
+        .arg(&wav.0)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => "espeak-ng, the server's voice, is not installed.".to_owned(),
+            _ => format!("espeak-ng could not start ({e})."),
+        })?;
+    espeak
+        .stdin
+        .take()
+        .ok_or("no input to espeak-ng")?
+        .write_all(text.as_bytes())
+        .map_err(|e| format!("espeak-ng stopped reading ({e})."))?;
+    if !espeak.wait().map_err(|e| e.to_string())?.success() {
+        return Err("espeak-ng could not speak the text.".into());
+    }
+    let encoded = std::process::Command::new("ffmpeg")
+        .args(["-nostdin", "-v", "error", "-y", "-i"])
+        .arg(&wav.0)
+        .args(["-c:a", "libmp3lame", "-q:a", "4", "-f", "mp3"])
+        .arg(output)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .map_err(|e| format!("ffmpeg could not start ({e})."))?;
+    if !encoded.success() {
+        return Err("ffmpeg could not encode the spoken audio.".into());
+    }
+    Ok(())
+}
