@@ -13,7 +13,7 @@ async function playerSeconds(page: Page): Promise<number> {
   return player.evaluate((a: HTMLAudioElement) => a.duration);
 }
 
-test("words selected in the transcript are cut, previewed, and rendered as a shorter version with its transcript", async ({
+test("words selected in the transcript are cut, previewed, and rendered as a shorter version; the summary is read aloud into a recording", async ({
   page,
   scratchFile,
 }) => {
@@ -118,5 +118,19 @@ test("words selected in the transcript are cut, previewed, and rendered as a sho
   await versions.getByRole("link", { name: "Version 1" }).click();
   await expect(page.getByTestId("recording-title")).toHaveText("Review");
   await expect(page.getByTestId("transcript-segments")).toContainText(/survey results/i);
+
+  // Read aloud: the summary, by one of this server's voices, kept as a recording of its own.
+  await hydrated(page);
+  const listen = page.getByTestId("speak");
+  await listen.getByLabel("Read", { exact: true }).selectOption("summary");
+  await listen.getByLabel("Voice", { exact: true }).selectOption({ label: "British English, female" });
+  await listen.getByRole("button", { name: "Read it aloud" }).click();
+  await expect(page.getByTestId("recording-title")).toHaveText("Review — spoken summary", { timeout: 15_000 });
+  await expect(page.getByTestId("spoken-from")).toContainText("read aloud by British English, female");
+  await expect(page.getByTestId("player")).toBeVisible({ timeout: 120_000 });
+  expect(await playerSeconds(page)).toBeGreaterThan(1);
+  await expect(page.getByTestId("recording-status")).toHaveText("Ready");
+  await page.getByTestId("spoken-from").getByRole("link", { name: "Review" }).click();
+  await expect(page.getByTestId("spoken-versions")).toContainText("Review — spoken summary");
   expect(problems).toEqual([]);
 });

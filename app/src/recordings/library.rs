@@ -448,6 +448,7 @@ pub async fn detail(auth: &RequestAuth, slug: &str, id: &str) -> Result<super::R
         None
     };
     let versions = super::edits::versions(&mut tx, id).await?;
+    let spoken = super::speech::spoken_links(&mut tx, id).await?;
     tx.commit().await?;
     // Links only for a ready recording outside the trash.
     let key =
@@ -481,5 +482,6 @@ pub async fn detail(auth: &RequestAuth, slug: &str, id: &str) -> Result<super::R
         }),
         sharing,
         versions,
+        spoken,
     })
 }

@@ -72,7 +72,7 @@ impl RecordingStatus {
             Self::Ready => "Ready",
             Self::Rejected => "Rejected",
             Self::Imported => "Imported",
-            Self::Rendering => "Rendering edit",
+            Self::Rendering => "Being made",
         }
     }
 }
@@ -139,6 +139,8 @@ pub struct RecordingDetail {
     pub sharing: Option<crate::sharing::SharingOverview>,
     /// The versions of its original (itself included), when it has been cut.
     pub versions: Vec<RecordingVersion>,
+    /// Read-aloud recordings made from it, or (when it is one) what it was read from.
+    pub spoken: Vec<speech::SpokenLink>,
 }
 
 /// One version of a recording: the original (1) or an edit with passages cut out.

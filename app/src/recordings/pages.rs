@@ -372,6 +372,7 @@ pub fn RecordingPage() -> impl IntoView {
                                         </div>
                                     })}
                                     {(!d.versions.is_empty()).then(|| view! { <VersionsCard slug=slug.clone() versions=d.versions.clone() /> })}
+                                    {(!d.spoken.is_empty()).then(|| view! { <SpokenCard slug=slug.clone() links=d.spoken.clone() /> })}
                                     {matches!(r.status, RecordingStatus::Ready | RecordingStatus::Imported | RecordingStatus::Rendering).then(|| view! {
                                         <crate::transcription::pages::TranscriptPanel slug=slug.clone() id=r.id.clone() data=transcript />
                                     })}
@@ -475,4 +476,45 @@ fn VersionsCard(slug: String, versions: Vec<super::RecordingVersion>) -> impl In
             </ol>
         </section>
     }
+}
+
+/// Read-aloud recordings: the ones made from this recording, or what this one was read from.
+#[component]
+fn SpokenCard(slug: String, links: Vec<super::speech::SpokenLink>) -> impl IntoView {
+    let link = "font-semibold text-indigo-700 hover:underline dark:text-indigo-300";
+    let what = |s: super::speech::Spoken| match s {
+        super::speech::Spoken::Transcript => "transcript",
+        super::speech::Spoken::Summary => "summary",
+    };
+    if let Some(this) = links.iter().find(|l| l.current) {
+        let source = match (&this.source_id, &this.source_title) {
+            (Some(id), Some(title)) => view! {
+                <a href=format!("/w/{slug}/recordings/{id}") rel="external" class=link>{title.clone()}</a>
+            }
+            .into_any(),
+            _ => view! { <span>"a recording no longer in the library"</span> }.into_any(),
+        };
+        return view! {
+            <p class="rounded-2xl border border-slate-200 bg-white p-4 text-sm shadow-sm dark:border-slate-800 dark:bg-slate-900" data-testid="spoken-from">
+                {format!("The {} of ", what(this.spoken))} {source} {format!(", read aloud by {}.", this.voice_name)}
+            </p>
+        }
+        .into_any();
+    }
+    view! {
+        <section class="rounded-2xl border border-slate-200 bg-white p-4 shadow-sm dark:border-slate-800 dark:bg-slate-900" data-testid="spoken-versions">
+            <h2 class="text-lg font-semibold">"Read aloud"</h2>
+            <ul class="mt-2 space-y-1 text-sm">
+                {links.into_iter().map(|l| view! {
+                    <li class="flex flex-wrap items-baseline gap-2">
+                        <a href=format!("/w/{slug}/recordings/{}", l.id) rel="external" class=link>{l.title.clone()}</a>
+                        <span class="text-slate-600 dark:text-slate-400">
+                            {format!("{} · {}", l.voice_name, if l.rendering { "being made" } else { "ready" })}
+                        </span>
+                    </li>
+                }).collect_view()}
+            </ul>
+        </section>
+    }
+    .into_any()
 }

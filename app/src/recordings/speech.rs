@@ -54,6 +54,20 @@ impl Voicer {
     }
 }
 
+/// A read-aloud recording, as the pages of it and of its source link it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpokenLink {
+    pub id: String,
+    pub title: String,
+    pub spoken: Spoken,
+    pub voice_name: String,
+    pub rendering: bool,
+    /// The page shows this read-aloud recording itself.
+    pub current: bool,
+    pub source_id: Option<String>,
+    pub source_title: Option<String>,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Voice {
     pub id: String,
@@ -106,7 +120,7 @@ pub fn pieces(text: &str, max: usize) -> Vec<String> {
 }
 
 #[cfg(feature = "ssr")]
-pub use service::{speak, voices, SPEECH_MODEL};
+pub use service::{speak, spoken_links, voices, SPEECH_MODEL};
 
 #[cfg(feature = "ssr")]
 mod service {
@@ -126,6 +140,38 @@ mod service {
         transcription::pipeline::{Speak, TranscriptionPayload},
         workspaces::{service::authorize, Permission},
     };
+
+    /// Read-aloud recordings made from `recording` still in the library, and what it was read
+    /// from when it is one.
+    pub async fn spoken_links(
+        conn: &mut sqlx::PgConnection,
+        recording: Uuid,
+    ) -> Result<Vec<super::SpokenLink>, sqlx::Error> {
+        let rows = sqlx::query!(
+            r#"select r.id, r.title, r.status, v.spoken, v.voice_name, v.source_id, s.title as "source_title?"
+               from spoken_versions v
+               join recordings r on r.id = v.recording_id
+               left join recordings s on s.id = v.source_id and s.deleted_at is null
+               where r.deleted_at is null and (v.source_id = $1 or v.recording_id = $1)
+               order by r.created_at"#,
+            recording
+        )
+        .fetch_all(&mut *conn)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| super::SpokenLink {
+                current: r.id == recording,
+                id: r.id.to_string(),
+                title: r.title,
+                spoken: Spoken::from_key(&r.spoken).unwrap_or(Spoken::Transcript),
+                voice_name: r.voice_name,
+                rendering: r.status == "rendering",
+                source_id: r.source_title.as_ref().and(r.source_id).map(|s| s.to_string()),
+                source_title: r.source_title,
+            })
+            .collect())
+    }
 
     /// ElevenLabs' model asked for: it speaks most languages.
     pub const SPEECH_MODEL: &str = "eleven_multilingual_v2";

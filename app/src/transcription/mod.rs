@@ -38,6 +38,7 @@ pub mod pipeline;
 pub mod reader;
 #[cfg(feature = "ssr")]
 pub mod service;
+pub mod speak_card;
 #[cfg(feature = "ssr")]
 pub mod speakers;
 #[cfg(feature = "ssr")]
@@ -247,6 +248,8 @@ pub struct TranscriptView {
     pub duration_ms: Option<i64>,
     /// An ElevenLabs key is there (the workspace's or the platform's), so its voices may be used.
     pub elevenlabs_available: bool,
+    /// May have it read aloud into a new recording (adds recordings; outside the trash).
+    pub can_speak: bool,
 }
 
 /// What saving an edited line came to.

@@ -265,6 +265,9 @@ fn TranscriptBodyView(
             let editing = can_run.then(|| Editing::new(slug_of(), id_of(), version, &transcript.segments));
             view! {
                 <TranscriptText transcript=transcript.clone() editing=editing />
+                {data.can_speak.then(|| view! {
+                    <super::speak_card::SpeakCard slug=slug_of() id=id_of() has_summary=data.summary.is_some() elevenlabs=data.elevenlabs_available />
+                })}
                 {(data.can_cut && data.state.as_ref().is_some_and(|s| s.stage == Stage::Done)).then(|| {
                     let duration_ms = data.duration_ms.unwrap_or_else(|| transcript.segments.last().map_or(0, |l| l.end_ms));
                     view! { <super::cut_editor::CutEditor slug=slug_of() id=id_of() lines=transcript.segments.clone() duration_ms /> }

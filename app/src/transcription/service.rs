@@ -42,7 +42,8 @@ pub async fn view(auth: &RequestAuth, slug: &str, id: &str) -> Result<Transcript
     .await?
     .ok_or_else(|| AppError::NotFound("That recording".into()))?;
     let has_audio = recording.status != "imported";
-    let can_cut = recording.status == "ready" && !recording.in_trash && access.can(Permission::TranscriptsCreate);
+    let can_speak = !recording.in_trash && access.can(Permission::TranscriptsCreate);
+    let can_cut = recording.status == "ready" && can_speak;
     let state = store::state(&mut tx, id).await?;
     let (transcript, summary) = store::transcript(&mut tx, id).await?;
     let can_run =
@@ -60,6 +61,7 @@ pub async fn view(auth: &RequestAuth, slug: &str, id: &str) -> Result<Transcript
         can_cut,
         duration_ms: recording.duration_ms,
         elevenlabs_available,
+        can_speak,
     })
 }
 

@@ -19,6 +19,7 @@ mod pipeline;
 mod rate_limit;
 mod recordings;
 mod sharing;
+mod speech;
 mod storage_s3;
 mod support;
 mod transcription;

@@ -546,7 +546,7 @@ async fn a_refused_key_fails_the_transcription_at_once_with_the_reason() {
 }
 
 /// `speech()` encoded by ffmpeg with `codec` into a file with `extension`.
-fn speech_as(extension: &str, codec: &[&str]) -> Vec<u8> {
+pub(crate) fn speech_as(extension: &str, codec: &[&str]) -> Vec<u8> {
     let objects = Objects::new();
     std::fs::create_dir_all(&objects.0).unwrap();
     let (wav_file, out) = (
