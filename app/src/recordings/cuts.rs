@@ -271,6 +271,7 @@ impl Plan {
             at: 0,
             span: 0,
             tail: Vec::new(),
+            mixed: 0,
         }
     }
 }
@@ -292,6 +293,8 @@ pub struct Splicer {
     span: usize,
     /// The end of the current span, held to mix into the next span's start.
     tail: Vec<f32>,
+    /// Frames of `tail` already mixed in.
+    mixed: usize,
 }
 
 impl Splicer {
@@ -320,8 +323,10 @@ impl Splicer {
                 let (fade_in, fade_out) = (t.sin(), t.cos());
                 let held = &self.tail[i as usize * self.channels..(i as usize + 1) * self.channels];
                 out.extend(frame.iter().zip(held).map(|(new, old)| new * fade_in + old * fade_out));
+                self.mixed = i as usize + 1;
                 if i + 1 == span.fade {
                     self.tail.clear();
+                    self.mixed = 0;
                 }
             } else {
                 out.extend_from_slice(frame);
@@ -329,9 +334,12 @@ impl Splicer {
         }
     }
 
-    /// Ends the stream: audio held for a join the input never reached is let out as it was.
+    /// Ends the stream: audio held for a join the input never reached (or only began) is let
+    /// out as it was, less what was already mixed.
     pub fn finish(&mut self, out: &mut Vec<f32>) {
-        out.append(&mut self.tail);
+        out.extend_from_slice(&self.tail[self.mixed * self.channels..]);
+        self.tail.clear();
+        self.mixed = 0;
     }
 }
 
@@ -458,5 +466,12 @@ mod tests {
             "no jump at the join: {left:?}"
         );
         assert!(out.chunks(2).all(|f| (f[0] + f[1]).abs() < 1e-6));
+        // Input that stops partway into a crossfade: what was mixed is not let out twice.
+        let p = plan(&[cut(1_000, 2_000)], 3_000).unwrap();
+        let mut s = p.splicer(1_000, 1);
+        let mut out = Vec::new();
+        s.push(&vec![1.0; 2_010], &mut out);
+        s.finish(&mut out);
+        assert_eq!(out.len(), 980 + 10 + 10);
     }
 }

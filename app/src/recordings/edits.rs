@@ -6,15 +6,13 @@
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use super::{cuts, uploads::audit_on, RecordingVersion};
+use super::{cuts, derived, uploads::audit_on, RecordingVersion};
 use crate::{
     accounts::session::RequestAuth,
     audit::{self, AuditAction},
     error::AppError,
-    server::jobs::{self, NewJob},
-    storage::keys::ObjectKey,
+    server::jobs::NewJob,
     transcription::pipeline::{RenderEdit, TranscriptionPayload},
-    workspaces::{service::authorize, Need, Permission},
 };
 
 /// "Standup (edit 3)" → "Standup".
@@ -28,11 +26,8 @@ fn base_title(title: &str) -> &str {
 /// Queues the rendering of `source` without the passages in `cut_list` ("start-end,…" in ms) and
 /// answers the new version's id.
 pub async fn cut(auth: &RequestAuth, slug: &str, source: &str, cut_list: &str) -> Result<String, AppError> {
-    let source: Uuid = source
-        .parse()
-        .map_err(|_| AppError::NotFound("That recording".into()))?;
     let wanted = cuts::parse(cut_list).map_err(|why| AppError::invalid_field("cuts", why))?;
-    let (access, mut tx) = authorize(auth, slug, Need::Permission(Permission::TranscriptsCreate)).await?;
+    let (access, source, mut tx) = derived::authorize_source(auth, slug, source).await?;
     let row = sqlx::query!(
         r#"select r.title, r.status, r.file_name, r.duration_ms, r.deleted_at is not null as "in_trash!",
                   t.stage as "stage?", t.summary_style as "style?",
@@ -57,7 +52,17 @@ pub async fn cut(auth: &RequestAuth, slug: &str, source: &str, cut_list: &str) -
             "Cut it once its transcription has finished: the edit carries the transcript over.".into(),
         ));
     }
-    let plan = cuts::plan(&wanted, row.duration_ms.unwrap_or(0)).map_err(|why| AppError::invalid_field("cuts", why))?;
+    let duration = row
+        .duration_ms
+        .ok_or_else(|| AppError::Conflict("Its length is not known, so it cannot be cut.".into()))?;
+    let plan = cuts::plan(&wanted, duration).map_err(|why| AppError::invalid_field("cuts", why))?;
+    // One number per version of a family, even when two members cut two of its versions at once.
+    sqlx::query!(
+        "select pg_advisory_xact_lock(hashtextextended($1::text, 0))",
+        row.original.to_string()
+    )
+    .execute(&mut *tx)
+    .await?;
     let version = sqlx::query_scalar!(
         r#"select coalesce(max(version), 1) + 1 as "v!" from recording_edits where original_id = $1"#,
         row.original
@@ -65,28 +70,24 @@ pub async fn cut(auth: &RequestAuth, slug: &str, source: &str, cut_list: &str) -
     .fetch_one(&mut *tx)
     .await?;
     let id = Uuid::new_v4();
-    let title: String = format!("{} (edit {version})", base_title(&row.title))
-        .chars()
-        .take(200)
-        .collect();
-    let stem = row
-        .file_name
-        .rsplit_once('.')
-        .map_or(row.file_name.as_str(), |(s, _)| s);
-    let file_name: String = format!("{}-edit-{version}.mp3", stem.chars().take(230).collect::<String>());
-    let key = ObjectKey::recording(access.workspace.id, id);
-    sqlx::query!(
-        "insert into recordings (id, workspace_id, title, file_name, status, size_bytes, object_key, duration_ms, created_by)
-         values ($1, $2, $3, $4, 'rendering', 0, $5, $6, $7)",
-        id,
-        access.workspace.id,
-        title,
-        file_name,
-        key.as_str(),
-        plan.edited_ms(),
-        access.user.id
+    let title = format!("{} (edit {version})", base_title(&row.title));
+    let file_name = format!("{}-edit-{version}.mp3", derived::stem(&row.file_name));
+    let payload = TranscriptionPayload {
+        workspace_id: access.workspace.id,
+        recording_id: id,
+    };
+    derived::start(
+        &mut tx,
+        &access,
+        derived::Made {
+            id,
+            title: &title,
+            file_name: &file_name,
+            duration_ms: Some(plan.edited_ms()),
+            summary_style: row.style.as_deref().unwrap_or("brief"),
+        },
+        NewJob::of::<RenderEdit>(&payload),
     )
-    .execute(&mut *tx)
     .await?;
     sqlx::query!(
         "insert into recording_edits (recording_id, workspace_id, source_id, original_id, version, cuts, removed_ms, created_by)
@@ -99,21 +100,6 @@ pub async fn cut(auth: &RequestAuth, slug: &str, source: &str, cut_list: &str) -
         serde_json::to_value(&plan.cuts).expect("cuts serialize"),
         plan.removed_ms(),
         access.user.id
-    )
-    .execute(&mut *tx)
-    .await?;
-    let payload = TranscriptionPayload {
-        workspace_id: access.workspace.id,
-        recording_id: id,
-    };
-    let job = jobs::enqueue(&mut tx, NewJob::of::<RenderEdit>(&payload)).await?;
-    sqlx::query!(
-        "insert into transcriptions (recording_id, workspace_id, stage, percent, job_id, summary_style)
-         values ($1, $2, 'queued', 0, $3, $4)",
-        id,
-        access.workspace.id,
-        job,
-        row.style.unwrap_or_else(|| "brief".into())
     )
     .execute(&mut *tx)
     .await?;

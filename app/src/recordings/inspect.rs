@@ -375,6 +375,13 @@ impl Job for InspectRecording {
                 if updated.rows_affected() == 0 {
                     return Ok(());
                 }
+                // A read-aloud waits for its transcription from here: refused, there is none.
+                sqlx::query!(
+                    "delete from transcriptions where recording_id = $1",
+                    payload.recording_id
+                )
+                .execute(&mut *tx)
+                .await?;
                 event.metadata(serde_json::json!({ "title": row.title, "outcome": "rejected", "reason": reason }))
             }
         };

@@ -447,8 +447,15 @@ pub async fn detail(auth: &RequestAuth, slug: &str, id: &str) -> Result<super::R
     } else {
         None
     };
-    let versions = super::edits::versions(&mut tx, id).await?;
-    let spoken = super::speech::spoken_links(&mut tx, id).await?;
+    // Related recordings only for those who may read the workspace's: a share is of this one.
+    let (versions, spoken) = if access.can(Permission::TranscriptsRead) {
+        (
+            super::edits::versions(&mut tx, id).await?,
+            super::speech::spoken_links(&mut tx, id).await?,
+        )
+    } else {
+        (Vec::new(), Vec::new())
+    };
     tx.commit().await?;
     // Links only for a ready recording outside the trash.
     let key =

@@ -4,7 +4,10 @@
 pub mod api;
 pub mod cuts;
 #[cfg(feature = "ssr")]
+pub mod derived;
+#[cfg(feature = "ssr")]
 pub mod edits;
+mod family_parts;
 pub mod filter;
 #[cfg(feature = "ssr")]
 pub mod housekeeping;
@@ -215,6 +218,15 @@ pub struct PartUrl {
 pub const URL_BATCH: usize = 16;
 
 /// "3.2 MB", "1.1 GB" (decimal units, as file managers show).
+/// A recording's page.
+pub fn recording_path(slug: &str, id: &str) -> String {
+    format!(
+        "/w/{}/recordings/{}",
+        crate::ui::url_encode(slug),
+        crate::ui::url_encode(id)
+    )
+}
+
 pub fn size_in_words(bytes: i64) -> String {
     let b = bytes.max(0) as f64;
     match bytes {

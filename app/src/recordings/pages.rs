@@ -298,7 +298,7 @@ pub fn RecordingPage() -> impl IntoView {
     // just as the page hydrated (a short render ends that soon) never reached the page.
     let shown_rendering = StoredValue::new(false);
     #[cfg(feature = "hydrate")]
-    Effect::new(move |before: Option<(usize, Option<i64>)>| {
+    Effect::new(move |before: Option<(usize, Option<i64>, bool)>| {
         let now = transcript.run_ended();
         if before.is_some_and(|b| b != now) && shown_rendering.get_value() {
             let _ = window().location().reload();
@@ -371,8 +371,8 @@ pub fn RecordingPage() -> impl IntoView {
                                             <audio controls preload="metadata" src=src class="w-full" data-testid="player" aria-label=format!("Play {}", r.title)></audio>
                                         </div>
                                     })}
-                                    {(!d.versions.is_empty()).then(|| view! { <VersionsCard slug=slug.clone() versions=d.versions.clone() /> })}
-                                    {(!d.spoken.is_empty()).then(|| view! { <SpokenCard slug=slug.clone() links=d.spoken.clone() /> })}
+                                    {(!d.versions.is_empty()).then(|| view! { <super::family_parts::VersionsCard slug=slug.clone() versions=d.versions.clone() /> })}
+                                    {(!d.spoken.is_empty()).then(|| view! { <super::family_parts::SpokenCard slug=slug.clone() links=d.spoken.clone() /> })}
                                     {matches!(r.status, RecordingStatus::Ready | RecordingStatus::Imported | RecordingStatus::Rendering).then(|| view! {
                                         <crate::transcription::pages::TranscriptPanel slug=slug.clone() id=r.id.clone() data=transcript />
                                     })}
@@ -434,87 +434,4 @@ pub fn RecordingPage() -> impl IntoView {
             </Transition>
         </RequireUser>
     }
-}
-
-/// The versions of a recording's original: the original and each edit made by cutting passages.
-#[component]
-fn VersionsCard(slug: String, versions: Vec<super::RecordingVersion>) -> impl IntoView {
-    view! {
-        <section class="rounded-2xl border border-slate-200 bg-white p-4 shadow-sm dark:border-slate-800 dark:bg-slate-900" data-testid="recording-versions">
-            <h2 class="text-lg font-semibold">"Versions"</h2>
-            <ol class="mt-2 space-y-1 text-sm">
-                {versions.into_iter().map(|v| {
-                    let what = match (v.removed_ms, v.passages) {
-                        (Some(removed), Some(n)) => format!(
-                            "{n} passage{} cut ({:.1} s)",
-                            if n == 1 { "" } else { "s" },
-                            removed as f64 / 1000.0
-                        ),
-                        _ => "original".to_owned(),
-                    };
-                    let length = if v.rendering {
-                        "being made".to_owned()
-                    } else {
-                        v.duration_ms.map(duration_in_words).unwrap_or_default()
-                    };
-                    let label = format!("Version {}", v.version);
-                    view! {
-                        <li class="flex flex-wrap items-baseline gap-2">
-                            {if v.current {
-                                view! { <span class="font-semibold" aria-current="page">{label}</span> }.into_any()
-                            } else {
-                                view! {
-                                    // A whole page load, so the page follows that recording live.
-                                    <a href=format!("/w/{slug}/recordings/{}", v.id) rel="external" class="font-semibold text-indigo-700 hover:underline dark:text-indigo-300">{label}</a>
-                                }.into_any()
-                            }}
-                            <span class="text-slate-600 dark:text-slate-400">{format!("{what} · {length}")}</span>
-                            {v.current.then(|| view! { <span class="rounded-full bg-indigo-100 px-2 py-0.5 text-xs font-medium text-indigo-800 dark:bg-indigo-950 dark:text-indigo-200">"this page"</span> })}
-                        </li>
-                    }
-                }).collect_view()}
-            </ol>
-        </section>
-    }
-}
-
-/// Read-aloud recordings: the ones made from this recording, or what this one was read from.
-#[component]
-fn SpokenCard(slug: String, links: Vec<super::speech::SpokenLink>) -> impl IntoView {
-    let link = "font-semibold text-indigo-700 hover:underline dark:text-indigo-300";
-    let what = |s: super::speech::Spoken| match s {
-        super::speech::Spoken::Transcript => "transcript",
-        super::speech::Spoken::Summary => "summary",
-    };
-    if let Some(this) = links.iter().find(|l| l.current) {
-        let source = match (&this.source_id, &this.source_title) {
-            (Some(id), Some(title)) => view! {
-                <a href=format!("/w/{slug}/recordings/{id}") rel="external" class=link>{title.clone()}</a>
-            }
-            .into_any(),
-            _ => view! { <span>"a recording no longer in the library"</span> }.into_any(),
-        };
-        return view! {
-            <p class="rounded-2xl border border-slate-200 bg-white p-4 text-sm shadow-sm dark:border-slate-800 dark:bg-slate-900" data-testid="spoken-from">
-                {format!("The {} of ", what(this.spoken))} {source} {format!(", read aloud by {}.", this.voice_name)}
-            </p>
-        }
-        .into_any();
-    }
-    view! {
-        <section class="rounded-2xl border border-slate-200 bg-white p-4 shadow-sm dark:border-slate-800 dark:bg-slate-900" data-testid="spoken-versions">
-            <h2 class="text-lg font-semibold">"Read aloud"</h2>
-            <ul class="mt-2 space-y-1 text-sm">
-                {links.into_iter().map(|l| view! {
-                    <li class="flex flex-wrap items-baseline gap-2">
-                        <a href=format!("/w/{slug}/recordings/{}", l.id) rel="external" class=link>{l.title.clone()}</a>
-                        <span class="text-slate-600 dark:text-slate-400">
-                            {format!("{} · {}", l.voice_name, if l.rendering { "being made" } else { "ready" })}
-                        </span>
-                    </li>
-                }).collect_view()}
-            </ul>
-        </section>
-    }
-    .into_any()
 }

@@ -107,7 +107,12 @@ pub fn pieces(text: &str, max: usize) -> Vec<String> {
                 if current.chars().count() + word.chars().count() > max && !current.trim().is_empty() {
                     out.push(std::mem::take(&mut current).trim().to_owned());
                 }
-                current.push_str(word);
+                // A "word" longer than a piece (a pasted URL, say) is cut where the limit falls.
+                let mut rest: Vec<char> = word.chars().collect();
+                while rest.len() > max {
+                    out.push(rest.drain(..max).collect::<String>().trim().to_owned());
+                }
+                current.extend(rest);
             }
         } else {
             current.push_str(sentence);
@@ -134,9 +139,8 @@ mod service {
         audit::{self, AuditAction},
         error::AppError,
         providers::{service::key_for, Provider},
-        recordings::uploads::audit_on,
-        server::jobs::{self, NewJob},
-        storage::keys::ObjectKey,
+        recordings::{derived, uploads::audit_on},
+        server::jobs::NewJob,
         transcription::pipeline::{Speak, TranscriptionPayload},
         workspaces::{service::authorize, Permission},
     };
@@ -248,9 +252,6 @@ mod service {
         voice: &str,
         voice_name: &str,
     ) -> Result<String, AppError> {
-        let source: Uuid = source
-            .parse()
-            .map_err(|_| AppError::NotFound("That recording".into()))?;
         let what = Spoken::from_key(what)
             .ok_or_else(|| AppError::invalid_field("what", "Choose the transcript or the summary."))?;
         let engine = Voicer::from_key(engine)
@@ -279,7 +280,7 @@ mod service {
                 }
             }
         };
-        let (access, mut tx) = authorize(auth, slug, Permission::TranscriptsCreate).await?;
+        let (access, source, mut tx) = derived::authorize_source(auth, slug, source).await?;
         let row = sqlx::query!(
             r#"select r.title, r.file_name, r.status, r.deleted_at is not null as "in_trash!", tr.id as "transcript?",
                       s.text as "summary?"
@@ -331,31 +332,24 @@ mod service {
             }
         }
         let id = Uuid::new_v4();
-        let title: String = format!("{} \u{2014} spoken {}", row.title, what.key())
-            .chars()
-            .take(200)
-            .collect();
-        let stem = row
-            .file_name
-            .rsplit_once('.')
-            .map_or(row.file_name.as_str(), |(s, _)| s);
-        let file_name = format!(
-            "{}-spoken-{}.mp3",
-            stem.chars().take(220).collect::<String>(),
-            what.key()
-        );
-        let key = ObjectKey::recording(access.workspace.id, id);
-        sqlx::query!(
-            "insert into recordings (id, workspace_id, title, file_name, status, size_bytes, object_key, created_by)
-             values ($1, $2, $3, $4, 'rendering', 0, $5, $6)",
-            id,
-            access.workspace.id,
-            title,
-            file_name,
-            key.as_str(),
-            access.user.id
+        let title = format!("{} \u{2014} spoken {}", row.title, what.key());
+        let file_name = format!("{}-spoken-{}.mp3", derived::stem(&row.file_name), what.key());
+        let payload = TranscriptionPayload {
+            workspace_id: access.workspace.id,
+            recording_id: id,
+        };
+        derived::start(
+            &mut tx,
+            &access,
+            derived::Made {
+                id,
+                title: &title,
+                file_name: &file_name,
+                duration_ms: None,
+                summary_style: "brief",
+            },
+            NewJob::of::<Speak>(&payload),
         )
-        .execute(&mut *tx)
         .await?;
         sqlx::query!(
             "insert into spoken_versions (recording_id, workspace_id, source_id, spoken, engine, voice, voice_name, text,
@@ -371,20 +365,6 @@ mod service {
             text,
             characters as i32,
             access.user.id
-        )
-        .execute(&mut *tx)
-        .await?;
-        let payload = TranscriptionPayload {
-            workspace_id: access.workspace.id,
-            recording_id: id,
-        };
-        let job = jobs::enqueue(&mut tx, NewJob::of::<Speak>(&payload)).await?;
-        sqlx::query!(
-            "insert into transcriptions (recording_id, workspace_id, stage, percent, job_id)
-             values ($1, $2, 'queued', 0, $3)",
-            id,
-            access.workspace.id,
-            job
         )
         .execute(&mut *tx)
         .await?;
@@ -422,5 +402,9 @@ mod tests {
         assert!(cut.iter().all(|p| p.chars().count() <= 12), "{cut:?}");
         assert_eq!(cut.join(" "), long);
         assert!(pieces("  ", 10).is_empty());
+        let word = "x".repeat(25);
+        let cut = pieces(&word, 10);
+        assert!(cut.iter().all(|p| p.chars().count() <= 10), "{cut:?}");
+        assert_eq!(cut.concat(), word);
     }
 }

@@ -5,7 +5,7 @@
 
 use leptos::prelude::*;
 
-use super::{clock_ms, SegmentView};
+use super::clock_ms;
 use crate::recordings::{
     api::CutRecording,
     cuts::{self, Cut},
@@ -18,70 +18,86 @@ fn clock_tenths(ms: i64) -> String {
     format!("{}:{:02}.{}", ms / 60_000, ms / 1000 % 60, ms % 1000 / 100)
 }
 
-/// The words of the transcript inside `cut`, as ids of their spans and as text.
-fn words_in(lines: &[SegmentView], cut: Cut) -> (Vec<String>, String) {
-    let mut ids = Vec::new();
-    let mut text = Vec::new();
-    for (j, line) in lines.iter().enumerate() {
-        for (k, (start, end, word)) in line.words.iter().enumerate() {
-            if *start < cut.end_ms
-                && *end > cut.start_ms
-                && (start + end) / 2 >= cut.start_ms
-                && (start + end) / 2 < cut.end_ms
-            {
-                ids.push(super::reader::word_id(j, k));
-                text.push(word.trim().to_owned());
-            }
-        }
+/// Each word on the page: its element, start and end (ms). Read from the page, so edits made
+/// since it loaded count, and only the chunks shown (see `chunks`).
+#[cfg(feature = "hydrate")]
+fn page_words() -> Vec<(web_sys::Element, i64, i64)> {
+    let Ok(spans) = document().query_selector_all("[data-testid=transcript-segments] .word") else {
+        return Vec::new();
+    };
+    (0..spans.length())
+        .filter_map(|i| spans.item(i))
+        .filter_map(|node| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(node).ok())
+        .filter_map(|e| {
+            let at = |name: &str| e.get_attribute(name).and_then(|v| v.parse::<i64>().ok());
+            let (start, end) = (at("data-ms")?, at("data-end")?);
+            Some((e, start, end))
+        })
+        .collect()
+}
+
+/// Whether a word (by its middle) falls inside a cut.
+fn inside(cut: Cut, start: i64, end: i64) -> bool {
+    let middle = (start + end) / 2;
+    middle >= cut.start_ms && middle < cut.end_ms
+}
+
+/// The words inside `cut`, as the page shows them.
+fn words_in(cut: Cut) -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        page_words()
+            .into_iter()
+            .filter(|(_, start, end)| inside(cut, *start, *end))
+            .filter_map(|(e, _, _)| e.text_content())
+            .map(|t| t.trim().to_owned())
+            .collect::<Vec<_>>()
+            .join(" ")
     }
-    (ids, text.join(" "))
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = (cut, inside);
+        String::new()
+    }
 }
 
 /// The passage spanned by the words selected in the transcript, if any.
 #[cfg(feature = "hydrate")]
-fn selected_passage(lines: &[SegmentView]) -> Option<Cut> {
+fn selected_passage() -> Option<Cut> {
     let selection = window().get_selection().ok()??;
     if selection.is_collapsed() {
         return None;
     }
-    let spans = document()
-        .query_selector_all("[data-testid=transcript-segments] .word")
-        .ok()?;
-    let mut passage: Option<Cut> = None;
-    for i in 0..spans.length() {
-        let Some(node) = spans.item(i) else { continue };
-        if !selection
-            .contains_node_with_allow_partial_containment(&node, true)
-            .unwrap_or(false)
-        {
-            continue;
-        }
-        let Some(id) = wasm_bindgen::JsCast::dyn_ref::<web_sys::Element>(&node).map(|e| e.id()) else {
-            continue;
-        };
-        let Some((j, k)) = id
-            .strip_prefix('w')
-            .and_then(|rest| rest.split_once('-'))
-            .and_then(|(j, k)| Some((j.parse::<usize>().ok()?, k.parse::<usize>().ok()?)))
-        else {
-            continue;
-        };
-        let Some((start, end, _)) = lines.get(j).and_then(|l| l.words.get(k)) else {
-            continue;
-        };
-        passage = Some(match passage {
-            None => Cut {
-                start_ms: *start,
-                end_ms: *end,
-            },
-            Some(p) => Cut {
-                start_ms: p.start_ms.min(*start),
-                end_ms: p.end_ms.max(*end),
-            },
+    let passage = page_words()
+        .into_iter()
+        .filter(|(e, _, _)| {
+            selection
+                .contains_node_with_allow_partial_containment(e, true)
+                .unwrap_or(false)
+        })
+        .fold(None::<Cut>, |passage, (_, start, end)| {
+            Some(match passage {
+                None => Cut {
+                    start_ms: start,
+                    end_ms: end,
+                },
+                Some(p) => Cut {
+                    start_ms: p.start_ms.min(start),
+                    end_ms: p.end_ms.max(end),
+                },
+            })
         });
-    }
     let _ = selection.remove_all_ranges();
     passage
+}
+
+/// Strikes through the words inside the chosen cuts.
+#[cfg(feature = "hydrate")]
+fn mark_cut(chosen: &[Cut]) {
+    for (e, start, end) in page_words() {
+        let cut = chosen.iter().any(|c| inside(*c, start, end));
+        let _ = e.class_list().toggle_with_force("is-cut", cut);
+    }
 }
 
 /// Plays the page's player from just before the first cut, jumping over every cut, until
@@ -115,8 +131,7 @@ fn preview(chosen: Vec<Cut>, previewing: RwSignal<bool>) {
 }
 
 #[component]
-pub fn CutEditor(slug: String, id: String, lines: Vec<SegmentView>, duration_ms: i64) -> impl IntoView {
-    let lines = StoredValue::new(lines);
+pub fn CutEditor(slug: String, id: String, duration_ms: i64) -> impl IntoView {
     let chosen = RwSignal::new(Vec::<Cut>::new());
     let problem = RwSignal::new(None::<String>);
     let previewing = RwSignal::new(false);
@@ -137,7 +152,7 @@ pub fn CutEditor(slug: String, id: String, lines: Vec<SegmentView>, duration_ms:
     };
     let add_selection = move |_| {
         #[cfg(feature = "hydrate")]
-        match lines.with_value(|l| selected_passage(l)) {
+        match selected_passage() {
             Some(cut) => add(cut),
             None => problem.set(Some(
                 "Select some words in the transcript first: drag across them, then choose Cut selected words.".into(),
@@ -156,16 +171,18 @@ pub fn CutEditor(slug: String, id: String, lines: Vec<SegmentView>, duration_ms:
             _ => problem.set(Some("Give both times as minutes:seconds, like 1:05 or 1:05.5.".into())),
         }
     };
-    // Chosen words are struck through in the transcript.
+    // Chosen words are struck through in the transcript, on chunks shown later too.
     #[cfg(feature = "hydrate")]
-    Effect::new(move |_| {
-        let ids: Vec<String> = chosen
-            .get()
-            .into_iter()
-            .flat_map(|c| lines.with_value(|l| words_in(l, c).0))
-            .collect();
-        super::reader::mark("is-cut", &ids);
-    });
+    {
+        Effect::new(move |_| mark_cut(&chosen.get()));
+        crate::ui::dom::listen(&window(), super::chunks::SHOWN_EVENT, move |_: web_sys::Event| {
+            request_animation_frame(move || {
+                if let Some(wanted) = chosen.try_get_untracked() {
+                    mark_cut(&wanted);
+                }
+            });
+        });
+    }
     let toggle_preview = move |_| {
         if previewing.get_untracked() {
             previewing.set(false);
@@ -181,11 +198,7 @@ pub fn CutEditor(slug: String, id: String, lines: Vec<SegmentView>, duration_ms:
         let slug = slug.clone();
         Effect::new(move |_| {
             if let Some(Ok(new_id)) = render.value().get() {
-                let _ = window().location().set_href(&format!(
-                    "/w/{}/recordings/{}",
-                    crate::ui::url_encode(&slug),
-                    crate::ui::url_encode(&new_id)
-                ));
+                crate::ui::dom::load(&crate::recordings::recording_path(&slug, &new_id));
             }
         });
     }
@@ -225,7 +238,7 @@ pub fn CutEditor(slug: String, id: String, lines: Vec<SegmentView>, duration_ms:
                 view! {
                     <ol class="mt-3 divide-y divide-slate-200 rounded-lg border border-slate-200 text-sm dark:divide-slate-800 dark:border-slate-800" data-testid="cut-list">
                         {wanted.into_iter().enumerate().map(|(i, cut)| {
-                            let words = lines.with_value(|l| words_in(l, cut).1);
+                            let words = words_in(cut);
                             view! {
                                 <li class="flex flex-wrap items-center gap-3 px-3 py-2">
                                     <span class="font-mono tabular-nums">{clock_tenths(cut.start_ms)} "–" {clock_tenths(cut.end_ms)}</span>

@@ -393,7 +393,8 @@ pub async fn restore(auth: &RequestAuth, slug: &str, id: &str, version: i32) -> 
         AppError::Internal
     })?;
     keep_first_version(&mut tx, transcript.transcript_id).await?;
-    let speakers = speaker_ids(&mut tx, access.workspace.id, transcript.transcript_id, &lines).await?;
+    let labels: Vec<Option<&str>> = lines.iter().map(|l| l.speaker.as_deref()).collect();
+    let speakers = speaker_ids(&mut tx, access.workspace.id, transcript.transcript_id, &labels).await?;
     let drafts: Vec<SegmentDraft> = lines
         .iter()
         .map(|l| SegmentDraft {
@@ -427,20 +428,21 @@ pub async fn restore(auth: &RequestAuth, slug: &str, id: &str, version: i32) -> 
     Ok(format!("Version {version} is back, as version {now}."))
 }
 
-/// The speaker of each kept line, by label, made again if it has gone.
-async fn speaker_ids(
+/// The speaker of each line, by label (at most 50 characters), made if the transcript lacks it.
+pub(crate) async fn speaker_ids(
     conn: &mut PgConnection,
     workspace: Uuid,
     transcript_id: Uuid,
-    lines: &[KeptLine],
+    labels: &[Option<&str>],
 ) -> Result<Vec<Option<Uuid>>, sqlx::Error> {
     let mut ids = std::collections::HashMap::new();
-    let mut out = Vec::with_capacity(lines.len());
-    for l in lines {
-        let Some(label) = &l.speaker else {
+    let mut out = Vec::with_capacity(labels.len());
+    for label in labels {
+        let Some(label) = label.map(|l| l.chars().take(50).collect::<String>()) else {
             out.push(None);
             continue;
         };
+        let label = &label;
         if !ids.contains_key(label) {
             let id = sqlx::query_scalar!(
                 "insert into transcript_speakers (id, workspace_id, transcript_id, label) values ($1, $2, $3, $4)

@@ -348,8 +348,8 @@ pub fn TranscriptLine(
             let words: Vec<_> = super::reader::reading_words(l)
                 .into_iter()
                 .enumerate()
-                .map(|(k, (ms, _, text))| {
-                    view! { <span id=word_id(j, k) data-ms=ms.to_string() class="word">{text}</span>" " }
+                .map(|(k, (ms, end, text))| {
+                    view! { <span id=word_id(j, k) data-ms=ms.to_string() data-end=end.to_string() class="word">{text}</span>" " }
                 })
                 .collect();
             view! {

@@ -13,6 +13,7 @@ pub mod api;
 pub mod audio;
 #[cfg(feature = "ssr")]
 pub mod chat;
+pub mod chunks;
 pub mod cut_editor;
 #[cfg(feature = "ssr")]
 pub mod docx;

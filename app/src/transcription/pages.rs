@@ -124,10 +124,13 @@ impl TranscriptData {
         }
     }
 
-    /// Changes when a run ends (finished, failed or cancelled here): what the page shows about
-    /// the recording itself (an edit's player, say) may have changed with it.
-    pub fn run_ended(&self) -> (usize, Option<i64>) {
-        (self.cancel.version().get(), self.finished.get())
+    /// Changes when a run ends (finished, failed, or cancelled here or elsewhere): what the page
+    /// shows about the recording itself (an edit's player, say) may have changed with it.
+    pub fn run_ended(&self) -> (usize, Option<i64>, bool) {
+        let cancelled = self
+            .live
+            .with(|s| s.as_ref().is_some_and(|s| s.stage == Stage::Cancelled));
+        (self.cancel.version().get(), self.finished.get(), cancelled)
     }
 }
 
@@ -270,7 +273,7 @@ fn TranscriptBodyView(
                 })}
                 {(data.can_cut && data.state.as_ref().is_some_and(|s| s.stage == Stage::Done)).then(|| {
                     let duration_ms = data.duration_ms.unwrap_or_else(|| transcript.segments.last().map_or(0, |l| l.end_ms));
-                    view! { <super::cut_editor::CutEditor slug=slug_of() id=id_of() lines=transcript.segments.clone() duration_ms /> }
+                    view! { <super::cut_editor::CutEditor slug=slug_of() id=id_of() duration_ms /> }
                 })}
                 {editing.map(|editing| view! { <SpeakersCard editing slug=slug_of() id=id_of() rename /> })}
                 <super::history::VersionHistory slug=slug_of() id=id_of() version restore=can_run.then_some(restore) />

@@ -9,6 +9,7 @@
 use leptos::prelude::*;
 
 use super::{
+    chunks::Chunks,
     line_editor::{Editing, TranscriptLine},
     SegmentView, TranscriptBody,
 };
@@ -16,26 +17,6 @@ use super::{
 use crate::ui::dom::{listen, player};
 #[cfg(feature = "hydrate")]
 use wasm_bindgen::JsCast;
-
-/// A long transcript is shown in chunks of this many lines: the first comes with the page, each
-/// other when the reader scrolls near it or the player, find or follow need it. An hour (900
-/// lines) would otherwise hydrate 900 line components before the page answers.
-const CHUNK_LINES: usize = 40;
-/// How near (in pixels, above or below the window) a chunk is shown.
-#[cfg(feature = "hydrate")]
-const NEAR_PX: f64 = 1500.0;
-
-/// Roughly how tall a chunk's lines stand (text-sm, leading-7, ~80 characters a row), so its
-/// placeholder keeps the page's length while it is not shown.
-fn chunk_height(lines: &[SegmentView]) -> usize {
-    lines
-        .iter()
-        .map(|l| {
-            let chars = l.text.chars().count() + l.speaker.as_ref().map_or(0, |s| s.chars().count() + 2);
-            chars.div_ceil(80).max(1) * 28 + 8
-        })
-        .sum()
-}
 
 /// Seconds the arrow keys and J/L move.
 #[cfg(feature = "hydrate")]
@@ -140,45 +121,6 @@ pub(super) fn mark(class: &str, ids: &[String]) {
     }
 }
 
-/// Puts the chunk holding line `j` on the page (its words then exist for marks and scrolling,
-/// from the next animation frame).
-#[cfg(feature = "hydrate")]
-fn reveal(shown: StoredValue<Vec<RwSignal<bool>>>, chunks_shown: RwSignal<usize>, j: usize) {
-    if let Some(chunk) = shown.with_value(|s| s.get(j / CHUNK_LINES).copied()) {
-        if !chunk.get_untracked() {
-            chunk.set(true);
-            chunks_shown.update(|n| *n += 1);
-        }
-    }
-}
-
-/// Shows the chunks within `NEAR_PX` of the window.
-#[cfg(feature = "hydrate")]
-fn show_near(shown: StoredValue<Vec<RwSignal<bool>>>, chunks_shown: RwSignal<usize>) {
-    let height = window().inner_height().ok().and_then(|h| h.as_f64()).unwrap_or(800.0);
-    let mut any = false;
-    shown.with_value(|chunks| {
-        for (c, chunk) in chunks.iter().enumerate() {
-            if chunk.get_untracked() {
-                continue;
-            }
-            let Some(placeholder) = element(&format!("chunk{c}")) else {
-                continue;
-            };
-            let rect = placeholder.get_bounding_client_rect();
-            if rect.bottom() > -NEAR_PX && rect.top() < height + NEAR_PX {
-                chunk.set(true);
-                any = true;
-            }
-        }
-    });
-    if any {
-        chunks_shown.update(|n| *n += 1);
-        // A chunk shown may bring the next one near.
-        request_animation_frame(move || show_near(shown, chunks_shown));
-    }
-}
-
 #[cfg(feature = "hydrate")]
 fn scroll_into_view(id: &str) {
     if let Some(e) = element(id) {
@@ -217,12 +159,7 @@ pub fn TranscriptReader(
             editing.speakers.set(super::line_editor::speaker_counts(&now));
         }
     });
-    let chunk_count = transcript.segments.len().div_ceil(CHUNK_LINES);
-    // Which chunks are on the page (the first always); once shown, a chunk stays.
-    let shown = StoredValue::new((0..chunk_count).map(|c| RwSignal::new(c == 0)).collect::<Vec<_>>());
-    // Bumped each time a chunk is shown, so marks are put on its words too.
-    #[cfg(feature = "hydrate")]
-    let chunks_shown = RwSignal::new(1_usize);
+    let chunks = Chunks::new(transcript.segments.len());
     let follow = RwSignal::new(true);
     let query = RwSignal::new(String::new());
     let current_match = RwSignal::new(0_usize);
@@ -253,7 +190,7 @@ pub fn TranscriptReader(
                 let following =
                     follow.get_untracked() && segment.is_some() && segment != previous_segment && !media.paused();
                 if following {
-                    reveal(shown, chunks_shown, segment.unwrap_or(0));
+                    chunks.reveal(segment.unwrap_or(0));
                 }
                 request_animation_frame(move || {
                     mark("is-current", &id.into_iter().collect::<Vec<_>>());
@@ -316,25 +253,24 @@ pub fn TranscriptReader(
             });
         });
         // Matches are marked (on chunks shown later too), and the current one brought into view.
-        let mark_matches = move || {
-            let found = matches.get_untracked();
-            let ids: Vec<String> = timeline.with_value(|t| {
-                found
-                    .iter()
-                    .flat_map(|(first, last)| (*first..=*last).filter_map(|w| t.id_of(w)))
-                    .collect()
-            });
+        // Runs a frame later, so nothing of it may outlive the reader: None once it is gone.
+        let mark_matches = move || -> Option<Vec<String>> {
+            let found = matches.try_get_untracked()?;
+            let current = current_match.try_get_untracked()?.min(found.len().saturating_sub(1));
+            let (ids, here): (Vec<String>, Vec<String>) = timeline.try_with_value(|t| {
+                let ids_of =
+                    |(first, last): &(usize, usize)| (*first..=*last).filter_map(|w| t.id_of(w)).collect::<Vec<_>>();
+                (
+                    found.iter().flat_map(ids_of).collect(),
+                    found.get(current).map(ids_of).unwrap_or_default(),
+                )
+            })?;
             mark("is-match", &ids);
-            let current = current_match.get_untracked().min(found.len().saturating_sub(1));
-            let here: Vec<String> = found
-                .get(current)
-                .map(|(first, last)| timeline.with_value(|t| (*first..=*last).filter_map(|w| t.id_of(w)).collect()))
-                .unwrap_or_default();
             mark("is-match-current", &here);
-            here
+            Some(here)
         };
         Effect::new(move |_| {
-            chunks_shown.track();
+            chunks.shown.track();
             request_animation_frame(move || {
                 mark_matches();
             });
@@ -346,10 +282,10 @@ pub fn TranscriptReader(
                 .get(current)
                 .and_then(|(first, _)| timeline.with_value(|t| t.segment_of(*first)))
             {
-                reveal(shown, chunks_shown, segment);
+                chunks.reveal(segment);
             }
             request_animation_frame(move || {
-                if let Some(first) = mark_matches().first() {
+                if let Some(first) = mark_matches().unwrap_or_default().first() {
                     scroll_into_view(first);
                 }
             });
@@ -357,7 +293,7 @@ pub fn TranscriptReader(
         // Chunks come onto the page as the reader scrolls near them.
         Effect::new(move |_| {
             let pending = std::rc::Rc::new(std::cell::Cell::new(false));
-            let look = move || show_near(shown, chunks_shown);
+            let look = move || chunks.show_near();
             look();
             listen(&window(), "scroll", move |_: web_sys::Event| {
                 if !pending.replace(true) {
@@ -392,27 +328,14 @@ pub fn TranscriptReader(
         #[cfg(not(feature = "hydrate"))]
         let _ = e;
     };
-    let chunks = (0..chunk_count)
-        .map(|c| {
-            let from = c * CHUNK_LINES;
-            let to = (from + CHUNK_LINES).min(transcript.segments.len());
-            let height = chunk_height(&transcript.segments[from..to]);
-            let on_page = shown.with_value(|s| s[c]);
-            move || {
-                if on_page.get() {
-                    let lines_here = lines.with_value(|l| l[from..to].to_vec());
-                    view! {
-                        <ol start=(from + 1).to_string() class="space-y-2 pb-2">
-                            {lines_here.into_iter().enumerate().map(|(i, line)| view! { <TranscriptLine j=from + i line editing on_saved /> }).collect_view()}
-                        </ol>
-                    }
-                    .into_any()
-                } else {
-                    view! { <div id=format!("chunk{c}") data-chunk=c.to_string() aria-hidden="true" style=format!("height: {height}px")></div> }.into_any()
-                }
-            }
-        })
-        .collect_view();
+    let chunk_views = chunks.views(&transcript.segments, move |from, to| {
+        let here = lines.with_value(|l| l[from..to].to_vec());
+        here.into_iter()
+            .enumerate()
+            .map(|(i, line)| view! { <TranscriptLine j=from + i line editing on_saved /> })
+            .collect_view()
+            .into_any()
+    });
     let empty = transcript.segments.is_empty();
     let input_class =
         "rounded-lg border border-slate-300 bg-white px-3 py-1.5 text-sm dark:border-slate-700 dark:bg-slate-950";
@@ -489,7 +412,7 @@ pub fn TranscriptReader(
                 view! {
                     <div on:click=on_click data-testid="transcript-segments"
                         class="mt-3 [&_.line-edit]:shrink-0 [&_.line-edit]:self-start [&_.line-edit]:rounded [&_.line-edit]:px-1.5 [&_.line-edit]:text-xs [&_.line-edit]:font-medium [&_.line-edit]:text-slate-500 [&_.line-edit:hover]:bg-slate-100 [&_.line-edit:hover]:text-slate-900 dark:[&_.line-edit]:text-slate-400 dark:[&_.line-edit:hover]:bg-slate-800 dark:[&_.line-edit:hover]:text-white sm:[&_.line-edit]:opacity-0 sm:[&_li:hover_.line-edit]:opacity-100 [&_.line-edit:focus]:opacity-100 [&_.word]:cursor-pointer [&_.word]:rounded [&_.word]:px-0.5 [&_.word:hover]:bg-indigo-100 dark:[&_.word:hover]:bg-indigo-900 [&_.is-current]:bg-amber-200 [&_.is-cut]:bg-rose-100 [&_.is-cut]:line-through [&_.is-cut]:opacity-60 dark:[&_.is-cut]:bg-rose-950 [&_.is-match]:bg-sky-100 [&_.is-match-current]:bg-sky-300 dark:[&_.is-current]:bg-amber-700 dark:[&_.is-match]:bg-sky-900 dark:[&_.is-match-current]:bg-sky-700">
-                        {chunks}
+                        {chunk_views}
                     </div>
                 }.into_any()
             }}
@@ -553,20 +476,6 @@ mod tests {
         assert_eq!(t.word_at(4_600), Some(4));
         assert_eq!(t.segment_of(4), Some(1));
         assert_eq!(t.word_at(60_000), Some(5));
-    }
-
-    #[test]
-    fn a_placeholder_stands_about_as_tall_as_its_lines() {
-        let line = |text: &str| SegmentView {
-            start_ms: 0,
-            end_ms: 1,
-            text: text.into(),
-            speaker: None,
-            words: Vec::new(),
-        };
-        assert_eq!(chunk_height(&[line("short")]), 36);
-        assert_eq!(chunk_height(&[line(&"word ".repeat(40))]), 3 * 28 + 8);
-        assert_eq!(chunk_height(&[line("a"), line("b")]), 72);
     }
 
     #[test]

@@ -43,7 +43,8 @@ pub fn SpeakCard(slug: String, id: String, has_summary: bool, elevenlabs: bool) 
     let choose_engine = move |ev: leptos::ev::Event| {
         let chosen = event_target_value(&ev);
         engine.set(chosen.clone());
-        if chosen == "elevenlabs" && listing.value().get_untracked().is_none() {
+        // Listed once; asked again after a failure.
+        if chosen == "elevenlabs" && !listing.value().get_untracked().is_some_and(|r| r.is_ok()) {
             listing.dispatch(ListVoices {
                 workspace: list_slug.clone(),
                 engine: chosen,
@@ -55,11 +56,7 @@ pub fn SpeakCard(slug: String, id: String, has_summary: bool, elevenlabs: bool) 
         let slug = slug.clone();
         Effect::new(move |_| {
             if let Some(Ok(new_id)) = speak.value().get() {
-                let _ = window().location().set_href(&format!(
-                    "/w/{}/recordings/{}",
-                    crate::ui::url_encode(&slug),
-                    crate::ui::url_encode(&new_id)
-                ));
+                crate::ui::dom::load(&crate::recordings::recording_path(&slug, &new_id));
             }
         });
     }

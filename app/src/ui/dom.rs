@@ -13,6 +13,12 @@ pub fn player() -> Option<web_sys::HtmlMediaElement> {
         .and_then(|e| e.dyn_into::<web_sys::HtmlMediaElement>().ok())
 }
 
+/// A whole page load of `path` (a new recording's page follows its own recording live from the
+/// start).
+pub fn load(path: &str) {
+    let _ = window().location().set_href(path);
+}
+
 /// Moves the page's player to `ms` and plays.
 pub fn play_from(ms: i64) {
     if let Some(audio) = player() {

@@ -6,6 +6,7 @@
 //! The jobs: `local` (whisper.cpp), `remote` (an OpenAI-compatible service) and `summarise`.
 
 mod local;
+mod made;
 mod remote;
 mod render;
 mod speak;
@@ -185,6 +186,18 @@ async fn follow_progress<T: Send + 'static>(
 async fn set_failed(pool: &PgPool, p: &TranscriptionPayload, job: JobId, reason: &str) -> Result<(), JobError> {
     let mut tx = pool.begin().await?;
     tenant::as_system(&mut tx, p.workspace_id).await?;
+    mark_failed(&mut tx, p, job, reason).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// `set_failed` on the caller's transaction (in the workspace's tenant context).
+async fn mark_failed(
+    conn: &mut PgConnection,
+    p: &TranscriptionPayload,
+    job: JobId,
+    reason: &str,
+) -> Result<(), JobError> {
     let title = sqlx::query_scalar!(
         "update transcriptions t set stage = 'failed', error = $3, finished_at = now()
          from recordings r
@@ -195,16 +208,15 @@ async fn set_failed(pool: &PgPool, p: &TranscriptionPayload, job: JobId, reason:
         job,
         reason
     )
-    .fetch_optional(&mut *tx)
+    .fetch_optional(&mut *conn)
     .await?;
     if let Some(title) = title {
         let event = AuditEvent::new(Actor::System, AuditAction::TranscriptionFinished)
             .target("recording", p.recording_id.to_string())
             .workspace(p.workspace_id)
             .metadata(serde_json::json!({ "title": title, "outcome": "failed", "reason": reason }));
-        audit::service::record(&mut tx, event).await?;
+        audit::service::record(&mut *conn, event).await?;
     }
-    tx.commit().await?;
     Ok(())
 }
 

@@ -6,7 +6,7 @@
 
 use std::{
     io::{Read, Write},
-    path::{Path, PathBuf},
+    path::Path,
     process::{Command, Stdio},
     sync::{
         atomic::{AtomicBool, Ordering},
@@ -16,7 +16,11 @@ use std::{
 
 use uuid::Uuid;
 
-use super::{follow_progress, set_failed, set_stage, TranscriptionPayload};
+use super::{
+    follow_progress,
+    made::{self, Scratch, StopFlag},
+    set_stage, TranscriptionPayload,
+};
 use crate::{
     recordings::{cuts, inspect},
     server::jobs::{self, Job, JobContext, JobError, NewJob},
@@ -46,34 +50,8 @@ impl Job for RenderEdit {
 
     async fn run(&self, ctx: JobContext, p: TranscriptionPayload) -> Result<(), JobError> {
         let outcome = self.render(&ctx, &p).await;
-        let reason = match &outcome {
-            Err(JobError::Permanent(reason)) => Some(reason.clone()),
-            Err(JobError::Retryable(reason)) if ctx.attempt >= Self::MAX_ATTEMPTS => {
-                Some(format!("Rendering kept failing and was given up: {reason}"))
-            }
-            _ => None,
-        };
-        if let Some(reason) = reason {
-            set_failed(&ctx.pool, &p, ctx.id, &reason).await?;
-            refuse(&ctx.pool, &p, &reason).await?;
-        }
-        outcome
+        made::settle(&ctx, &p, &self.store, Self::MAX_ATTEMPTS, "Rendering", outcome).await
     }
-}
-
-/// An edit that cannot be rendered stays listed with the reason, like a refused upload.
-pub(super) async fn refuse(pool: &sqlx::PgPool, p: &TranscriptionPayload, reason: &str) -> Result<(), JobError> {
-    let mut tx = pool.begin().await?;
-    tenant::as_system(&mut tx, p.workspace_id).await?;
-    sqlx::query!(
-        "update recordings set status = 'rejected', rejection = $2 where id = $1 and status = 'rendering'",
-        p.recording_id,
-        format!("This edit could not be made: {reason}")
-    )
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    Ok(())
 }
 
 struct Source {
@@ -142,17 +120,11 @@ impl RenderEdit {
         };
         let copy = self.store.local_copy(&source.key).await.map_err(JobError::retryable)?;
         let output = Scratch(std::env::temp_dir().join(format!("audiotricks-edit-{}.mp3", Uuid::new_v4().simple())));
-        let cancelled = Arc::new(AtomicBool::new(false));
-        let _watch_cancel = {
-            let (flag, ctx) = (cancelled.clone(), ctx.clone());
-            tokio_util::task::AbortOnDropHandle::new(tokio::spawn(async move {
-                ctx.cancelled().await;
-                flag.store(true, Ordering::Relaxed);
-            }))
-        };
+        // Raised on cancel, and when this run returns early, so ffmpeg never outlives it.
+        let stop = StopFlag::new(ctx);
         let (progress_tx, mut progress_rx) = tokio::sync::watch::channel(0_i32);
         let run = {
-            let (input, out, cancelled) = (copy.path.clone(), output.0.clone(), cancelled.clone());
+            let (input, out, cancelled) = (copy.path.clone(), output.0.clone(), stop.flag.clone());
             let splicer = source.plan.splicer(source.rate, source.channels);
             let total_frames = (source.plan.duration_ms.max(1) as u64) * u64::from(source.rate) / 1000;
             let (rate, channels) = (source.rate, source.channels);
@@ -173,7 +145,7 @@ impl RenderEdit {
         };
         let rendered = follow_progress(ctx, p, "preparing", run, &mut progress_rx).await?;
         drop(copy);
-        if cancelled.load(Ordering::Relaxed) {
+        if stop.raised() {
             return Err(JobError::Cancelled);
         }
         rendered.map_err(JobError::Permanent)?;
@@ -265,7 +237,8 @@ impl RenderEdit {
         )
         .fetch_one(&mut *tx)
         .await?;
-        let speakers = speakers_for(&mut tx, p.workspace_id, transcript, &moved).await?;
+        let labels: Vec<Option<&str>> = moved.iter().map(|(_, name)| name.as_deref()).collect();
+        let speakers = crate::transcription::editing::speaker_ids(&mut tx, p.workspace_id, transcript, &labels).await?;
         let lines: Vec<_> = moved.into_iter().map(|(l, _)| l).collect();
         store::replace_segments(&mut tx, p.workspace_id, transcript, &lines, &speakers).await?;
         crate::transcription::editing::keep_version(&mut tx, transcript, "transcribed", None).await?;
@@ -282,50 +255,6 @@ impl RenderEdit {
         .await?;
         tx.commit().await?;
         Ok(())
-    }
-}
-
-/// The speakers of the moved lines, made again for the new transcript: one id per line.
-async fn speakers_for(
-    conn: &mut sqlx::PgConnection,
-    workspace: Uuid,
-    transcript: Uuid,
-    lines: &[(crate::transcription::SegmentDraft, Option<String>)],
-) -> Result<Vec<Option<Uuid>>, sqlx::Error> {
-    let mut made: Vec<(String, Uuid)> = Vec::new();
-    let mut ids = Vec::with_capacity(lines.len());
-    for (_, name) in lines {
-        let Some(name) = name else {
-            ids.push(None);
-            continue;
-        };
-        if let Some((_, id)) = made.iter().find(|(n, _)| n == name) {
-            ids.push(Some(*id));
-            continue;
-        }
-        let id = Uuid::new_v4();
-        sqlx::query!(
-            "insert into transcript_speakers (id, workspace_id, transcript_id, label, display_name) values ($1, $2, $3, $4, $5)",
-            id,
-            workspace,
-            transcript,
-            name.chars().take(50).collect::<String>(),
-            name.chars().take(80).collect::<String>()
-        )
-        .execute(&mut *conn)
-        .await?;
-        made.push((name.clone(), id));
-        ids.push(Some(id));
-    }
-    Ok(ids)
-}
-
-/// A file removed when dropped.
-pub(super) struct Scratch(pub(super) PathBuf);
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
     }
 }
 
@@ -357,7 +286,7 @@ fn splice_file(
         .stderr(Stdio::from(log.try_clone().map_err(|e| e.to_string())?))
         .spawn()
         .map_err(no_ffmpeg)?;
-    let mut encoder = Command::new("ffmpeg")
+    let encoder = Command::new("ffmpeg")
         .args([
             "-nostdin",
             "-v",
@@ -375,8 +304,15 @@ fn splice_file(
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::from(log))
-        .spawn()
-        .map_err(no_ffmpeg)?;
+        .spawn();
+    let mut encoder = match encoder {
+        Ok(encoder) => encoder,
+        Err(e) => {
+            let _ = decoder.kill();
+            let _ = decoder.wait();
+            return Err(no_ffmpeg(e));
+        }
+    };
     let outcome = (|| {
         let mut from = decoder.stdout.take().ok_or("no decoder output")?;
         let mut to = encoder.stdin.take().ok_or("no encoder input")?;

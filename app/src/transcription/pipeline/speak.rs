@@ -3,11 +3,20 @@
 //! file. The recording then goes through the upload check (which reads its length and queues its
 //! transcription), and the characters spoken are counted.
 
-use std::{io::Write, path::Path, process::Stdio, sync::Arc};
+use std::{
+    io::Write,
+    path::Path,
+    process::Stdio,
+    sync::{atomic::AtomicBool, Arc},
+    time::Duration,
+};
 
 use uuid::Uuid;
 
-use super::{set_failed, set_stage, TranscriptionPayload, RENDER_QUEUE};
+use super::{
+    made::{self, wait_or_kill, Scratch, StopFlag},
+    set_stage, TranscriptionPayload, RENDER_QUEUE,
+};
 use crate::{
     providers::{service::key_for, Provider},
     recordings::{
@@ -41,18 +50,7 @@ impl Job for Speak {
 
     async fn run(&self, ctx: JobContext, p: TranscriptionPayload) -> Result<(), JobError> {
         let outcome = self.speak(&ctx, &p).await;
-        let reason = match &outcome {
-            Err(JobError::Permanent(reason)) => Some(reason.clone()),
-            Err(JobError::Retryable(reason)) if ctx.attempt >= Self::MAX_ATTEMPTS => {
-                Some(format!("Speaking kept failing and was given up: {reason}"))
-            }
-            _ => None,
-        };
-        if let Some(reason) = reason {
-            set_failed(&ctx.pool, &p, ctx.id, &reason).await?;
-            super::render::refuse(&ctx.pool, &p, &reason).await?;
-        }
-        outcome
+        made::settle(&ctx, &p, &self.store, Self::MAX_ATTEMPTS, "Reading aloud", outcome).await
     }
 }
 
@@ -108,17 +106,24 @@ impl Speak {
         let Some(request) = self.begin(ctx, p).await? else {
             return Ok(());
         };
-        let output = super::render::Scratch(
-            std::env::temp_dir().join(format!("audiotricks-speech-{}.mp3", Uuid::new_v4().simple())),
-        );
+        let output = Scratch(std::env::temp_dir().join(format!("audiotricks-speech-{}.mp3", Uuid::new_v4().simple())));
         match request.engine {
             Voicer::Local => {
-                let (voice, text, out) = (request.voice.clone(), request.text.clone(), output.0.clone());
-                let spoken = tokio::task::spawn_blocking(move || speak_locally(&voice, &text, &out));
-                tokio::select! {
-                    done = spoken => done.map_err(JobError::retryable)?.map_err(JobError::Permanent)?,
-                    _ = ctx.cancelled() => return Err(JobError::Cancelled),
+                // Raised on cancel, and when this run returns early, so espeak-ng and ffmpeg stop.
+                let stop = StopFlag::new(ctx);
+                let (voice, text, out, flag) = (
+                    request.voice.clone(),
+                    request.text.clone(),
+                    output.0.clone(),
+                    stop.flag.clone(),
+                );
+                let spoken = tokio::task::spawn_blocking(move || speak_locally(&voice, &text, &out, &flag))
+                    .await
+                    .map_err(JobError::retryable)?;
+                if stop.raised() {
+                    return Err(JobError::Cancelled);
                 }
+                spoken.map_err(JobError::Permanent)?;
             }
             Voicer::ElevenLabs => {
                 let key = request.key.as_deref().unwrap_or_default();
@@ -234,9 +239,13 @@ impl Speak {
     }
 }
 
-/// espeak-ng reads the text (from standard input) into a WAV; ffmpeg makes it an MP3.
-fn speak_locally(voice: &str, text: &str, output: &Path) -> Result<(), String> {
-    let wav = super::render::Scratch(output.with_extension("wav"));
+/// Longest a local reading may take (100,000 characters take espeak-ng about a minute here).
+const LOCAL_LIMIT: Duration = Duration::from_secs(15 * 60);
+
+/// espeak-ng reads the text (from standard input) into a WAV; ffmpeg makes it an MP3. Both stop
+/// when `stop` is raised.
+fn speak_locally(voice: &str, text: &str, output: &Path, stop: &AtomicBool) -> Result<(), String> {
+    let wav = Scratch(output.with_extension("wav"));
     let mut espeak = std::process::Command::new("espeak-ng")
         .args(["-v", voice, "-s", "160", "--stdin", "-w"])
         .arg(&wav.0)
@@ -248,25 +257,31 @@ fn speak_locally(voice: &str, text: &str, output: &Path) -> Result<(), String> {
             std::io::ErrorKind::NotFound => "espeak-ng, the server's voice, is not installed.".to_owned(),
             _ => format!("espeak-ng could not start ({e})."),
         })?;
-    espeak
+    // Fed whole, then closed, so espeak-ng reads to the end.
+    let fed = espeak
         .stdin
         .take()
-        .ok_or("no input to espeak-ng")?
-        .write_all(text.as_bytes())
-        .map_err(|e| format!("espeak-ng stopped reading ({e})."))?;
-    if !espeak.wait().map_err(|e| e.to_string())?.success() {
+        .ok_or("no input to espeak-ng")
+        .and_then(|mut input| {
+            input
+                .write_all(text.as_bytes())
+                .map_err(|_| "espeak-ng stopped reading.")
+        });
+    let read = wait_or_kill(&mut espeak, stop, LOCAL_LIMIT)?;
+    fed?;
+    if !read.success() {
         return Err("espeak-ng could not speak the text.".into());
     }
-    let encoded = std::process::Command::new("ffmpeg")
+    let mut ffmpeg = std::process::Command::new("ffmpeg")
         .args(["-nostdin", "-v", "error", "-y", "-i"])
         .arg(&wav.0)
         .args(["-c:a", "libmp3lame", "-q:a", "4", "-f", "mp3"])
         .arg(output)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
-        .status()
+        .spawn()
         .map_err(|e| format!("ffmpeg could not start ({e})."))?;
-    if !encoded.success() {
+    if !wait_or_kill(&mut ffmpeg, stop, LOCAL_LIMIT)?.success() {
         return Err("ffmpeg could not encode the spoken audio.".into());
     }
     Ok(())
