@@ -20,7 +20,8 @@ async fn cut(browser: &mut Browser, id: &str, cuts: &str) -> crate::accounts::Re
         .await
 }
 
-async fn detail(browser: &mut Browser, id: &str) -> Value {
+/// The recording page's data for `id` in Acme.
+pub(crate) async fn detail(browser: &mut Browser, id: &str) -> Value {
     let reply = browser
         .post("/api/recordings/detail", &[("workspace", "acme"), ("id", id)])
         .await;

@@ -4,7 +4,6 @@
 //! requests are refused in words and a refused key fails the run with the reason.
 
 use axum::http::StatusCode;
-use serde_json::Value;
 use wiremock::{
     matchers::{body_partial_json, header, method, path},
     Mock, MockServer, ResponseTemplate,
@@ -12,6 +11,7 @@ use wiremock::{
 
 use crate::accounts::{Browser, Site};
 use crate::editing::seed_transcript;
+use crate::edits::detail;
 use crate::pipeline::{in_acme, pairs, registry, run_pipeline, settings, speech_as, transcript};
 use crate::recordings::{acme_id, check_uploads, site, upload_and_check, wav, Objects};
 use crate::workspaces::owner_of_acme;
@@ -32,14 +32,6 @@ async fn speak(browser: &mut Browser, id: &str, what: &str, engine: &str, voice:
             ],
         )
         .await
-}
-
-async fn detail(browser: &mut Browser, id: &str) -> Value {
-    let reply = browser
-        .post("/api/recordings/detail", &[("workspace", "acme"), ("id", id)])
-        .await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-    reply.json()
 }
 
 async fn add_summary(site: &Site, id: &str, text: &str) {

@@ -182,6 +182,20 @@ async fn follow_progress<T: Send + 'static>(
     }
 }
 
+/// Whether `job` is still the recording's unfinished run, locking its row until the caller's
+/// transaction ends (so a cancel waits for the run's last write, or the write sees the cancel).
+async fn still_current(conn: &mut PgConnection, p: &TranscriptionPayload, job: JobId) -> Result<bool, sqlx::Error> {
+    Ok(sqlx::query_scalar!(
+        "select 1 as \"one!\" from transcriptions
+         where recording_id = $1 and job_id = $2 and stage not in ('cancelled', 'failed', 'done') for update",
+        p.recording_id,
+        job
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    .is_some())
+}
+
 /// Ends this job's transcription as failed with `reason` (in words for the uploader).
 async fn set_failed(pool: &PgPool, p: &TranscriptionPayload, job: JobId, reason: &str) -> Result<(), JobError> {
     let mut tx = pool.begin().await?;
@@ -296,15 +310,7 @@ async fn finish(
 ) -> Result<(), JobError> {
     let mut tx = ctx.pool.begin().await?;
     tenant::as_system(&mut tx, p.workspace_id).await?;
-    let current = sqlx::query_scalar!(
-        "select 1 as \"one!\" from transcriptions
-         where recording_id = $1 and job_id = $2 and stage not in ('cancelled', 'failed', 'done') for update",
-        p.recording_id,
-        ctx.id
-    )
-    .fetch_optional(&mut *tx)
-    .await?;
-    if current.is_none() {
+    if !still_current(&mut tx, p, ctx.id).await? {
         return Ok(());
     }
     store_transcript(&mut tx, p, &draft, engine).await?;

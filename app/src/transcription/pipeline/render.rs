@@ -179,15 +179,7 @@ impl RenderEdit {
     ) -> Result<(), JobError> {
         let mut tx = ctx.pool.begin().await?;
         tenant::as_system(&mut tx, p.workspace_id).await?;
-        let current = sqlx::query_scalar!(
-            "select 1 as \"one!\" from transcriptions
-             where recording_id = $1 and job_id = $2 and stage not in ('cancelled', 'failed', 'done') for update",
-            p.recording_id,
-            ctx.id
-        )
-        .fetch_optional(&mut *tx)
-        .await?;
-        if current.is_none() {
+        if !super::still_current(&mut tx, p, ctx.id).await? {
             // Cancelled while the file was being written: it is not kept.
             tx.rollback().await?;
             self.store.delete(key).await.map_err(JobError::retryable)?;
