@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { expect, type Page } from "@playwright/test";
-import { completeSignUp, hydrated, test, watchForProblems } from "./support";
+import { hydrated, signUpWithWorkspace, test, watchForProblems } from "./support";
 
 const SPOKEN =
   "Good morning everyone. Today we will look at the survey results together. Then we plan the next release.";
@@ -23,16 +23,7 @@ test("words selected in the transcript are cut, previewed, and rendered as a sho
   execFileSync("espeak-ng", ["-v", "en-us", "-s", "150", "-w", file, SPOKEN]);
   const stamp = Date.now();
   const slug = `cuts-${stamp}`;
-  await page.goto("/signup");
-  await hydrated(page);
-  await completeSignUp(page, "Cora Cutter", `cutter-${stamp}@example.com`);
-  await expect(page).toHaveURL(/\/account\?welcome=1/);
-  await page.goto("/workspaces/new");
-  await hydrated(page);
-  await page.getByLabel("Name").fill("Cuts");
-  await page.getByLabel("Address (optional)").fill(slug);
-  await page.getByRole("button", { name: "Create workspace" }).click();
-  await expect(page).toHaveURL(new RegExp(`/w/${slug}$`));
+  await signUpWithWorkspace(page, "Cora Cutter", `cutter-${stamp}@example.com`, "Cuts", slug);
   await page.goto(`/w/${slug}/recordings`);
   await hydrated(page);
   await page.locator("#upload-files").setInputFiles({ name: "Review.wav", mimeType: "audio/wav", buffer: readFileSync(file) });

@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { expect, type Locator, type Page } from "@playwright/test";
-import { completeSignUp, hydrated, test, watchForProblems } from "./support";
+import { hydrated, signUpWithWorkspace, test, watchForProblems } from "./support";
 
 const SPOKEN = "Good morning everyone. Today we will look at the survey results together.";
 
@@ -32,16 +32,7 @@ test("a transcript line is edited in place, keeps its timings across a reload, u
   execFileSync("espeak-ng", ["-v", "en-us", "-s", "150", "-w", file, SPOKEN]);
   const stamp = Date.now();
   const slug = `edits-${stamp}`;
-  await page.goto("/signup");
-  await hydrated(page);
-  await completeSignUp(page, "Eddie Editor", `editor-${stamp}@example.com`);
-  await expect(page).toHaveURL(/\/account\?welcome=1/);
-  await page.goto("/workspaces/new");
-  await hydrated(page);
-  await page.getByLabel("Name").fill("Edits");
-  await page.getByLabel("Address (optional)").fill(slug);
-  await page.getByRole("button", { name: "Create workspace" }).click();
-  await expect(page).toHaveURL(new RegExp(`/w/${slug}$`));
+  await signUpWithWorkspace(page, "Eddie Editor", `editor-${stamp}@example.com`, "Edits", slug);
   await page.goto(`/w/${slug}/recordings`);
   await hydrated(page);
   await page.locator("#upload-files").setInputFiles({ name: "Review.wav", mimeType: "audio/wav", buffer: readFileSync(file) });

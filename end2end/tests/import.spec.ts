@@ -1,5 +1,5 @@
 import { expect } from "@playwright/test";
-import { completeSignUp, hydrated, test, watchForProblems } from "./support";
+import { hydrated, signUpWithWorkspace, test, watchForProblems } from "./support";
 
 /** Two entries as the first AudioTricks kept them in localStorage, and one it never wrote. */
 const HISTORY = [
@@ -28,16 +28,7 @@ test("the first AudioTricks' history imports from a file, entry by entry, into t
   const problems = watchForProblems(page, (text) => text.includes("frame is sandboxed") || text.includes("status of 422"));
   const stamp = Date.now();
   const slug = `imports-${stamp}`;
-  await page.goto("/signup");
-  await hydrated(page);
-  await completeSignUp(page, "Ivy Importer", `importer-${stamp}@example.com`);
-  await expect(page).toHaveURL(/\/account\?welcome=1/);
-  await page.goto("/workspaces/new");
-  await hydrated(page);
-  await page.getByLabel("Name").fill("Imports");
-  await page.getByLabel("Address (optional)").fill(slug);
-  await page.getByRole("button", { name: "Create workspace" }).click();
-  await expect(page).toHaveURL(new RegExp(`/w/${slug}$`));
+  await signUpWithWorkspace(page, "Ivy Importer", `importer-${stamp}@example.com`, "Imports", slug);
   await page.goto(`/w/${slug}/recordings`);
   await hydrated(page);
   await page.getByRole("link", { name: "Import its history" }).click();

@@ -1,5 +1,5 @@
 import { expect } from "@playwright/test";
-import { completeSignUp, hydrated, test, watchForProblems } from "./support";
+import { hydrated, signUpWithWorkspace, test, watchForProblems } from "./support";
 
 /** An hour-long meeting as the first AudioTricks kept it: 300 numbered sentences, so 300 lines. */
 const SENTENCES = Array.from({ length: 300 }, (_, i) => `Point number ${i + 1} was agreed by the team.`);
@@ -18,16 +18,7 @@ test("a long transcript comes in chunks: the first with the page, the rest as th
   const problems = watchForProblems(page, (text) => text.includes("frame is sandboxed"));
   const stamp = Date.now();
   const slug = `long-${stamp}`;
-  await page.goto("/signup");
-  await hydrated(page);
-  await completeSignUp(page, "Lou Long", `long-${stamp}@example.com`);
-  await expect(page).toHaveURL(/\/account\?welcome=1/);
-  await page.goto("/workspaces/new");
-  await hydrated(page);
-  await page.getByLabel("Name").fill("Long");
-  await page.getByLabel("Address (optional)").fill(slug);
-  await page.getByRole("button", { name: "Create workspace" }).click();
-  await expect(page).toHaveURL(new RegExp(`/w/${slug}$`));
+  await signUpWithWorkspace(page, "Lou Long", `long-${stamp}@example.com`, "Long", slug);
   await page.goto(`/w/${slug}/import`);
   await hydrated(page);
   await page.getByLabel("History (JSON)").fill(JSON.stringify(HISTORY));

@@ -59,6 +59,20 @@ export async function completeSignUp(page: Page, name: string, email: string) {
   await page.getByRole("button", { name: "Confirm email address" }).click();
 }
 
+/** Signs a new person up (confirmed from the mailbox) and makes them a workspace at `slug`. */
+export async function signUpWithWorkspace(page: Page, person: string, email: string, workspace: string, slug: string) {
+  await page.goto("/signup");
+  await hydrated(page);
+  await completeSignUp(page, person, email);
+  await expect(page).toHaveURL(/\/account\?welcome=1/);
+  await page.goto("/workspaces/new");
+  await hydrated(page);
+  await page.getByLabel("Name").fill(workspace);
+  await page.getByLabel("Address (optional)").fill(slug);
+  await page.getByRole("button", { name: "Create workspace" }).click();
+  await expect(page).toHaveURL(new RegExp(`/w/${slug}$`));
+}
+
 /** Collects console errors and uncaught exceptions, except those a test expects. */
 export function watchForProblems(page: Page, expected: (text: string) => boolean = () => false): string[] {
   const problems: string[] = [];
