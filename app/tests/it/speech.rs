@@ -1,7 +1,8 @@
 //! Voice synthesis on a real database: a transcript spoken by espeak-ng and a summary by an
 //! ElevenLabs double (its voice list, then text-to-speech with the key and model), each stored as
-//! a recording of its own that is checked like an upload, with the characters counted once; bad
-//! requests are refused in words and a refused key fails the run with the reason.
+//! a recording of its own that is checked like an upload, with the characters counted once; a
+//! busy answer is asked again within the run; bad requests are refused in words and a refused key
+//! fails the run with the reason.
 
 use axum::http::StatusCode;
 use wiremock::{
@@ -137,6 +138,14 @@ async fn a_summary_is_spoken_by_elevenlabs_with_the_key_and_a_refused_key_fails_
         })))
         .mount(&eleven)
         .await;
+    // Busy once: asked again for that piece within the run, after its Retry-After.
+    Mock::given(method("POST"))
+        .and(path("/v1/text-to-speech/abc123"))
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "0"))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&eleven)
+        .await;
     Mock::given(method("POST"))
         .and(path("/v1/text-to-speech/abc123"))
         .and(header("xi-api-key", ELEVEN_KEY))
@@ -209,6 +218,12 @@ async fn a_summary_is_spoken_by_elevenlabs_with_the_key_and_a_refused_key_fails_
     );
     let state = transcript(&mut ada, &failing).await;
     assert_eq!(state["state"]["stage"], "Failed");
+    // The busy piece was asked again within the first run, not by running it all again.
+    assert_eq!(
+        site.count("select count(*) from jobs where kind = 'recording.speak' and attempts > 1")
+            .await,
+        0
+    );
     // Only what was spoken is counted.
     let counted = characters(&site).await;
     assert_eq!(counted, [(26, format!("speech:{spoken}"))]);

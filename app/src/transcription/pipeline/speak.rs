@@ -35,6 +35,10 @@ use crate::{
 
 /// Characters sent to ElevenLabs per request.
 const PIECE_CHARACTERS: usize = 2_500;
+/// Tries of one piece before the run itself is left to the job queue's retry.
+const PIECE_ATTEMPTS: u32 = 3;
+const PIECE_BACKOFF: Duration = Duration::from_secs(2);
+const LONGEST_PIECE_WAIT: Duration = Duration::from_secs(60);
 
 pub struct Speak {
     pub store: Arc<Store>,
@@ -205,12 +209,36 @@ impl Speak {
         Ok(())
     }
 
-    /// One piece through ElevenLabs' text-to-speech: MP3 bytes.
+    /// One piece through ElevenLabs' text-to-speech: MP3 bytes. A busy answer (429, 5xx) is
+    /// asked again here, after `Retry-After` or a growing pause, so the pieces already spoken
+    /// are not bought twice by a retry of the whole run.
     async fn eleven_labs(&self, key: &str, voice: &str, text: &str) -> Result<Vec<u8>, JobError> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self.eleven_labs_once(key, voice, text).await {
+                Err((JobError::Retryable(message), retry_after)) if attempt < PIECE_ATTEMPTS => {
+                    let wait = retry_after
+                        .unwrap_or(PIECE_BACKOFF * 2_u32.pow(attempt - 1))
+                        .min(LONGEST_PIECE_WAIT);
+                    tracing::warn!(attempt, wait_ms = wait.as_millis() as u64, %message, "ElevenLabs request will be retried");
+                    tokio::time::sleep(wait).await;
+                }
+                other => return other.map_err(|(e, _)| e),
+            }
+        }
+    }
+
+    async fn eleven_labs_once(
+        &self,
+        key: &str,
+        voice: &str,
+        text: &str,
+    ) -> Result<Vec<u8>, (JobError, Option<Duration>)> {
         let client = reqwest::Client::builder()
-            .timeout(std::time::Duration::from_secs(120))
+            .timeout(Duration::from_secs(120))
             .build()
-            .map_err(JobError::retryable)?;
+            .map_err(|e| (JobError::retryable(e), None))?;
         let answer = client
             .post(format!(
                 "{}/v1/text-to-speech/{voice}",
@@ -221,19 +249,34 @@ impl Speak {
             .json(&serde_json::json!({ "text": text, "model_id": SPEECH_MODEL }))
             .send()
             .await
-            .map_err(|e| JobError::Retryable(format!("ElevenLabs could not be reached ({e})")))?;
+            .map_err(|e| {
+                (
+                    JobError::Retryable(format!("ElevenLabs could not be reached ({e})")),
+                    None,
+                )
+            })?;
         let status = answer.status().as_u16();
         match status {
-            200 => Ok(answer.bytes().await.map_err(JobError::retryable)?.to_vec()),
-            401 | 403 => Err(JobError::permanent("ElevenLabs refused the workspace's key.")),
-            404 => Err(JobError::permanent("ElevenLabs has no such voice any more.")),
-            429 | 500..=599 => Err(JobError::Retryable(format!("ElevenLabs answered {status}"))),
+            200 => Ok(answer
+                .bytes()
+                .await
+                .map_err(|e| (JobError::retryable(e), None))?
+                .to_vec()),
+            401 | 403 => Err((JobError::permanent("ElevenLabs refused the workspace's key."), None)),
+            404 => Err((JobError::permanent("ElevenLabs has no such voice any more."), None)),
+            429 | 500..=599 => Err((
+                JobError::Retryable(format!("ElevenLabs answered {status}")),
+                crate::transcription::openai::retry_after(answer.headers()),
+            )),
             _ => {
                 let said = answer.text().await.unwrap_or_default();
-                Err(JobError::Permanent(format!(
-                    "ElevenLabs did not speak it ({status}: {})",
-                    said.chars().take(200).collect::<String>()
-                )))
+                Err((
+                    JobError::Permanent(format!(
+                        "ElevenLabs did not speak it ({status}: {})",
+                        said.chars().take(200).collect::<String>()
+                    )),
+                    None,
+                ))
             }
         }
     }
