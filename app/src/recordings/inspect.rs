@@ -176,6 +176,50 @@ fn codec_name(id: symphonia::core::codecs::audio::AudioCodecId) -> String {
     name.to_owned()
 }
 
+/// Marks a recording ready with what its file turned out to be, and counts the file in the
+/// workspace's storage (once per recording). False when it was no longer in status `from`.
+pub async fn accept(
+    conn: &mut sqlx::PgConnection,
+    workspace: Uuid,
+    recording: Uuid,
+    from: &str,
+    size_bytes: i64,
+    facts: &AudioFacts,
+) -> Result<bool, sqlx::Error> {
+    let updated = sqlx::query!(
+        "update recordings set status = 'ready', size_bytes = $3, format = $4, content_type = $5, codec = $6,
+                duration_ms = $7, sample_rate = $8, channels = $9
+         where id = $1 and status = $2",
+        recording,
+        from,
+        size_bytes,
+        facts.container.label(),
+        facts.container.content_type(),
+        facts.codec,
+        facts.duration_ms,
+        facts.sample_rate.map(|r| r as i32),
+        facts.channels.map(|c| c as i32)
+    )
+    .execute(&mut *conn)
+    .await?;
+    if updated.rows_affected() == 0 {
+        return Ok(false);
+    }
+    usage::record(
+        conn,
+        StorageChange {
+            workspace,
+            bytes: size_bytes,
+            objects: 1,
+            kind: "storage.added",
+            idempotency_key: format!("recording:{recording}:stored"),
+            metadata: serde_json::json!({ "recording": recording, "format": facts.container.label() }),
+        },
+    )
+    .await?;
+    Ok(true)
+}
+
 /// Reads the file: container by its first bytes, then duration and codec. `Ok(Err(reason))`
 /// is a refusal to tell the uploader; `Err` is a failure to read the file at all (retry).
 pub fn examine(path: &Path) -> std::io::Result<Result<AudioFacts, String>> {
@@ -312,21 +356,16 @@ impl Job for InspectRecording {
             .workspace(payload.workspace_id);
         let event = match verdict {
             Ok(facts) => {
-                let updated = sqlx::query!(
-                    "update recordings set status = 'ready', format = $2, content_type = $3, codec = $4,
-                            duration_ms = $5, sample_rate = $6, channels = $7
-                     where id = $1 and status = 'checking'",
+                if !accept(
+                    &mut tx,
+                    payload.workspace_id,
                     payload.recording_id,
-                    facts.container.label(),
-                    facts.container.content_type(),
-                    facts.codec,
-                    facts.duration_ms,
-                    facts.sample_rate.map(|r| r as i32),
-                    facts.channels.map(|c| c as i32)
+                    "checking",
+                    row.size_bytes,
+                    &facts,
                 )
-                .execute(&mut *tx)
-                .await?;
-                if updated.rows_affected() == 0 {
+                .await?
+                {
                     return Ok(());
                 }
                 // Accepted: the transcription is queued in the same transaction.
@@ -342,18 +381,6 @@ impl Job for InspectRecording {
                     payload.recording_id,
                     EngineChoice::from_key(&choice.transcription_engine).unwrap_or(EngineChoice::Local),
                     SummaryStyle::from_key(&choice.summary_style).unwrap_or(SummaryStyle::Brief),
-                )
-                .await?;
-                usage::record(
-                    &mut tx,
-                    StorageChange {
-                        workspace: payload.workspace_id,
-                        bytes: row.size_bytes,
-                        objects: 1,
-                        kind: "storage.added",
-                        idempotency_key: format!("recording:{}:stored", payload.recording_id),
-                        metadata: serde_json::json!({ "recording": payload.recording_id, "format": facts.container.label() }),
-                    },
                 )
                 .await?;
                 event.metadata(
@@ -375,13 +402,6 @@ impl Job for InspectRecording {
                 if updated.rows_affected() == 0 {
                     return Ok(());
                 }
-                // A read-aloud waits for its transcription from here: refused, there is none.
-                sqlx::query!(
-                    "delete from transcriptions where recording_id = $1",
-                    payload.recording_id
-                )
-                .execute(&mut *tx)
-                .await?;
                 event.metadata(serde_json::json!({ "title": row.title, "outcome": "rejected", "reason": reason }))
             }
         };

@@ -1,6 +1,6 @@
 //! Voice synthesis: a transcript or its summary spoken aloud, by espeak-ng on this server (the
 //! default; offline) or by ElevenLabs with the workspace's key, and stored as a recording of its
-//! own (made by the `Speak` job, then checked and transcribed like an upload). Characters spoken
+//! own (made by the `Speak` job, which reads it back and queues its transcription like an upload). Characters spoken
 //! are counted in the usage ledger.
 
 use serde::{Deserialize, Serialize};
@@ -282,7 +282,7 @@ mod service {
         };
         let (access, source, mut tx) = derived::authorize_source(auth, slug, source).await?;
         let row = sqlx::query!(
-            r#"select r.title, r.file_name, r.status, r.deleted_at is not null as "in_trash!", tr.id as "transcript?",
+            r#"select r.title, r.file_name, r.status, r.deleted_at is not null as "in_trash!", tr.text as "transcript?",
                       s.text as "summary?"
                from recordings r
                left join transcripts tr on tr.recording_id = r.id
@@ -296,17 +296,13 @@ mod service {
         if row.in_trash {
             return Err(AppError::Conflict("Restore it from the trash first.".into()));
         }
-        let text = match (what, row.transcript) {
-            (Spoken::Summary, _) => row.summary.unwrap_or_default(),
-            (Spoken::Transcript, Some(transcript)) => crate::transcription::store::segments(&mut tx, transcript)
-                .await?
-                .into_iter()
-                .map(|(line, _)| line.text.trim().to_owned())
-                .filter(|t| !t.is_empty())
-                .collect::<Vec<_>>()
-                .join("\n"),
-            (Spoken::Transcript, None) => String::new(),
-        };
+        let text = match what {
+            Spoken::Summary => row.summary,
+            Spoken::Transcript => row.transcript,
+        }
+        .unwrap_or_default()
+        .trim()
+        .to_owned();
         let characters = text.chars().count();
         if characters == 0 {
             return Err(AppError::invalid_field(

@@ -72,18 +72,13 @@ pub async fn set_line_speaker(
         None => None,
         Some(name) => Some(match speaker_named(&mut tx, transcript.transcript_id, name).await? {
             Some(found) => found,
-            None => {
-                sqlx::query_scalar!(
-                    "insert into transcript_speakers (id, workspace_id, transcript_id, label) values ($1, $2, $3, $4)
-                     returning id",
-                    Uuid::new_v4(),
-                    access.workspace.id,
-                    transcript.transcript_id,
-                    name
-                )
-                .fetch_one(&mut *tx)
+            // Nobody shown by that name: the label (a renamed speaker's old one, say) is reused.
+            None => super::editing::speaker_ids(&mut tx, access.workspace.id, transcript.transcript_id, &[Some(name)])
                 .await?
-            }
+                .into_iter()
+                .flatten()
+                .next()
+                .ok_or_else(|| AppError::internal("a speaker was not made"))?,
         }),
     };
     sqlx::query!(

@@ -429,6 +429,10 @@ async fn speakers_are_named_per_line_and_renamed_or_merged_everywhere() {
         "{}",
         cleared.body
     );
+    // The first name of a renamed speaker is theirs still (it was a 500: their label was taken).
+    let old_name = set_speaker(&mut ada, &id, "0", "Ada", "7").await;
+    assert_eq!(old_name.status, StatusCode::OK, "{}", old_name.body);
+    assert_eq!(old_name.json()["Saved"]["line"]["speaker"], "Ada Lovelace");
     let long = "x".repeat(51);
     let too_long = ada
         .post(

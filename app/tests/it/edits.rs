@@ -121,7 +121,7 @@ async fn a_cut_renders_a_shorter_version_with_its_transcript_moved_and_the_sourc
     let stored = crate::pipeline::in_acme::<(i64,)>(
         &site,
         "select quantity from usage_events where idempotency_key = $1",
-        &format!("recording:{edit}:added"),
+        &format!("recording:{edit}:stored"),
     )
     .await;
     assert_eq!(stored.len(), 1);

@@ -67,8 +67,9 @@ pub(crate) async fn run_pipeline(site: &Site, registry: Registry) {
     eventually(TRANSCRIBE_WAIT, "the transcription jobs to finish", || async {
         let left = site
             .count(
-                "select count(*) from jobs where (kind like 'transcription.%' or kind = 'recording.render_edit')
-                 and state in ('queued', 'running')",
+                "select count(*) from jobs
+                 where (kind like 'transcription.%' or kind in ('recording.render_edit', 'recording.speak'))
+                   and state in ('queued', 'running')",
             )
             .await;
         (left == 0).then_some(())

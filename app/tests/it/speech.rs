@@ -1,6 +1,6 @@
 //! Voice synthesis on a real database: a transcript spoken by espeak-ng and a summary by an
 //! ElevenLabs double (its voice list, then text-to-speech with the key and model), each stored as
-//! a recording of its own that is checked like an upload, with the characters counted once; a
+//! a recording of its own that is read back and transcribed like an upload, with the characters counted once; a
 //! busy answer is asked again within the run; bad requests are refused in words and a refused key
 //! fails the run with the reason.
 
@@ -14,7 +14,7 @@ use crate::accounts::{Browser, Site};
 use crate::editing::seed_transcript;
 use crate::edits::detail;
 use crate::pipeline::{in_acme, pairs, registry, run_pipeline, settings, speech_as, transcript};
-use crate::recordings::{acme_id, check_uploads, site, upload_and_check, wav, Objects};
+use crate::recordings::{acme_id, site, upload_and_check, wav, Objects};
 use crate::workspaces::owner_of_acme;
 
 const ELEVEN_KEY: &str = "platform-eleven-key";
@@ -102,8 +102,6 @@ async fn a_transcript_spoken_on_this_server_becomes_a_checked_recording_with_its
     assert_eq!(pending["recording"]["title"], "Standup \u{2014} spoken transcript");
 
     run_pipeline(&site, registry(&config)).await;
-    assert_eq!(detail(&mut ada, &spoken).await["recording"]["status"], "Checking");
-    check_uploads(&site, &objects).await;
     let ready = detail(&mut ada, &spoken).await;
     let r = &ready["recording"];
     assert_eq!(r["status"], "Ready", "{ready}");
@@ -112,8 +110,11 @@ async fn a_transcript_spoken_on_this_server_becomes_a_checked_recording_with_its
     let ms = r["duration_ms"].as_i64().unwrap();
     assert!((1_500..15_000).contains(&ms), "{ms}");
     assert!(!ready["play_url"].is_null());
-    // Checked like an upload: its transcription is queued.
-    assert_eq!(transcript(&mut ada, &spoken).await["state"]["stage"], "Queued");
+    // Transcribed like an upload: the words spoken come back.
+    let heard = transcript(&mut ada, &spoken).await;
+    assert_eq!(heard["state"]["stage"], "Done", "{heard}");
+    let text = heard["transcript"]["segments"].to_string().to_lowercase();
+    assert!(text.contains("quick") && text.contains("lazy dog"), "{text}");
     let counted = characters(&site).await;
     let text = "the quick brown fox\njumps over the lazy dog";
     assert_eq!(counted, [(text.chars().count() as i64, format!("speech:{spoken}"))]);
@@ -202,7 +203,6 @@ async fn a_summary_is_spoken_by_elevenlabs_with_the_key_and_a_refused_key_fails_
     let refused = speak(&mut ada, &id, "summary", "elevenlabs", "gone").await;
     let failing = refused.json().as_str().unwrap().to_owned();
     run_pipeline(&site, registry(&config)).await;
-    check_uploads(&site, &objects).await;
 
     let ready = detail(&mut ada, &spoken).await;
     assert_eq!(ready["recording"]["status"], "Ready", "{ready}");

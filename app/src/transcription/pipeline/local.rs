@@ -1,9 +1,6 @@
 //! Local transcription with whisper.cpp.
 
-use std::sync::{
-    atomic::{AtomicBool, Ordering},
-    Arc,
-};
+use std::sync::Arc;
 
 use tokio::sync::OnceCell;
 
@@ -77,14 +74,8 @@ impl TranscribeLocally {
         if !set_stage(&ctx.pool, p, ctx.id, "transcribing", 0).await? {
             return Ok(());
         }
-        let cancelled = Arc::new(AtomicBool::new(false));
-        let _watch_cancel = {
-            let (flag, ctx) = (cancelled.clone(), ctx.clone());
-            tokio_util::task::AbortOnDropHandle::new(tokio::spawn(async move {
-                ctx.cancelled().await;
-                flag.store(true, Ordering::Relaxed);
-            }))
-        };
+        let stop = super::made::StopFlag::new(ctx);
+        let cancelled = stop.flag.clone();
         let (progress_tx, mut progress_rx) = tokio::sync::watch::channel(0_i32);
         let language = work.language.clone();
         let run = {
@@ -101,7 +92,7 @@ impl TranscribeLocally {
             })
         };
         let draft = follow_progress(ctx, p, "transcribing", run, &mut progress_rx).await?;
-        if cancelled.load(Ordering::Relaxed) {
+        if stop.raised() {
             return Err(JobError::Cancelled);
         }
         let draft = draft.map_err(engine_error)?;

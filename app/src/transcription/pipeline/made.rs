@@ -29,12 +29,8 @@ pub(super) async fn settle(
     what: &str,
     outcome: Result<(), JobError>,
 ) -> Result<(), JobError> {
-    let reason = match &outcome {
-        Err(JobError::Permanent(reason)) => reason.clone(),
-        Err(JobError::Retryable(reason)) if ctx.attempt >= max_attempts => {
-            format!("{what} kept failing and was given up: {reason}")
-        }
-        _ => return outcome,
+    let Some(reason) = super::given_up(ctx, max_attempts, what, &outcome) else {
+        return outcome;
     };
     store
         .delete(&ObjectKey::recording(p.workspace_id, p.recording_id))

@@ -234,6 +234,18 @@ async fn mark_failed(
     Ok(())
 }
 
+/// Why a run is over for good, in words: a permanent failure, or a transient one on the last
+/// attempt. None while another attempt will come (or it went well).
+fn given_up(ctx: &JobContext, max_attempts: i32, what: &str, outcome: &Result<(), JobError>) -> Option<String> {
+    match outcome {
+        Err(JobError::Permanent(reason)) => Some(reason.clone()),
+        Err(JobError::Retryable(reason)) if ctx.attempt >= max_attempts => {
+            Some(format!("{what} kept failing and was given up: {reason}"))
+        }
+        _ => None,
+    }
+}
+
 /// Turns the last word of a run into the transcription's state: a permanent failure (or a
 /// transient one on the last attempt) is shown as failed with its reason.
 async fn settle(
@@ -242,14 +254,7 @@ async fn settle(
     max_attempts: i32,
     outcome: Result<(), JobError>,
 ) -> Result<(), JobError> {
-    let reason = match &outcome {
-        Err(JobError::Permanent(reason)) => Some(reason.clone()),
-        Err(JobError::Retryable(reason)) if ctx.attempt >= max_attempts => {
-            Some(format!("The transcription kept failing and was given up: {reason}"))
-        }
-        _ => None,
-    };
-    if let Some(reason) = reason {
+    if let Some(reason) = given_up(ctx, max_attempts, "The transcription", &outcome) {
         set_failed(&ctx.pool, p, ctx.id, &reason).await?;
     }
     outcome

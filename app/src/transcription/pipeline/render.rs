@@ -24,11 +24,7 @@ use super::{
 use crate::{
     recordings::{cuts, inspect},
     server::jobs::{self, Job, JobContext, JobError, NewJob},
-    storage::{
-        keys::ObjectKey,
-        usage::{self, StorageChange},
-        Store,
-    },
+    storage::{keys::ObjectKey, Store},
     transcription::{store, summary::SummaryStyle},
     workspaces::tenant,
 };
@@ -185,34 +181,7 @@ impl RenderEdit {
             self.store.delete(key).await.map_err(JobError::retryable)?;
             return Ok(());
         }
-        sqlx::query!(
-            "update recordings set status = 'ready', size_bytes = $2, object_key = $3, format = $4, content_type = $5,
-                    codec = $6, duration_ms = $7, sample_rate = $8, channels = $9
-             where id = $1",
-            p.recording_id,
-            size,
-            key.as_str(),
-            facts.container.label(),
-            facts.container.content_type(),
-            facts.codec,
-            facts.duration_ms,
-            facts.sample_rate.map(|r| r as i32),
-            facts.channels.map(|c| c as i32)
-        )
-        .execute(&mut *tx)
-        .await?;
-        usage::record(
-            &mut tx,
-            StorageChange {
-                workspace: p.workspace_id,
-                bytes: size,
-                objects: 1,
-                kind: "storage.added",
-                idempotency_key: format!("recording:{}:added", p.recording_id),
-                metadata: serde_json::json!({ "recording": p.recording_id, "edit": true }),
-            },
-        )
-        .await?;
+        inspect::accept(&mut tx, p.workspace_id, p.recording_id, "rendering", size, facts).await?;
         let lines = store::segments(&mut tx, source.transcript).await?;
         let moved = source.plan.shift_lines(&lines);
         let engine = format!("edit:{}", source.engine.trim_start_matches("edit:"));

@@ -1,7 +1,7 @@
 //! Speaking a transcript or summary (see `recordings::speech`): espeak-ng on this server, or
 //! ElevenLabs' text-to-speech piece by piece, into one MP3 that is stored as the new recording's
-//! file. The recording then goes through the upload check (which reads its length and queues its
-//! transcription), and the characters spoken are counted.
+//! file. It is read back like an upload (its length, its codec), its transcription queued by the
+//! workspace's engine, and the characters spoken are counted.
 
 use std::{
     io::Write,
@@ -25,10 +25,11 @@ use crate::{
     },
     server::{
         config::ProvidersConfig,
-        jobs::{self, Job, JobContext, JobError, NewJob},
+        jobs::{Job, JobContext, JobError},
         secrets::SecretBox,
     },
     storage::{keys::ObjectKey, Store},
+    transcription::{summary::SummaryStyle, EngineChoice},
     usage::{self, UsageEvent},
     workspaces::tenant,
 };
@@ -148,7 +149,7 @@ impl Speak {
         }
         // What came back must be audio we can read, like any upload.
         let path = output.0.clone();
-        tokio::task::spawn_blocking(move || inspect::examine(&path))
+        let facts = tokio::task::spawn_blocking(move || inspect::examine(&path))
             .await
             .map_err(JobError::retryable)?
             .map_err(JobError::retryable)?
@@ -162,22 +163,13 @@ impl Speak {
 
         let mut tx = ctx.pool.begin().await?;
         tenant::as_system(&mut tx, p.workspace_id).await?;
-        let updated = sqlx::query!(
-            "update recordings set status = 'checking', size_bytes = $2
-             where id = $1 and status = 'rendering'
-               and exists (select 1 from transcriptions t where t.recording_id = $1 and t.job_id = $3
-                           and t.stage not in ('cancelled', 'failed', 'done'))",
-            p.recording_id,
-            size,
-            ctx.id
-        )
-        .execute(&mut *tx)
-        .await?;
-        if updated.rows_affected() == 0 {
+        if !super::still_current(&mut tx, p, ctx.id).await? {
+            // Cancelled while the file was being written: it is not kept.
             tx.rollback().await?;
             self.store.delete(&key).await.map_err(JobError::retryable)?;
             return Ok(());
         }
+        inspect::accept(&mut tx, p.workspace_id, p.recording_id, "rendering", size, &facts).await?;
         usage::record(
             &mut tx,
             UsageEvent {
@@ -190,19 +182,19 @@ impl Speak {
             },
         )
         .await?;
-        sqlx::query!(
-            "update transcriptions set stage = 'queued', percent = 0, job_id = null where recording_id = $1",
-            p.recording_id
+        // Transcribed like an upload, by the workspace's engine.
+        let choice = sqlx::query!(
+            "select transcription_engine, summary_style from workspaces where id = $1",
+            p.workspace_id
         )
-        .execute(&mut *tx)
+        .fetch_one(&mut *tx)
         .await?;
-        let payload = inspect::InspectPayload {
-            workspace_id: p.workspace_id,
-            recording_id: p.recording_id,
-        };
-        jobs::enqueue(
+        super::queue(
             &mut tx,
-            NewJob::of::<inspect::InspectRecording>(&payload).idempotency_key(format!("inspect:{}", p.recording_id)),
+            p.workspace_id,
+            p.recording_id,
+            EngineChoice::from_key(&choice.transcription_engine).unwrap_or(EngineChoice::Local),
+            SummaryStyle::from_key(&choice.summary_style).unwrap_or(SummaryStyle::Brief),
         )
         .await?;
         tx.commit().await?;
